@@ -1,0 +1,398 @@
+/*
+ * aws.c: the AWS protocol layer: error codes, SigV4 credential scopes,
+ * routing a request to a service operation, and encoding its response or
+ * error in the service's protocol.
+ *
+ * Implemented protocols: JSON 1.0 and 1.1 (X-Amz-Target). The REST and Query
+ * protocols route here by credential scope and report a clear error until
+ * their services exist.
+ */
+#include "aws.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zlib.h>
+
+#include "http.h"
+#include "log.h"
+#include "stratus.h"
+#include "util.h"
+
+typedef struct aws_code_info {
+    const char *name;
+    int status;
+    const char *message;
+} aws_code_info;
+
+static const aws_code_info aws_code_table[] = {
+    {"", 200, NULL},
+#define AWS__INFO(sym, name, status, msg) {name, status, msg},
+    AWS_ERRORS(AWS__INFO)
+#undef AWS__INFO
+};
+
+const char *aws_code_name(aws_code code)
+{
+    return code < AWS_ERR__COUNT ? aws_code_table[code].name : "";
+}
+
+int aws_code_status(aws_code code)
+{
+    return code < AWS_ERR__COUNT ? aws_code_table[code].status : 500;
+}
+
+const char *aws_code_message(aws_code code)
+{
+    return code < AWS_ERR__COUNT ? aws_code_table[code].message : NULL;
+}
+
+int aws_vfail(aws_error *err, aws_code code, const char *fmt, va_list ap)
+{
+    err->code = code;
+    if (fmt)
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+    else if (aws_code_message(code))
+        snprintf(err->message, sizeof err->message, "%s",
+                 aws_code_message(code));
+    else
+        err->message[0] = '\0';
+    return -1;
+}
+
+int aws_fail(aws_error *err, aws_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    aws_vfail(err, code, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void aws_error_reset(aws_error *err)
+{
+    cJSON_Delete(err->extra);
+    memset(err, 0, sizeof *err);
+}
+
+const aws_service *aws_service_by_name(const char *name)
+{
+    for (size_t i = 0; i < aws_service_count; i++)
+        if (strcmp(aws_services[i]->name, name) == 0)
+            return aws_services[i];
+    return NULL;
+}
+
+const aws_operation *aws_operation_find(const aws_service *svc,
+                                        const char *name)
+{
+    for (size_t i = 0; i < svc->operation_count; i++)
+        if (strcmp(svc->operations[i].name, name) == 0)
+            return &svc->operations[i];
+    return NULL;
+}
+
+static void aws_copy_field(char *dst, size_t size, const char *src,
+                           size_t len)
+{
+    if (len >= size)
+        len = size - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+int aws_sigv4_scope(const char *credential, char *access_key, size_t ak_size,
+                    char *region, size_t region_size, char *service,
+                    size_t service_size)
+{
+    /* AKID/yyyymmdd/region/service/aws4_request, '/' possibly as %2F */
+    const char *parts[5];
+    size_t lens[5];
+    const char *p = credential;
+    int n = 0;
+
+    while (n < 5 && *p && *p != ',' && *p != ' ' && *p != '&') {
+        const char *start = p;
+        while (*p && *p != '/' && *p != ',' && *p != ' ' && *p != '&' &&
+               strncmp(p, "%2F", 3) != 0 && strncmp(p, "%2f", 3) != 0)
+            p++;
+        parts[n] = start;
+        lens[n] = (size_t)(p - start);
+        n++;
+        if (*p == '/')
+            p++;
+        else if (*p == '%')
+            p += 3;
+        else
+            break;
+    }
+    if (n < 4 || lens[0] == 0)
+        return -1;
+    aws_copy_field(access_key, ak_size, parts[0], lens[0]);
+    aws_copy_field(region, region_size, parts[2], lens[2]);
+    aws_copy_field(service, service_size, parts[3], lens[3]);
+    return 0;
+}
+
+void aws_account_for_key(const char *access_key, char out[13])
+{
+    size_t len = strlen(access_key);
+    int digits = len == 12;
+    for (size_t i = 0; digits && i < len; i++)
+        digits = isdigit((unsigned char)access_key[i]);
+    snprintf(out, 13, "%s", digits ? access_key : "123456789012");
+}
+
+/* Find the credential scope of a request in its Authorization header or its
+ * presigned X-Amz-Credential query parameter. */
+static int aws_request_scope(const http_request *req, char *ak, size_t aks,
+                             char *region, size_t rs, char *service,
+                             size_t ss)
+{
+    const char *auth = http_request_header(req, "Authorization");
+    if (auth) {
+        const char *cred = strstr(auth, "Credential=");
+        if (cred)
+            return aws_sigv4_scope(cred + 11, ak, aks, region, rs, service,
+                                   ss);
+    }
+    const char *q = req->query ? strstr(req->query, "X-Amz-Credential=") : NULL;
+    if (q)
+        return aws_sigv4_scope(q + 17, ak, aks, region, rs, service, ss);
+    return -1;
+}
+
+static const aws_service *aws_service_by_target(const char *target,
+                                                const char **op)
+{
+    const char *dot = strrchr(target, '.');
+    if (!dot)
+        return NULL;
+    size_t plen = (size_t)(dot - target);
+    for (size_t i = 0; i < aws_service_count; i++) {
+        const char *prefix = aws_services[i]->target_prefix;
+        if (prefix && strlen(prefix) == plen &&
+            strncmp(prefix, target, plen) == 0) {
+            *op = dot + 1;
+            return aws_services[i];
+        }
+    }
+    return NULL;
+}
+
+static const aws_service *aws_service_by_signing_name(const char *name)
+{
+    for (size_t i = 0; i < aws_service_count; i++)
+        if (aws_services[i]->signing_name &&
+            strcmp(aws_services[i]->signing_name, name) == 0)
+            return aws_services[i];
+    return NULL;
+}
+
+static const char *aws_content_type(const aws_service *svc)
+{
+    if (svc && svc->protocol == AWS_PROTO_JSON_1_1)
+        return "application/x-amz-json-1.1";
+    if (svc && svc->protocol == AWS_PROTO_JSON_1_0)
+        return "application/x-amz-json-1.0";
+    return "application/json";
+}
+
+/* JSON protocols: the body, its CRC32 (DynamoDB clients check it) and the
+ * content type. */
+static void aws_json_respond(const aws_service *svc, int status, char *json,
+                             http_response *resp)
+{
+    char crc[16];
+    size_t len = strlen(json);
+    snprintf(crc, sizeof crc, "%lu",
+             crc32(0L, (const Bytef *)json, (uInt)len));
+    resp->status = status;
+    http_response_header(resp, "Content-Type", aws_content_type(svc));
+    http_response_header(resp, "x-amz-crc32", crc);
+    http_response_take_body(resp, json, len);
+}
+
+void aws_error_render(const aws_service *svc, const aws_error *err,
+                      const char *request_id, http_response *resp)
+{
+    cJSON *body = cJSON_CreateObject();
+    char type[256];
+    const char *prefix = svc && svc->error_prefix ? svc->error_prefix : "";
+
+    /* Errors raised before the service sees the request come from AWS's
+     * request framework and carry its namespace, not the service's. */
+    if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
+                      err->code == AWS_ERR_SERIALIZATION))
+        prefix = "com.amazon.coral.service#";
+    snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
+    cJSON_AddStringToObject(body, "__type", type);
+    cJSON_AddStringToObject(body, "message", err->message);
+    if (err->extra) {
+        for (cJSON *m = err->extra->child; m; m = m->next)
+            cJSON_AddItemToObject(body, m->string,
+                                  cJSON_Duplicate(m, 1));
+    }
+    http_response_header(resp, "x-amzn-ErrorType", aws_code_name(err->code));
+    aws_json_respond(svc, err->status ? err->status
+                                      : aws_code_status(err->code),
+                     cJSON_PrintUnformatted(body), resp);
+    cJSON_Delete(body);
+    (void)request_id;
+}
+
+static double aws_elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+           (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
+                  int *needs_commit)
+{
+    struct timespec started;
+    char request_id[37];
+    char access_key[128] = "";
+    char region[64] = "us-east-1";
+    char scope_service[64] = "";
+    char account[13];
+    const aws_service *svc = NULL;
+    const char *op_name = NULL;
+    const aws_operation *op = NULL;
+    aws_error err;
+    cJSON *body = NULL;
+    cJSON *out = NULL;
+
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    memset(&err, 0, sizeof err);
+    *needs_commit = 0;
+    stratus_request_id(srv, request_id);
+    http_response_header(resp, "x-amzn-RequestId", request_id);
+
+    if (aws_request_scope(req, access_key, sizeof access_key, region,
+                          sizeof region, scope_service,
+                          sizeof scope_service) != 0) {
+        snprintf(access_key, sizeof access_key, "%s", "test");
+        snprintf(region, sizeof region, "%s", "us-east-1");
+    }
+    if (!region[0])
+        snprintf(region, sizeof region, "%s", "us-east-1");
+    aws_account_for_key(access_key, account);
+
+    const char *target = http_request_header(req, "X-Amz-Target");
+    if (target) {
+        svc = aws_service_by_target(target, &op_name);
+        if (!svc) {
+            aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION,
+                     "Unknown target %s: no service with that prefix",
+                     target);
+            goto fail;
+        }
+    } else if (scope_service[0]) {
+        svc = aws_service_by_signing_name(scope_service);
+        if (!svc) {
+            aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION,
+                     "Stratus does not emulate the service \"%s\"",
+                     scope_service);
+            goto fail;
+        }
+    } else {
+        aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN, NULL);
+        goto fail;
+    }
+
+    if (svc->protocol != AWS_PROTO_JSON_1_0 &&
+        svc->protocol != AWS_PROTO_JSON_1_1) {
+        aws_fail(&err, AWS_ERR_NOT_IMPLEMENTED,
+                 "Stratus does not yet serve the %s protocol of %s",
+                 svc->protocol == AWS_PROTO_REST_XML ? "REST-XML" : "REST",
+                 svc->name);
+        goto fail;
+    }
+    if (!op_name) {
+        aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN,
+                 "Missing X-Amz-Target header for %s", svc->name);
+        goto fail;
+    }
+    op = aws_operation_find(svc, op_name);
+    if (!op) {
+        aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION, NULL);
+        err.message[0] = '\0';
+        goto fail;
+    }
+    if (!op->handler) {
+        aws_fail(&err, AWS_ERR_NOT_IMPLEMENTED,
+                 "Stratus does not implement %s %s yet (see `stratus ops`)",
+                 svc->name, op->name);
+        goto fail;
+    }
+    if (strcmp(req->method, "POST") != 0) {
+        aws_fail(&err, AWS_ERR_SERIALIZATION,
+                 "%s requests must use POST, not %s", svc->name, req->method);
+        goto fail;
+    }
+
+    if (req->body_len == 0) {
+        body = cJSON_CreateObject();
+    } else {
+        const char *end = NULL;
+        body = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
+        if (!body || !cJSON_IsObject(body)) {
+            aws_fail(&err, AWS_ERR_SERIALIZATION,
+                     "Start of structure or map found where not expected.");
+            if (!body)
+                snprintf(err.message, sizeof err.message,
+                         "The request body is not valid JSON");
+            goto fail;
+        }
+    }
+
+    aws_request areq = {
+        .srv = srv,
+        .service = svc,
+        .operation = op->name,
+        .account = account,
+        .region = region,
+        .access_key = access_key,
+        .request_id = request_id,
+        .body = body,
+        .http = req,
+    };
+    sqlite3 *db = store_db(srv->store);
+    if (store_call_begin(srv->store) != SQLITE_OK) {
+        log_error("aws", "cannot begin store call for %s %s: %s", svc->name,
+                  op->name, sqlite3_errmsg(db));
+        aws_fail(&err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+        goto fail;
+    }
+    out = op->handler(&areq, &err);
+    store_call_end(srv->store, out != NULL);
+    /* A read that saw only committed data may leave at once; anything after
+     * a write of this turn waits for the commit. */
+    *needs_commit = store_dirty(srv->store);
+    if (!out) {
+        if (err.code == AWS_OK)
+            aws_fail(&err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+        goto fail;
+    }
+
+    aws_json_respond(svc, 200, cJSON_PrintUnformatted(out), resp);
+    log_at(LOG_INFO, "aws", request_id, "%s %s 200 %.2fms", svc->name,
+           op->name, aws_elapsed_ms(&started));
+    cJSON_Delete(out);
+    cJSON_Delete(body);
+    return;
+
+fail:
+    aws_error_render(svc, &err, request_id, resp);
+    log_at(LOG_INFO, "aws", request_id, "%s %s %d %s %.2fms",
+           svc ? svc->name : "-", op ? op->name : (op_name ? op_name : "-"),
+           resp->status, aws_code_name(err.code), aws_elapsed_ms(&started));
+    aws_error_reset(&err);
+    cJSON_Delete(body);
+}

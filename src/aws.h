@@ -1,0 +1,168 @@
+/*
+ * aws.h: the AWS protocol layer shared by every service.
+ *
+ * It defines the error list (one X-macro row per AWS error type: wire name,
+ * default HTTP status, default message), the error record a handler fills,
+ * the parsed request a handler borrows, and the operation and service tables
+ * the dispatcher routes by. Handlers never build error bodies: the protocol
+ * layer renders them in the shape of the service's protocol.
+ */
+#ifndef STRATUS_AWS_H
+#define STRATUS_AWS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct stratus;
+struct http_request;
+struct http_response;
+
+/*
+ * Every AWS error Stratus can return. Columns: enum suffix, wire type name,
+ * default HTTP status, default message (NULL: no default, the handler
+ * supplies one).
+ */
+#define AWS_ERRORS(X)                                                          \
+    X(VALIDATION, "ValidationException", 400, NULL)                            \
+    X(SERIALIZATION, "SerializationException", 400, NULL)                      \
+    X(UNKNOWN_OPERATION, "UnknownOperationException", 400, NULL)               \
+    X(NOT_IMPLEMENTED, "NotImplementedException", 400, NULL)                   \
+    X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 400,          \
+      "Request is missing Authentication Token")                               \
+    X(ACCESS_DENIED, "AccessDeniedException", 400, NULL)                       \
+    X(REQUEST_TOO_LARGE, "RequestEntityTooLarge", 413,                         \
+      "Request must be smaller than the maximum request size")                 \
+    X(RESOURCE_NOT_FOUND, "ResourceNotFoundException", 400,                    \
+      "Requested resource not found")                                          \
+    X(RESOURCE_IN_USE, "ResourceInUseException", 400, NULL)                    \
+    X(LIMIT_EXCEEDED, "LimitExceededException", 400, NULL)                     \
+    X(CONDITIONAL_CHECK_FAILED, "ConditionalCheckFailedException", 400,        \
+      "The conditional request failed")                                        \
+    X(TRANSACTION_CANCELED, "TransactionCanceledException", 400, NULL)         \
+    X(TRANSACTION_CONFLICT, "TransactionConflictException", 400, NULL)         \
+    X(IDEMPOTENT_PARAMETER_MISMATCH, "IdempotentParameterMismatchException",   \
+      400, NULL)                                                               \
+    X(ITEM_COLLECTION_SIZE_LIMIT, "ItemCollectionSizeLimitExceededException",  \
+      400, NULL)                                                               \
+    X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
+      "Internal server error")
+
+typedef enum aws_code {
+    AWS_OK = 0,
+#define AWS__ENUM(sym, name, status, msg) AWS_ERR_##sym,
+    AWS_ERRORS(AWS__ENUM)
+#undef AWS__ENUM
+        AWS_ERR__COUNT
+} aws_code;
+
+/* Wire type name, default status and default message of an error code. */
+const char *aws_code_name(aws_code code);
+int aws_code_status(aws_code code);
+const char *aws_code_message(aws_code code);
+
+/*
+ * The error a handler reports. `status` overrides the list's default when
+ * non-zero (some services send the same type with another status). `extra`
+ * holds additional top-level body members such as CancellationReasons or
+ * Item; the error record owns it and aws_error_reset frees it.
+ */
+typedef struct aws_error {
+    aws_code code;
+    int status;
+    char message[1024];
+    cJSON *extra;
+} aws_error;
+
+/* Fill `err` and return -1, so a handler can write `return aws_fail(...)`. */
+int aws_fail(aws_error *err, aws_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int aws_vfail(aws_error *err, aws_code code, const char *fmt, va_list ap);
+void aws_error_reset(aws_error *err);
+
+typedef enum aws_protocol {
+    AWS_PROTO_JSON_1_0,
+    AWS_PROTO_JSON_1_1,
+    AWS_PROTO_REST_JSON,
+    AWS_PROTO_REST_XML,
+    AWS_PROTO_QUERY
+} aws_protocol;
+
+/*
+ * A request as a handler sees it. Everything is borrowed from the dispatcher
+ * and valid only during the handler call. `body` is the parsed JSON body of a
+ * JSON protocol (an empty object when the body was empty).
+ */
+typedef struct aws_request {
+    struct stratus *srv;
+    const struct aws_service *service;
+    const char *operation;
+    const char *account;
+    const char *region;
+    const char *access_key;
+    const char *request_id;
+    cJSON *body;
+    const struct http_request *http;
+} aws_request;
+
+/*
+ * An operation handler: borrow the request, return a new response tree (the
+ * caller frees it) or NULL after filling `err`. A handler runs inside the
+ * store savepoint of its call, so an error undoes every write it made.
+ */
+typedef cJSON *(*aws_op_fn)(aws_request *req, aws_error *err);
+
+/* One row of a service's operation table; a NULL handler is a known gap. */
+typedef struct aws_operation {
+    const char *name;
+    aws_op_fn handler;
+} aws_operation;
+
+typedef struct aws_service {
+    const char *name;          /* "dynamodb", as in the health report */
+    const char *signing_name;  /* SigV4 credential-scope service */
+    const char *target_prefix; /* X-Amz-Target prefix before the '.' */
+    const char *error_prefix;  /* prepended to __type, may be "" */
+    aws_protocol protocol;
+    const aws_operation *operations;
+    size_t operation_count;
+    /* Called once per instance after the store opens; may be NULL. */
+    int (*init)(struct stratus *srv, aws_error *err);
+    /* Called once per instance before the store closes; may be NULL. */
+    void (*cleanup)(struct stratus *srv);
+} aws_service;
+
+/* The services compiled into Stratus, in health-report order. */
+extern const aws_service *const aws_services[];
+extern const size_t aws_service_count;
+
+const aws_service *aws_service_by_name(const char *name);
+const aws_operation *aws_operation_find(const aws_service *svc,
+                                        const char *name);
+
+/*
+ * Route, decode, run and encode one HTTP request. Always fills `resp`; never
+ * fails. Runs the handler inside a store savepoint and reports in
+ * `*needs_commit` whether the response may leave only after a commit.
+ */
+void aws_dispatch(struct stratus *srv, const struct http_request *req,
+                  struct http_response *resp, int *needs_commit);
+
+/*
+ * Extract the access key, region and service from a SigV4 Authorization
+ * header or X-Amz-Credential query value. Returns 0 when found. Buffers are
+ * NUL-terminated and truncated to their size.
+ */
+int aws_sigv4_scope(const char *credential, char *access_key, size_t ak_size,
+                    char *region, size_t region_size, char *service,
+                    size_t service_size);
+
+/* The account of an access key: a 12-digit key is that account. */
+void aws_account_for_key(const char *access_key, char out[13]);
+
+/* Render an error as the body and headers of `protocol`. */
+void aws_error_render(const aws_service *svc, const aws_error *err,
+                      const char *request_id, struct http_response *resp);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * services.c: the services and stack resource types compiled into Stratus.
+ * A new service adds its aws_service and its stack types here.
+ */
+#include "aws.h"
+#include "stack.h"
+
+#include "ddb.h"
+
+const aws_service *const aws_services[] = {
+    &ddb_service,
+};
+const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
+
+const stack_type stack_types[] = {
+    {"AWS::DynamoDB::Table", ddb_stack_apply_table},
+};
+const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;

@@ -1,0 +1,96 @@
+/*
+ * ts.c: in-process request helpers for the Criterion tests.
+ */
+#include "ts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "aws.h"
+#include "http.h"
+#include "util.h"
+
+stratus *ts_new(void)
+{
+    stratus_config cfg;
+    char errbuf[256];
+    stratus *srv = NULL;
+
+    config_defaults(&cfg);
+    cfg.in_memory = 1;
+    cfg.virtual_clock = 1;
+    if (stratus_create(&srv, &cfg, errbuf, sizeof errbuf) != 0)
+        cr_assert_fail("cannot create a test instance: %s", errbuf);
+    return srv;
+}
+
+void ts_free(stratus *srv)
+{
+    stratus_destroy(srv);
+}
+
+cJSON *ts_call(stratus *srv, const char *target, const char *json_body,
+               int *status)
+{
+    http_header headers[] = {
+        {"X-Amz-Target", (char *)target},
+        {"Content-Type", "application/x-amz-json-1.0"},
+        {"Authorization",
+         "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/"
+         "dynamodb/aws4_request, SignedHeaders=host, Signature=00"},
+    };
+    http_request req = {
+        .method = "POST",
+        .path = "/",
+        .query = "",
+        .headers = headers,
+        .header_count = sizeof headers / sizeof *headers,
+        .body = json_body,
+        .body_len = strlen(json_body),
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    int needs_commit = 0;
+
+    http_response_init(&resp);
+    aws_dispatch(srv, &req, &resp, &needs_commit);
+    stratus_turn_end(srv);
+    if (status)
+        *status = resp.status;
+    cJSON *out = resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len)
+                           : NULL;
+    http_response_cleanup(&resp);
+    return out;
+}
+
+const char *ts_shared_dir(void)
+{
+    static char path[1024];
+    const char *dir = getenv("STRATUS_SHARED_DIR");
+    if (!dir)
+        return NULL;
+    snprintf(path, sizeof path, "%s/cases", dir);
+    if (access(path, R_OK) != 0)
+        return NULL;
+    snprintf(path, sizeof path, "%s", dir);
+    return path;
+}
+
+char *ts_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    strbuf b;
+    strbuf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append(&b, chunk, n);
+    fclose(f);
+    return strbuf_take(&b, NULL);
+}

@@ -1,0 +1,31 @@
+/*
+ * ts.h: helpers for tests that push whole requests through the real
+ * dispatcher of an in-memory instance, without sockets.
+ */
+#ifndef STRATUS_TS_H
+#define STRATUS_TS_H
+
+#include <cjson/cJSON.h>
+
+#include "stratus.h"
+
+/* A new in-memory instance with a virtual clock; aborts the test on error. */
+stratus *ts_new(void);
+void ts_free(stratus *srv);
+
+/*
+ * Send a JSON protocol request with `X-Amz-Target: target` and `json_body`,
+ * signed for us-east-1 with a dummy key, end the turn (commit), and return
+ * the parsed response body (the caller frees it). `*status` receives the
+ * HTTP status when not NULL.
+ */
+cJSON *ts_call(stratus *srv, const char *target, const char *json_body,
+               int *status);
+
+/* The shared/ folder of the checkout, or NULL when it is absent. */
+const char *ts_shared_dir(void);
+
+/* Read a whole file; NULL when unreadable. The caller frees it. */
+char *ts_read_file(const char *path);
+
+#endif
