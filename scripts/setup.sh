@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what Stratus needs on Debian 12 (as root) and build it.
+# Installs the system packages, the npm packages of the client tests, and
+# builds build/stratus with warnings as errors.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config git
+  libmicrohttpd-dev libsqlite3-dev libcjson-dev libuv1-dev libcriterion-dev
+  libyaml-dev libssl-dev zlib1g-dev libgmp-dev
+  clang libclang-rt-14-dev clang-format
+  nodejs npm awscli curl wrk procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -f tests/clients/package.json ]; then
+  (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
