@@ -28,10 +28,9 @@ typedef struct aws_code_info {
     const char *message;
 } aws_code_info;
 
-static const aws_code_info aws_code_table[] = {
-    {"", 200, NULL},
+static const aws_code_info aws_code_table[] = {{"", 200, NULL},
 #define AWS__INFO(sym, name, status, msg) {name, status, msg},
-    AWS_ERRORS(AWS__INFO)
+                                               AWS_ERRORS(AWS__INFO)
 #undef AWS__INFO
 };
 
@@ -95,8 +94,7 @@ const aws_operation *aws_operation_find(const aws_service *svc,
     return NULL;
 }
 
-static void aws_copy_field(char *dst, size_t size, const char *src,
-                           size_t len)
+static void aws_copy_field(char *dst, size_t size, const char *src, size_t len)
 {
     if (len >= size)
         len = size - 1;
@@ -149,15 +147,13 @@ void aws_account_for_key(const char *access_key, char out[13])
 /* Find the credential scope of a request in its Authorization header or its
  * presigned X-Amz-Credential query parameter. */
 static int aws_request_scope(const http_request *req, char *ak, size_t aks,
-                             char *region, size_t rs, char *service,
-                             size_t ss)
+                             char *region, size_t rs, char *service, size_t ss)
 {
     const char *auth = http_request_header(req, "Authorization");
     if (auth) {
         const char *cred = strstr(auth, "Credential=");
         if (cred)
-            return aws_sigv4_scope(cred + 11, ak, aks, region, rs, service,
-                                   ss);
+            return aws_sigv4_scope(cred + 11, ak, aks, region, rs, service, ss);
     }
     const char *q = req->query ? strstr(req->query, "X-Amz-Credential=") : NULL;
     if (q)
@@ -208,8 +204,7 @@ static void aws_json_respond(const aws_service *svc, int status, char *json,
 {
     char crc[16];
     size_t len = strlen(json);
-    snprintf(crc, sizeof crc, "%lu",
-             crc32(0L, (const Bytef *)json, (uInt)len));
+    snprintf(crc, sizeof crc, "%lu", crc32(0L, (const Bytef *)json, (uInt)len));
     resp->status = status;
     http_response_header(resp, "Content-Type", aws_content_type(svc));
     http_response_header(resp, "x-amz-crc32", crc);
@@ -233,12 +228,11 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     cJSON_AddStringToObject(body, "message", err->message);
     if (err->extra) {
         for (cJSON *m = err->extra->child; m; m = m->next)
-            cJSON_AddItemToObject(body, m->string,
-                                  cJSON_Duplicate(m, 1));
+            cJSON_AddItemToObject(body, m->string, cJSON_Duplicate(m, 1));
     }
     http_response_header(resp, "x-amzn-ErrorType", aws_code_name(err->code));
-    aws_json_respond(svc, err->status ? err->status
-                                      : aws_code_status(err->code),
+    aws_json_respond(svc,
+                     err->status ? err->status : aws_code_status(err->code),
                      cJSON_PrintUnformatted(body), resp);
     cJSON_Delete(body);
     (void)request_id;
@@ -289,8 +283,7 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         svc = aws_service_by_target(target, &op_name);
         if (!svc) {
             aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION,
-                     "Unknown target %s: no service with that prefix",
-                     target);
+                     "Unknown target %s: no service with that prefix", target);
             goto fail;
         }
     } else if (scope_service[0]) {
@@ -382,8 +375,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     }
 
     aws_json_respond(svc, 200, cJSON_PrintUnformatted(out), resp);
-    log_at(LOG_INFO, "aws", request_id, "%s %s 200 %.2fms", svc->name,
-           op->name, aws_elapsed_ms(&started));
+    log_at(LOG_INFO, "aws", request_id, "%s %s 200 %.2fms", svc->name, op->name,
+           aws_elapsed_ms(&started));
     cJSON_Delete(out);
     cJSON_Delete(body);
     return;

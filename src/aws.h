@@ -46,6 +46,7 @@ struct http_response;
       400, NULL)                                                               \
     X(ITEM_COLLECTION_SIZE_LIMIT, "ItemCollectionSizeLimitExceededException",  \
       400, NULL)                                                               \
+    X(TABLE_NOT_FOUND, "TableNotFoundException", 400, NULL)                    \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -24,7 +24,8 @@ int64_t clock_now_ms(const stratus_clock *c);
 /* Move a virtual clock forward to `ms` (never backward); no-op when real. */
 void clock_advance_to(stratus_clock *c, int64_t ms);
 
-/* Format `ms` as ISO-8601 UTC with milliseconds ("2026-01-02T03:04:05.678Z"). */
+/* Format `ms` as ISO-8601 UTC with milliseconds ("2026-01-02T03:04:05.678Z").
+ */
 void clock_format_iso(int64_t ms, char out[32]);
 
 #endif

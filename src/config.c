@@ -106,8 +106,8 @@ int config_from_env(stratus_config *cfg, char *errbuf, size_t errsize)
         if (!v || !*v)
             continue;
         if (config_env_table[i].name) {
-            if (config_set(cfg, config_env_table[i].name, v, errbuf,
-                           errsize) != 0)
+            if (config_set(cfg, config_env_table[i].name, v, errbuf, errsize) !=
+                0)
                 return -1;
         } else {
             *(int *)((char *)cfg + config_env_table[i].flag_offset) =
@@ -119,28 +119,27 @@ int config_from_env(stratus_config *cfg, char *errbuf, size_t errsize)
 
 void config_usage(void)
 {
-    printf(
-        "usage: stratus serve [options]\n"
-        "\n"
-        "  --port N          port of every AWS API (default 4566, "
-        "STRATUS_PORT)\n"
-        "  --api-port N      port of the stack's HTTP API (default 4567, "
-        "STRATUS_API_PORT)\n"
-        "  --host ADDR       address to listen on (default 127.0.0.1, "
-        "STRATUS_HOST)\n"
-        "  --data-dir DIR    directory of the SQLite database (default "
-        ".stratus, STRATUS_DATA_DIR)\n"
-        "  --in-memory       keep all state in memory; nothing survives a "
-        "restart (STRATUS_IN_MEMORY=1)\n"
-        "  --stack FILE      stack file applied to a new data directory "
-        "(default pipeline/stack.yaml, STRATUS_STACK)\n"
-        "  --no-stack        start with no resources (STRATUS_NO_STACK=1)\n"
-        "  --redeploy        apply the stack file even to an existing data "
-        "directory (STRATUS_REDEPLOY=1)\n"
-        "  --sync-full       fsync every commit, surviving power loss too "
-        "(STRATUS_SYNC_FULL=1)\n"
-        "  --log-level L     error, warn, info or debug (default info, "
-        "STRATUS_LOG_LEVEL)\n");
+    printf("usage: stratus serve [options]\n"
+           "\n"
+           "  --port N          port of every AWS API (default 4566, "
+           "STRATUS_PORT)\n"
+           "  --api-port N      port of the stack's HTTP API (default 4567, "
+           "STRATUS_API_PORT)\n"
+           "  --host ADDR       address to listen on (default 127.0.0.1, "
+           "STRATUS_HOST)\n"
+           "  --data-dir DIR    directory of the SQLite database (default "
+           ".stratus, STRATUS_DATA_DIR)\n"
+           "  --in-memory       keep all state in memory; nothing survives a "
+           "restart (STRATUS_IN_MEMORY=1)\n"
+           "  --stack FILE      stack file applied to a new data directory "
+           "(default pipeline/stack.yaml, STRATUS_STACK)\n"
+           "  --no-stack        start with no resources (STRATUS_NO_STACK=1)\n"
+           "  --redeploy        apply the stack file even to an existing data "
+           "directory (STRATUS_REDEPLOY=1)\n"
+           "  --sync-full       fsync every commit, surviving power loss too "
+           "(STRATUS_SYNC_FULL=1)\n"
+           "  --log-level L     error, warn, info or debug (default info, "
+           "STRATUS_LOG_LEVEL)\n");
 }
 
 int config_from_args(stratus_config *cfg, int argc, char **argv, char *errbuf,

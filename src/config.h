@@ -32,8 +32,8 @@ int config_from_env(stratus_config *cfg, char *errbuf, size_t errsize);
  * Read `serve` flags over the current values. Returns 0, 1 when --help was
  * given (usage printed), or -1 with a message.
  */
-int config_from_args(stratus_config *cfg, int argc, char **argv,
-                     char *errbuf, size_t errsize);
+int config_from_args(stratus_config *cfg, int argc, char **argv, char *errbuf,
+                     size_t errsize);
 
 /* Print the `serve` usage text to stdout. */
 void config_usage(void);

@@ -7,8 +7,8 @@
  * into one uv_poll per descriptor, and MHD's timeout drives a uv_timer.
  * Note that MHD's epoll mode is not used: with it, a keep-alive connection
  * resumed after a suspension did not send its queued response until an
- * unrelated event woke MHD (seen with libmicrohttpd 0.9.75). A response that must wait
- * for the turn's commit is parked: the connection is suspended, and
+ * unrelated event woke MHD (seen with libmicrohttpd 0.9.75). A response that
+ * must wait for the turn's commit is parked: the connection is suspended, and
  * http_listener_release resumes it after the commit so the response goes
  * out on the next MHD_run.
  */
@@ -94,8 +94,8 @@ void http_response_cleanup(http_response *resp)
 void http_response_header(http_response *resp, const char *name,
                           const char *value)
 {
-    resp->headers = xrealloc(resp->headers, (resp->header_count + 1) *
-                                                sizeof *resp->headers);
+    resp->headers = xrealloc(resp->headers,
+                             (resp->header_count + 1) * sizeof *resp->headers);
     resp->headers[resp->header_count].name = xstrdup(name);
     resp->headers[resp->header_count].value = xstrdup(value);
     resp->header_count++;
@@ -139,8 +139,8 @@ static enum MHD_Result http_queue(http_conn *c)
     r->body = NULL; /* MHD frees it now */
     for (size_t i = 0; i < r->header_count; i++)
         MHD_add_response_header(mr, r->headers[i].name, r->headers[i].value);
-    enum MHD_Result ok = MHD_queue_response(c->connection, (unsigned)r->status,
-                                            mr);
+    enum MHD_Result ok =
+        MHD_queue_response(c->connection, (unsigned)r->status, mr);
     MHD_destroy_response(mr);
     return ok;
 }
@@ -201,8 +201,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
             "{\"__type\":\"RequestEntityTooLarge\",\"message\":"
             "\"Request must be smaller than 16777216 bytes\"}";
         c->response.status = 413;
-        http_response_header(&c->response, "Content-Type",
-                             "application/json");
+        http_response_header(&c->response, "Content-Type", "application/json");
         http_response_body(&c->response, msg, sizeof msg - 1);
         return http_queue(c);
     }
@@ -432,8 +431,8 @@ int http_listener_start(http_listener **out, stratus *srv, const char *host,
     http_listener *l = xcalloc(1, sizeof *l);
     l->srv = srv;
     l->handler = handler;
-    unsigned flags = MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     l->daemon = MHD_start_daemon(

@@ -178,8 +178,7 @@ int jobs_run_due(jobs *j)
 
 int64_t jobs_next_due(jobs *j)
 {
-    sqlite3_stmt *s =
-        store_stmt(j->srv->store, "SELECT min(due_ms) FROM jobs");
+    sqlite3_stmt *s = store_stmt(j->srv->store, "SELECT min(due_ms) FROM jobs");
     int64_t due = -1;
     if (sqlite3_step(s) == SQLITE_ROW &&
         sqlite3_column_type(s, 0) != SQLITE_NULL)

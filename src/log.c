@@ -41,7 +41,6 @@ void log_write(log_level level, const char *module, const char *request_id,
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
 
-    fprintf(stderr, "%s.%03ldZ %-5s %-10s %s %s\n", when,
-            ts.tv_nsec / 1000000L, log_names[level], module,
-            request_id ? request_id : "-", line);
+    fprintf(stderr, "%s.%03ldZ %-5s %-10s %s %s\n", when, ts.tv_nsec / 1000000L,
+            log_names[level], module, request_id ? request_id : "-", line);
 }

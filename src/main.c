@@ -67,8 +67,9 @@ static int cmd_serve(int argc, char **argv)
     if (!cfg.in_memory) {
         char db[1200];
         if (mkdir_p(cfg.data_dir) != 0) {
-            fprintf(stderr, "stratus serve: cannot create data directory %s: "
-                            "%s\n",
+            fprintf(stderr,
+                    "stratus serve: cannot create data directory %s: "
+                    "%s\n",
                     cfg.data_dir, strerror(errno));
             return 1;
         }
@@ -89,8 +90,9 @@ static int cmd_serve(int argc, char **argv)
             if (strncmp(argv[i], "--stack", 7) == 0)
                 explicit_stack = 1;
         if (access(cfg.stack_file, R_OK) != 0 && !explicit_stack) {
-            log_info("stack", "no stack file at %s; starting with no "
-                              "resources",
+            log_info("stack",
+                     "no stack file at %s; starting with no "
+                     "resources",
                      cfg.stack_file);
         } else if (stack_apply_file(srv, cfg.stack_file, errbuf,
                                     sizeof errbuf) != 0) {

@@ -219,8 +219,8 @@ int stack_apply_file(stratus *srv, const char *path, char *errbuf,
         const stack_type *st = type ? stack_type_find(type) : NULL;
         if (!st) {
             snprintf(errbuf, errsize, "%s: resource %s has %s type%s%s", path,
-                     r->string, type ? "unknown" : "no",
-                     type ? " " : "", type ? type : "");
+                     r->string, type ? "unknown" : "no", type ? " " : "",
+                     type ? type : "");
             rc = -1;
             break;
         }

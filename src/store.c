@@ -39,8 +39,8 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
                size_t errsize)
 {
     store *st = xcalloc(1, sizeof *st);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                SQLITE_OPEN_NOMUTEX;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path ? path : ":memory:", &st->db, flags, NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errsize, "cannot open database %s: %s",
@@ -52,9 +52,9 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
     if (path) {
         if (store_exec(st, "PRAGMA journal_mode=WAL") != SQLITE_OK)
             goto sqlfail;
-        if (store_exec(st, sync_full ? "PRAGMA synchronous=FULL"
-                                     : "PRAGMA synchronous=NORMAL") !=
-            SQLITE_OK)
+        if (store_exec(st, sync_full
+                               ? "PRAGMA synchronous=FULL"
+                               : "PRAGMA synchronous=NORMAL") != SQLITE_OK)
             goto sqlfail;
         /* A second process (a stale serve) must fail fast, not hang. */
         sqlite3_busy_timeout(st->db, 2000);
@@ -248,10 +248,10 @@ int store_dirty(const store *st)
 
 int64_t store_next_id(store *st, const char *name)
 {
-    sqlite3_stmt *s = store_stmt(st,
-                                 "INSERT INTO store_counter (name, value) "
-                                 "VALUES (?1, 1) ON CONFLICT(name) DO UPDATE "
-                                 "SET value = value + 1 RETURNING value");
+    sqlite3_stmt *s =
+        store_stmt(st, "INSERT INTO store_counter (name, value) "
+                       "VALUES (?1, 1) ON CONFLICT(name) DO UPDATE "
+                       "SET value = value + 1 RETURNING value");
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     int64_t v = -1;
     if (sqlite3_step(s) == SQLITE_ROW)

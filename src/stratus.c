@@ -74,8 +74,7 @@ void stratus_turn_end(stratus *srv)
     for (int round = 0; round < 4; round++) {
         int rc = store_commit(srv->store);
         if (rc != SQLITE_OK)
-            log_error("store", "commit failed: %s",
-                      sqlite3_errstr(rc));
+            log_error("store", "commit failed: %s", sqlite3_errstr(rc));
         int released = 0;
         for (size_t i = 0; i < srv->listener_count; i++)
             released += http_listener_release(srv->listeners[i]);
@@ -192,8 +191,7 @@ static void stratus_handle(stratus *srv, const http_request *req,
         cJSON *body = cJSON_CreateObject();
         cJSON *services = cJSON_AddObjectToObject(body, "services");
         for (size_t i = 0; i < aws_service_count; i++)
-            cJSON_AddStringToObject(services, aws_services[i]->name,
-                                    "running");
+            cJSON_AddStringToObject(services, aws_services[i]->name, "running");
         cJSON_AddStringToObject(body, "edition", "stratus");
         cJSON_AddStringToObject(body, "version", STRATUS_VERSION);
         char *text = cJSON_PrintUnformatted(body);

@@ -31,9 +31,9 @@ typedef struct stratus {
     jobs *jobs;
     http_listener *listeners[STRATUS_MAX_LISTENERS];
     size_t listener_count;
-    uv_check_t turn_end;   /* commits and releases responses each turn */
-    uv_timer_t job_timer;  /* wakes the loop for the next due job */
-    uv_idle_t pending;     /* keeps the loop spinning while work waits */
+    uv_check_t turn_end;  /* commits and releases responses each turn */
+    uv_timer_t job_timer; /* wakes the loop for the next due job */
+    uv_idle_t pending;    /* keeps the loop spinning while work waits */
     uv_signal_t sigint, sigterm;
     int stopping;
     /* Per-service state, indexed like aws_services. */

@@ -13,8 +13,8 @@
 
 static void util_oom(size_t n, const char *file, int line)
 {
-    fprintf(stderr, "stratus: out of memory allocating %zu bytes at %s:%d\n",
-            n, file, line);
+    fprintf(stderr, "stratus: out of memory allocating %zu bytes at %s:%d\n", n,
+            file, line);
     abort();
 }
 

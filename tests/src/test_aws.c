@@ -15,8 +15,8 @@ Test(aws, sigv4_scope_from_header_value)
     char ak[64], region[32], service[32];
     cr_assert_eq(aws_sigv4_scope("AKIDEXAMPLE/20260101/eu-west-1/dynamodb/"
                                  "aws4_request, SignedHeaders=host",
-                                 ak, sizeof ak, region, sizeof region,
-                                 service, sizeof service),
+                                 ak, sizeof ak, region, sizeof region, service,
+                                 sizeof service),
                  0);
     cr_assert_str_eq(ak, "AKIDEXAMPLE");
     cr_assert_str_eq(region, "eu-west-1");
@@ -28,8 +28,8 @@ Test(aws, sigv4_scope_from_encoded_query)
     char ak[64], region[32], service[32];
     cr_assert_eq(aws_sigv4_scope("test%2F20260101%2Fus-west-2%2Fs3%2F"
                                  "aws4_request&X-Amz-Date=1",
-                                 ak, sizeof ak, region, sizeof region,
-                                 service, sizeof service),
+                                 ak, sizeof ak, region, sizeof region, service,
+                                 sizeof service),
                  0);
     cr_assert_str_eq(ak, "test");
     cr_assert_str_eq(region, "us-west-2");
@@ -87,9 +87,9 @@ Test(aws, unknown_operation_is_coral_error)
     http_response r;
     dispatch(srv, "DynamoDB_20120810.NoSuchThing", "{}", &r);
     cr_assert_eq(r.status, 400);
-    cr_assert(strstr(r.body,
-                     "com.amazon.coral.service#UnknownOperationException") !=
-              NULL);
+    cr_assert(
+        strstr(r.body, "com.amazon.coral.service#UnknownOperationException") !=
+        NULL);
     cr_assert_not_null(header(&r, "x-amzn-RequestId"));
     http_response_cleanup(&r);
     ts_free(srv);
@@ -101,8 +101,7 @@ Test(aws, malformed_json_is_serialization_error)
     http_response r;
     dispatch(srv, "DynamoDB_20120810.ListTables", "{\"Limit\":", &r);
     cr_assert_eq(r.status, 400);
-    cr_assert(strstr(r.body, "SerializationException") != NULL, "%s",
-              r.body);
+    cr_assert(strstr(r.body, "SerializationException") != NULL, "%s", r.body);
     http_response_cleanup(&r);
     ts_free(srv);
 }

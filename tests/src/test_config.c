@@ -30,8 +30,7 @@ Test(config, flags_override_environment)
     cr_assert_eq(c.port, 5000);
     cr_assert_eq(c.in_memory, 1);
     char *argv[] = {"--port", "6000", "--log-level=debug", "--redeploy"};
-    cr_assert_eq(config_from_args(&c, 4, argv, err, sizeof err), 0, "%s",
-                 err);
+    cr_assert_eq(config_from_args(&c, 4, argv, err, sizeof err), 0, "%s", err);
     cr_assert_eq(c.port, 6000);
     cr_assert_str_eq(c.log_level, "debug");
     cr_assert_eq(c.redeploy, 1);

@@ -14,13 +14,13 @@
 static int runs;
 static char last[64];
 
-static int64_t record_job(stratus *srv, const char *account,
-                          const char *region, const cJSON *payload)
+static int64_t record_job(stratus *srv, const char *account, const char *region,
+                          const cJSON *payload)
 {
     const cJSON *tag = cJSON_GetObjectItemCaseSensitive(payload, "tag");
     runs++;
-    snprintf(last, sizeof last, "%s", cJSON_IsString(tag) ? tag->valuestring
-                                                          : "?");
+    snprintf(last, sizeof last, "%s",
+             cJSON_IsString(tag) ? tag->valuestring : "?");
     return 0;
 }
 

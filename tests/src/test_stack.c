@@ -48,10 +48,10 @@ Test(stack, nested_maps_and_lists)
             "Properties"),
         "KeySchema");
     cr_assert_eq(cJSON_GetArraySize(ks), 2);
-    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
-                         cJSON_GetArrayItem(ks, 1), "KeyType")
-                         ->valuestring,
-                     "RANGE");
+    cr_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(ks, 1), "KeyType")
+            ->valuestring,
+        "RANGE");
     cJSON_Delete(j);
 }
 

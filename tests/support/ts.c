@@ -61,8 +61,8 @@ cJSON *ts_call(stratus *srv, const char *target, const char *json_body,
     stratus_turn_end(srv);
     if (status)
         *status = resp.status;
-    cJSON *out = resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len)
-                           : NULL;
+    cJSON *out =
+        resp.body ? cJSON_ParseWithLength(resp.body, resp.body_len) : NULL;
     http_response_cleanup(&resp);
     return out;
 }
