@@ -495,7 +495,7 @@ static cJSON *ddb__set_value(const ddb__node *n, const cJSON *old,
 
 /*
  * The container (object of an M or array of an L, or the item itself) that
- * holds the last step of `path`, or NULL when the path cannot be written.
+ * contains the last step of `path`, or NULL when the path cannot be written.
  */
 static cJSON *ddb__parent(const ddb__path *path, cJSON *item)
 {

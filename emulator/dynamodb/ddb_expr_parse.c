@@ -1,9 +1,9 @@
 /*
  * ddb_expr_parse.c: the tokenizer and parser of DynamoDB condition, filter,
- * key condition, update and projection expressions, and the checks
- * DynamoDB runs on a parsed expression before it touches any item:
- * reserved words, placeholders, function names and arity, operand types,
- * overlapping update paths and the shape of key conditions.
+ * key condition, update and projection expressions. It also runs the checks
+ * DynamoDB applies to a parsed expression before it reads any item. These
+ * cover reserved words, placeholders, function names and arity, operand
+ * types, overlapping update paths and the shape of key conditions.
  *
  * Errors carry DynamoDB's ValidationException texts. When an expression
  * has several problems, the checks run in the order DynamoDB reports them:
@@ -1124,8 +1124,8 @@ static int ddb__check_between(ddb__parser *p, const ddb__node *n)
 }
 
 /*
- * Run one check over a node and its operands. `as_condition` says whether
- * the node stands where a condition is expected.
+ * Run one check over a node and its operands. `as_condition` is set when
+ * the node is in a place where a condition is expected.
  */
 static int ddb__check_node(ddb__parser *p, ddb__node *n, ddb__check check,
                            int as_condition)

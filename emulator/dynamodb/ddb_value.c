@@ -1,8 +1,9 @@
 /*
- * ddb_value.c: DynamoDB attribute values: the checks DynamoDB applies to
- * every value in a request, exact decimal numbers (canonical text, compare,
- * add and subtract with GMP), deep equality, the item size DynamoDB charges
- * against the 400 KB limit, and the order-preserving key encoding.
+ * ddb_value.c: DynamoDB attribute values. It implements the checks DynamoDB
+ * applies to every value in a request and exact decimal numbers (canonical
+ * text, compare, add and subtract with GMP). It also provides deep equality,
+ * the item size DynamoDB charges against the 400 KB limit, and the
+ * order-preserving key encoding.
  *
  * Error texts are DynamoDB's, as its ValidationException messages read.
  * Request members of the wrong JSON type inside a value ({"S": 5}) are
@@ -21,12 +22,12 @@
 /* Exponent range of the leading digit: 1E-130 to 9.99...E+125. */
 #define DDB_MAX_EXPONENT 125
 #define DDB_MIN_EXPONENT (-130)
-/* Exponents beyond this are clamped while parsing; they fail either way. */
+/* Exponents beyond this are clamped while parsing, because they fail anyway. */
 #define DDB_EXPONENT_CLAMP 1000000L
 
 /*
  * A parsed decimal: value = (negative ? -1 : 1) * 0.d1 d2 ... dn * 10^exp.
- * `digits` holds the significant digits without leading or trailing zeros;
+ * `digits` contains the significant digits without leading or trailing zeros;
  * zero has no digits.
  */
 typedef struct ddb_decimal {
@@ -331,9 +332,9 @@ int ddb_number_add(const char *a, const char *b, int subtract, char *out,
     mpz_clears(za, zb, NULL);
 
     /*
-     * NOTE: DynamoDB's behaviour for a sum that needs more than 38 digits
-     * is not recorded anywhere we could read; Stratus rejects it with the
-     * same message as a stored number of that precision.
+     * NOTE: DynamoDB's result for a sum that needs more than 38 digits is
+     * not documented. Stratus rejects it with the message for storing a
+     * number of that precision.
      */
     int rc = ddb_decimal_check(&r, err);
     if (rc == 0)
@@ -658,7 +659,7 @@ static int ddb_value_check(cJSON *av, int depth, aws_error *err)
                         "set, must contain exactly one of the supported "
                         "datatypes");
 
-    /* Drop ignored members so later code sees a one-member object. */
+    /* Drop ignored members, so later code gets a one-member object. */
     cJSON *m = av->child;
     while (m) {
         cJSON *next = m->next;
