@@ -3,7 +3,7 @@
  * the TTL sweep job) and its operation table, JSON 1.0 with the target
  * prefix DynamoDB_20120810.
  *
- * Every operation of the DynamoDB API is listed; a NULL handler is an
+ * Every operation of the DynamoDB API is listed. A NULL handler marks an
  * operation Stratus does not implement (PartiQL, backups, global tables,
  * imports and exports, Kinesis streaming, contributor insights, resource
  * policies). Each table is a resource of the request's account and region.

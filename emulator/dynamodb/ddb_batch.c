@@ -59,7 +59,7 @@ static char *ddb_key_id(const ddb_table *t, const cJSON *key)
     return strbuf_take(&out, NULL);
 }
 
-/* Add `id` to the set `seen`; returns 1 when it was already there. */
+/* Add `id` to the set `seen` and free it. Returns 1 when it was already there. */
 static int ddb_seen(cJSON *seen, char *id)
 {
     int dup = ddb__get(seen, id) != NULL;

@@ -56,7 +56,7 @@ typedef struct ddb_index {
     const cJSON *non_key_attributes; /* INCLUDE only, else NULL */
 } ddb_index;
 
-/* A table loaded from the store. Owns `description`; the rest borrows it. */
+/* A table loaded from the store. It owns `description`, which the rest borrows. */
 typedef struct ddb_table {
     int64_t id;
     char account[16];
@@ -91,20 +91,20 @@ int ddb__table_name_check(const char *name, const char *member, int allow_arn,
  */
 ddb_table *ddb__table_open(aws_request *req, const char *name,
                            aws_error *err);
-/* Load a table by name; NULL when it does not exist. */
+/* Load a table by name, or return NULL when it does not exist. */
 ddb_table *ddb__table_load(stratus *srv, const char *account,
                            const char *region, const char *name);
 void ddb__table_free(ddb_table *t);
 const ddb_index *ddb__table_index(const ddb_table *t, const char *name);
 
-/* Check an enum member; AWS's "Member must satisfy enum value set" text. */
+/* Check an enum member, failing with AWS's "Member must satisfy enum value set" text. */
 int ddb__enum_check(const cJSON *body, const char *member,
                     const char *wire_name, const char *const *values,
                     aws_error *err);
 
 /*
- * Validate ExpressionAttributeValues (numbers rewritten in place) and
- * parse the expressions of a request into `ctx`. Reports AWS's texts.
+ * Validate ExpressionAttributeValues, rewriting numbers in place, with AWS's
+ * "ExpressionAttributeValues contains invalid value: ..." texts.
  */
 int ddb__values_validate(cJSON *values, aws_error *err);
 
@@ -183,7 +183,7 @@ typedef struct ddb_write {
     cJSON *key;      /* table key of the item */
     cJSON *item;     /* PutItem: the request's item (a copy) */
     cJSON *old_item; /* stored item before the write, or NULL */
-    cJSON *new_item; /* item after the write; NULL for delete and check */
+    cJSON *new_item; /* item after the write, NULL for delete and check */
     ddb_expr_ctx ctx;
     ddb_expr *condition;
     ddb_expr *update;

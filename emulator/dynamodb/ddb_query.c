@@ -4,8 +4,8 @@
  * Both walk SQLite in DynamoDB's key order: ddb_item by (pk, sk) for a
  * table, ddb_index_entry by (ihash, irange, pk, sk) for an index, joined
  * back to the item. The SQL narrows a Query to its partition and to
- * inclusive sort key bounds; the exact key condition (strict bounds,
- * begins_with) is checked on each row. Limit counts evaluated items before
+ * inclusive sort key bounds, and each row is checked against the exact key
+ * condition (strict bounds, begins_with). Limit counts evaluated items before
  * the filter, a page stops after 1 MB of evaluated items, and
  * LastEvaluatedKey is set whenever a page stops early, as AWS does even when
  * no item follows.

@@ -6,9 +6,9 @@
  * past on the instance clock. Expired items stay readable until the sweep
  * deletes them, as on AWS. ddb_item.expires caches the expiry of each item
  * of a table with TTL enabled, so the sweep reads only expired rows. One
- * sweep job is pending per table, due at the earliest known expiry; after
- * each run it reschedules itself for the next one, and ends when no item
- * carries a TTL. Like AWS, items whose TTL is more than five years in the
+ * sweep job is pending per table, due at the earliest known expiry. After
+ * each run it reschedules itself for the next expiry, and it ends when no
+ * item carries a TTL. Like AWS, items whose TTL is more than five years in the
  * past are never deleted.
  */
 #include "ddb_internal.h"
@@ -51,7 +51,7 @@ int ddb__ttl_schedule(stratus *srv, const ddb_table *t, int64_t due_ms)
     cJSON_AddStringToObject(payload, "TableName", t->name);
     /*
      * NOTE: when a sweep is already pending for a later time, an item that
-     * expires earlier waits for it; AWS gives no deletion deadline either.
+     * expires earlier waits for it. AWS gives no deletion deadline either.
      */
     int rc = jobs_schedule(srv->jobs, DDB_TTL_JOB_KIND, t->account, t->region,
                            due_ms, payload, key);
