@@ -188,6 +188,111 @@ static const aws_service *aws_service_by_signing_name(const char *name)
     return NULL;
 }
 
+static int aws_hex(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Percent-decode `len` bytes of `s` ('+' stays '+' in paths, becomes a
+ * space in queries). Returns a new string. */
+static char *aws_decode(const char *s, size_t len, int plus_is_space)
+{
+    char *out = xmalloc(len + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && aws_hex(s[i + 1]) >= 0 &&
+            aws_hex(s[i + 2]) >= 0) {
+            out[o++] = (char)(aws_hex(s[i + 1]) * 16 + aws_hex(s[i + 2]));
+            i += 2;
+        } else if (s[i] == '+' && plus_is_space) {
+            out[o++] = ' ';
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+int aws_path_match(const char *tmpl, const char *path, cJSON *params)
+{
+    const char *t = tmpl, *p = path;
+    while (*t && *t != '?') {
+        if (*t == '{') {
+            const char *close = strchr(t, '}');
+            if (!close)
+                return 0;
+            int greedy = close[-1] == '+';
+            size_t nlen = (size_t)(close - t - 1 - greedy);
+            const char *end = p;
+            if (greedy)
+                end = p + strlen(p);
+            else
+                while (*end && *end != '/')
+                    end++;
+            if (end == p)
+                return 0;
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)nlen, t + 1);
+            char *value = aws_decode(p, (size_t)(end - p), 0);
+            cJSON_AddItemToObject(params, name, cJSON_CreateString(value));
+            free(value);
+            p = end;
+            t = close + 1;
+            continue;
+        }
+        if (*t != *p)
+            return 0;
+        t++;
+        p++;
+    }
+    return *p == '\0' || (*p == '/' && p[1] == '\0');
+}
+
+static void aws_query_params(const char *query, cJSON *params)
+{
+    const char *q = query;
+    while (q && *q) {
+        const char *amp = strchr(q, '&');
+        size_t len = amp ? (size_t)(amp - q) : strlen(q);
+        const char *eq = memchr(q, '=', len);
+        size_t klen = eq ? (size_t)(eq - q) : len;
+        char *key = aws_decode(q, klen, 1);
+        char *value = eq ? aws_decode(eq + 1, len - klen - 1, 1) : xstrdup("");
+        if (!cJSON_GetObjectItemCaseSensitive(params, key))
+            cJSON_AddItemToObject(params, key, cJSON_CreateString(value));
+        free(key);
+        free(value);
+        q = amp ? amp + 1 : NULL;
+    }
+}
+
+static const aws_operation *
+aws_rest_route(const aws_service *svc, const http_request *req, cJSON *params)
+{
+    for (size_t i = 0; i < svc->operation_count; i++) {
+        const aws_operation *op = &svc->operations[i];
+        if (!op->http_method || strcmp(op->http_method, req->method) != 0)
+            continue;
+        cJSON *found = cJSON_CreateObject();
+        if (aws_path_match(op->http_path, req->path, found)) {
+            for (cJSON *m = found->child; m; m = m->next)
+                cJSON_AddItemToObject(params, m->string,
+                                      cJSON_CreateString(m->valuestring));
+            cJSON_Delete(found);
+            return op;
+        }
+        cJSON_Delete(found);
+    }
+    return NULL;
+}
+
 static const char *aws_content_type(const aws_service *svc)
 {
     if (svc && svc->protocol == AWS_PROTO_JSON_1_1)
@@ -224,8 +329,14 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
                       err->code == AWS_ERR_SERIALIZATION))
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
-    cJSON_AddStringToObject(body, "__type", type);
-    cJSON_AddStringToObject(body, "message", err->message);
+    if (svc && svc->protocol == AWS_PROTO_REST_JSON) {
+        /* REST-JSON clients read the code from x-amzn-ErrorType. */
+        cJSON_AddStringToObject(body, "Type", "User");
+        cJSON_AddStringToObject(body, "message", err->message);
+    } else {
+        cJSON_AddStringToObject(body, "__type", type);
+        cJSON_AddStringToObject(body, "message", err->message);
+    }
     if (err->extra) {
         for (cJSON *m = err->extra->child; m; m = m->next)
             cJSON_AddItemToObject(body, m->string, cJSON_Duplicate(m, 1));
@@ -260,6 +371,7 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     const aws_operation *op = NULL;
     aws_error err;
     cJSON *body = NULL;
+    cJSON *params = NULL;
     cJSON *out = NULL;
 
     clock_gettime(CLOCK_MONOTONIC, &started);
@@ -299,34 +411,46 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         goto fail;
     }
 
-    if (svc->protocol != AWS_PROTO_JSON_1_0 &&
-        svc->protocol != AWS_PROTO_JSON_1_1) {
+    if (svc->protocol == AWS_PROTO_REST_JSON) {
+        params = cJSON_CreateObject();
+        op = aws_rest_route(svc, req, params);
+        if (!op) {
+            aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION,
+                     "No %s operation matches %s %s", svc->name, req->method,
+                     req->path);
+            err.status = 404;
+            goto fail;
+        }
+        aws_query_params(req->query, params);
+    } else if (svc->protocol != AWS_PROTO_JSON_1_0 &&
+               svc->protocol != AWS_PROTO_JSON_1_1) {
         aws_fail(&err, AWS_ERR_NOT_IMPLEMENTED,
                  "Stratus does not yet serve the %s protocol of %s",
-                 svc->protocol == AWS_PROTO_REST_XML ? "REST-XML" : "REST",
+                 svc->protocol == AWS_PROTO_REST_XML ? "REST-XML" : "Query",
                  svc->name);
         goto fail;
-    }
-    if (!op_name) {
-        aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN,
-                 "Missing X-Amz-Target header for %s", svc->name);
-        goto fail;
-    }
-    op = aws_operation_find(svc, op_name);
-    if (!op) {
-        aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION, NULL);
-        err.message[0] = '\0';
-        goto fail;
+    } else {
+        if (!op_name) {
+            aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN,
+                     "Missing X-Amz-Target header for %s", svc->name);
+            goto fail;
+        }
+        op = aws_operation_find(svc, op_name);
+        if (!op) {
+            aws_fail(&err, AWS_ERR_UNKNOWN_OPERATION, NULL);
+            goto fail;
+        }
+        if (strcmp(req->method, "POST") != 0) {
+            aws_fail(&err, AWS_ERR_SERIALIZATION,
+                     "%s requests must use POST, not %s", svc->name,
+                     req->method);
+            goto fail;
+        }
     }
     if (!op->handler) {
         aws_fail(&err, AWS_ERR_NOT_IMPLEMENTED,
                  "Stratus does not implement %s %s yet (see `stratus ops`)",
                  svc->name, op->name);
-        goto fail;
-    }
-    if (strcmp(req->method, "POST") != 0) {
-        aws_fail(&err, AWS_ERR_SERIALIZATION,
-                 "%s requests must use POST, not %s", svc->name, req->method);
         goto fail;
     }
 
@@ -335,7 +459,13 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     } else {
         const char *end = NULL;
         body = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
-        if (!body || !cJSON_IsObject(body)) {
+        if (svc->protocol == AWS_PROTO_REST_JSON &&
+            (!body || !cJSON_IsObject(body))) {
+            /* A REST payload need not be a JSON object (Invoke takes any
+             * bytes); such handlers read req->http->body. */
+            cJSON_Delete(body);
+            body = cJSON_CreateObject();
+        } else if (!body || !cJSON_IsObject(body)) {
             aws_fail(&err, AWS_ERR_SERIALIZATION,
                      "Start of structure or map found where not expected.");
             if (!body)
@@ -355,6 +485,9 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         .request_id = request_id,
         .body = body,
         .http = req,
+        .params = params,
+        .out = resp,
+        .status = 200,
     };
     sqlite3 *db = store_db(srv->store);
     if (store_call_begin(srv->store) != SQLITE_OK) {
@@ -388,4 +521,5 @@ fail:
            resp->status, aws_code_name(err.code), aws_elapsed_ms(&started));
     aws_error_reset(&err);
     cJSON_Delete(body);
+    cJSON_Delete(params);
 }

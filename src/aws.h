@@ -105,6 +105,18 @@ typedef struct aws_request {
     const char *request_id;
     cJSON *body;
     const struct http_request *http;
+    /* REST protocols: path parameters and decoded query parameters by name,
+     * as strings (a path parameter wins over a query parameter). */
+    cJSON *params;
+    /* Response headers a handler adds (http_response_header), and its
+     * success status (default 200). */
+    struct http_response *out;
+    int status;
+    /* When set (malloc'ed, taken by the dispatcher), sent as the body in
+     * place of the returned tree, with this content type. */
+    char *raw_body;
+    size_t raw_len;
+    const char *raw_content_type;
 } aws_request;
 
 /*
@@ -114,10 +126,16 @@ typedef struct aws_request {
  */
 typedef cJSON *(*aws_op_fn)(aws_request *req, aws_error *err);
 
-/* One row of a service's operation table; a NULL handler is a known gap. */
+/*
+ * One row of a service's operation table; a NULL handler is a known gap.
+ * REST operations also name their HTTP method and path template, where
+ * "{Name}" matches one path segment and "{Name+}" the rest of the path.
+ */
 typedef struct aws_operation {
     const char *name;
     aws_op_fn handler;
+    const char *http_method;
+    const char *http_path;
 } aws_operation;
 
 typedef struct aws_service {
@@ -161,6 +179,13 @@ int aws_sigv4_scope(const char *credential, char *access_key, size_t ak_size,
 
 /* The account of an access key: a 12-digit key is that account. */
 void aws_account_for_key(const char *access_key, char out[13]);
+
+/*
+ * Match a request path against a REST operation's template, adding the
+ * percent-decoded path parameters to the object `params`. Returns 1 on a
+ * match, 0 otherwise (`params` may then hold partial matches).
+ */
+int aws_path_match(const char *tmpl, const char *path, cJSON *params);
 
 /* Render an error as the body and headers of `protocol`. */
 void aws_error_render(const aws_service *svc, const aws_error *err,

@@ -49,8 +49,9 @@ struct http_listener {
     http_handler handler;
     uv_timer_t timer;
     int port;
-    int running;       /* inside MHD_run: no re-entry */
-    http_conn *parked; /* waiting for the turn's commit */
+    int running;         /* inside MHD_run: no re-entry */
+    http_conn *parked;   /* waiting for the turn's commit */
+    http_conn *deferred; /* waiting for http_pending_complete */
     http_watch *watches[HTTP_MAX_FD];
 };
 
@@ -63,7 +64,18 @@ struct http_conn {
     int parked;
     http_response response;
     int have_response;
+    int deferred; /* a handler took over the response */
+    http_abort_fn on_abort;
+    void *abort_arg;
     http_conn *next_parked;
+    http_conn *prev_deferred, *next_deferred; /* while waiting */
+};
+
+static void http_unlink_deferred(http_conn *c);
+
+/* A pending response is its connection's state. */
+struct http_pending {
+    http_conn conn;
 };
 
 const char *http_request_header(const http_request *req, const char *name)
@@ -236,6 +248,7 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
         .body = c->body.data ? c->body.data : "",
         .body_len = c->body.len,
         .remote_addr = addr,
+        .connection = c,
     };
     (void)version;
 
@@ -243,6 +256,10 @@ static enum MHD_Result http_access(void *cls, struct MHD_Connection *connection,
     l->handler(l->srv, &req, &c->response, &needs_commit);
     free(headers.items);
     strbuf_free(&query);
+    if (c->deferred) {
+        MHD_suspend_connection(connection);
+        return MHD_YES;
+    }
     c->have_response = 1;
 
     if (needs_commit) {
@@ -276,6 +293,11 @@ static void http_completed(void *cls, struct MHD_Connection *connection,
     http_conn *c = *con_cls;
     if (!c)
         return;
+    if (c->deferred && !c->have_response) {
+        http_unlink_deferred(c);
+        if (c->on_abort)
+            c->on_abort(c->abort_arg);
+    }
     if (c->parked) {
         /* Unlink a connection that died while parked. */
         http_conn **pp = &c->listener->parked;
@@ -381,6 +403,51 @@ static void http_run(http_listener *l)
         uv_timer_stop(&l->timer);
 }
 
+http_pending *http_request_defer(const http_request *req,
+                                 http_abort_fn on_abort, void *arg)
+{
+    http_conn *c = req->connection;
+    if (!c)
+        return NULL;
+    c->deferred = 1;
+    c->on_abort = on_abort;
+    c->abort_arg = arg;
+    c->prev_deferred = NULL;
+    c->next_deferred = c->listener->deferred;
+    if (c->next_deferred)
+        c->next_deferred->prev_deferred = c;
+    c->listener->deferred = c;
+    return (http_pending *)c;
+}
+
+static void http_unlink_deferred(http_conn *c)
+{
+    if (c->prev_deferred)
+        c->prev_deferred->next_deferred = c->next_deferred;
+    else if (c->listener->deferred == c)
+        c->listener->deferred = c->next_deferred;
+    if (c->next_deferred)
+        c->next_deferred->prev_deferred = c->prev_deferred;
+    c->prev_deferred = c->next_deferred = NULL;
+}
+
+void http_pending_complete(http_pending *p, http_response *resp)
+{
+    http_conn *c = &p->conn;
+    http_listener *l = c->listener;
+
+    http_unlink_deferred(c);
+    http_response_cleanup(&c->response);
+    c->response = *resp;
+    http_response_init(resp);
+    c->have_response = 1;
+    c->on_abort = NULL;
+    /* Parked connections are resumed after the turn's commit. */
+    c->parked = 1;
+    c->next_parked = l->parked;
+    l->parked = c;
+}
+
 int http_listener_release(http_listener *l)
 {
     int n = 0;
@@ -482,6 +549,9 @@ void http_listener_stop(http_listener *l)
         MHD_resume_connection(c->connection);
         c = next;
     }
+    /* Deferred ones too; their abort callbacks run as MHD closes them. */
+    for (c = l->deferred; c; c = c->next_deferred)
+        MHD_resume_connection(c->connection);
     for (int fd = 0; fd < HTTP_MAX_FD; fd++)
         http_forget_fd(l, fd);
     MHD_stop_daemon(l->daemon);

@@ -28,6 +28,7 @@ typedef struct http_request {
     const char *body;
     size_t body_len;
     const char *remote_addr;
+    void *connection; /* the listener's connection; NULL in tests */
 } http_request;
 
 /* Case-insensitive header lookup; returns NULL when absent. */
@@ -50,6 +51,29 @@ void http_response_header(http_response *resp, const char *name,
 void http_response_body(http_response *resp, const char *data, size_t len);
 /* Replace the body, taking ownership of the malloc'ed `data`. */
 void http_response_take_body(http_response *resp, char *data, size_t len);
+
+/*
+ * A response that a handler will produce later: a Runtime API long poll, a
+ * synchronous invoke. The connection is suspended until
+ * http_pending_complete; `on_abort` runs instead when the connection or the
+ * listener closes first.
+ */
+typedef struct http_pending http_pending;
+typedef void (*http_abort_fn)(void *arg);
+
+/*
+ * Defer the response of the request being handled. The handler then leaves
+ * `resp` untouched. Returns NULL when the request did not come from a
+ * listener (in-process tests), so the handler must answer at once.
+ */
+http_pending *http_request_defer(const http_request *req,
+                                 http_abort_fn on_abort, void *arg);
+
+/*
+ * Send `resp` (moved: the caller's copy is reset) as the deferred response.
+ * It leaves after the current turn's commit.
+ */
+void http_pending_complete(http_pending *p, http_response *resp);
 
 /* Largest request body accepted on any listener, in bytes. */
 #define HTTP_MAX_BODY (16u * 1024u * 1024u)

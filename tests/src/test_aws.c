@@ -137,3 +137,33 @@ Test(aws, every_error_has_a_name_and_status)
         cr_assert(status >= 400 && status < 600);
     }
 }
+
+Test(aws, rest_path_template_binds_parameters)
+{
+    cJSON *p = cJSON_CreateObject();
+    cr_assert(aws_path_match("/2015-03-31/functions/{FunctionName}/invocations",
+                             "/2015-03-31/functions/my%3Afn/invocations", p));
+    cr_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(p, "FunctionName")->valuestring,
+        "my:fn");
+    cJSON_Delete(p);
+}
+
+Test(aws, rest_greedy_parameter_takes_rest)
+{
+    cJSON *p = cJSON_CreateObject();
+    cr_assert(aws_path_match("/{Bucket}/{Key+}", "/b/a/b%20c.txt", p));
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(p, "Key")->valuestring,
+                     "a/b c.txt");
+    cJSON_Delete(p);
+}
+
+Test(aws, rest_path_mismatch_is_rejected)
+{
+    cJSON *p = cJSON_CreateObject();
+    cr_assert_not(aws_path_match("/2015-03-31/functions/{FunctionName}",
+                                 "/2015-03-31/functions/a/b", p));
+    cr_assert_not(aws_path_match("/2015-03-31/functions/{FunctionName}",
+                                 "/2015-03-31/functions/", p));
+    cJSON_Delete(p);
+}
