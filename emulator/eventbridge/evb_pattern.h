@@ -1,0 +1,84 @@
+/*
+ * evb_pattern.h: EventBridge event patterns, compiled once and matched
+ * against many events.
+ *
+ * Implements the pattern language of PutRule and TestEventPattern: exact
+ * strings, numbers, booleans and null; prefix, suffix and equals-ignore-case
+ * (with the equals-ignore-case forms of prefix and suffix); wildcard;
+ * anything-but over a value, a list, prefix, suffix, wildcard and
+ * equals-ignore-case; numeric ranges; cidr (IPv4 and IPv6); exists; $or;
+ * nested objects. Validation reports AWS's InvalidEventPatternException
+ * messages. Matching follows AWS's event-ruler flattening: object keys are
+ * joined with '.', so {"a":{"b":..}} and {"a.b":..} are the same field, and
+ * each element of an array is a separate value of the same field, with no
+ * array consistency across fields.
+ *
+ * Left out: the Jackson location suffix AWS appends to some messages, and
+ * exact reproduction of Jackson's syntax error texts (see GAPS.md).
+ */
+#ifndef STRATUS_EVB_PATTERN_H
+#define STRATUS_EVB_PATTERN_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* The AWS error type of every pattern validation failure. */
+#define EVB_INVALID_PATTERN "InvalidEventPatternException"
+
+/*
+ * A pattern validation failure: `code` is the AWS error type name (always
+ * EVB_INVALID_PATTERN today) and `message` the full AWS message, starting
+ * with "Event pattern is not valid. Reason: ". The API layer maps it to an
+ * HTTP 400 response.
+ */
+typedef struct evb_pattern_error {
+    const char *code;
+    char message[512];
+} evb_pattern_error;
+
+typedef struct evb_pattern evb_pattern;
+
+/* An event flattened into sorted (field path, leaf value) pairs. */
+typedef struct evb_event evb_event;
+
+/*
+ * Compile the pattern text `json` of `len` bytes (no NUL needed). Returns a
+ * new pattern the caller frees with evb_pattern_destroy, or NULL after
+ * filling `err` when the text is not a valid pattern.
+ */
+evb_pattern *evb_pattern_compile(const char *json, size_t len,
+                                 evb_pattern_error *err);
+
+/* Compile an already parsed pattern; borrows `pattern`. As above. */
+evb_pattern *evb_pattern_compile_json(const cJSON *pattern,
+                                      evb_pattern_error *err);
+
+void evb_pattern_destroy(evb_pattern *pattern);
+
+/*
+ * Flatten `event` (borrowed; it must outlive the result) for matching.
+ * Nesting deeper than EVB_EVENT_MAX_DEPTH levels is not indexed. Returns a
+ * new record the caller frees with evb_event_destroy.
+ */
+#define EVB_EVENT_MAX_DEPTH 100
+evb_event *evb_event_create(const cJSON *event);
+void evb_event_destroy(evb_event *event);
+
+/* Return 1 when the flattened event matches the pattern, else 0. */
+int evb_pattern_match_event(const evb_pattern *pattern, const evb_event *event);
+
+/* Flatten `event`, match it and free the flattened copy: 1 or 0. */
+int evb_pattern_match(const evb_pattern *pattern, const cJSON *event);
+
+/*
+ * Candidate exact values for a rule index: the path and the exact string
+ * values of the field that every match needs and that has the fewest exact
+ * values. Returns 0 and fills the outputs (borrowed from the pattern) when
+ * such a field exists; returns -1 when the pattern has no field made only of
+ * exact string values outside $or.
+ */
+int evb_pattern_index_key(const evb_pattern *pattern, const char **path,
+                          const char *const **values, size_t *count);
+
+#endif

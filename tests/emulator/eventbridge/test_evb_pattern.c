@@ -1,0 +1,611 @@
+/*
+ * test_evb_pattern.c: event pattern validation and matching, checked
+ * against AWS-recorded outcomes (the LocalStack pattern templates and their
+ * snapshot of error messages, and the regression cases) and against unit
+ * cases for each operator.
+ *
+ * The recorded data is read at run time from $STRATUS_SHARED_DIR; tests
+ * that need it are skipped with a message when it is absent.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "evb_pattern.h"
+#include "ts.h"
+
+#define EVENTS_DIR "/conformance/localstack/tests/aws/services/events"
+#define SNAPSHOT_KEY                                                           \
+    "tests/aws/services/events/test_events_patterns.py::TestEventPattern::"
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                */
+
+static cJSON *parse(const char *json)
+{
+    cJSON *v = cJSON_Parse(json);
+    cr_assert_not_null(v, "test JSON does not parse: %s", json);
+    return v;
+}
+
+/* Compile `pattern` and match `event`: 1, 0, or -1 when invalid. */
+static int try_match(const char *pattern, const char *event,
+                     evb_pattern_error *err)
+{
+    evb_pattern *p = evb_pattern_compile(pattern, strlen(pattern), err);
+    if (!p) {
+        return -1;
+    }
+    cJSON *ev = parse(event);
+    int matched = evb_pattern_match(p, ev);
+    cJSON_Delete(ev);
+    evb_pattern_destroy(p);
+    return matched;
+}
+
+static void expect_match(const char *pattern, const char *event, int expected)
+{
+    evb_pattern_error err = {0};
+    int got = try_match(pattern, event, &err);
+    cr_expect_eq(got, expected, "pattern %s event %s: got %d (%s)", pattern,
+                 event, got, got < 0 ? err.message : "");
+}
+
+static void expect_invalid(const char *pattern, const char *reason)
+{
+    evb_pattern_error err = {0};
+    evb_pattern *p = evb_pattern_compile(pattern, strlen(pattern), &err);
+    cr_expect_null(p, "pattern %s compiled but should fail", pattern);
+    evb_pattern_destroy(p);
+    if (!p) {
+        char expected[600];
+        snprintf(expected, sizeof expected,
+                 "Event pattern is not valid. Reason: %s", reason);
+        cr_expect_str_eq(err.message, expected, "pattern %s", pattern);
+        cr_expect_str_eq(err.code, "InvalidEventPatternException");
+    }
+}
+
+static const char *shared_dir_or_skip(void)
+{
+    const char *dir = getenv("STRATUS_SHARED_DIR");
+    if (!dir || !*dir) {
+        cr_skip_test("STRATUS_SHARED_DIR is not set: the AWS-recorded "
+                     "pattern data is unavailable");
+    }
+    return dir;
+}
+
+/*
+ * Turn JSON5 text as the templates use it (// comments, trailing commas)
+ * into JSON, in place.
+ */
+static void json5_to_json(char *s)
+{
+    char *out = s;
+    int in_string = 0;
+
+    for (char *p = s; *p; p++) {
+        if (in_string) {
+            *out++ = *p;
+            if (*p == '\\' && p[1]) {
+                *out++ = *++p;
+            } else if (*p == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        if (*p == '"') {
+            in_string = 1;
+        } else if (p[0] == '/' && p[1] == '/') {
+            while (*p && *p != '\n') {
+                p++;
+            }
+            if (!*p) {
+                break;
+            }
+        } else if (*p == ',') {
+            char *q = p + 1;
+            while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' ||
+                   (q[0] == '/' && q[1] == '/')) {
+                if (*q == '/') {
+                    while (*q && *q != '\n') {
+                        q++;
+                    }
+                } else {
+                    q++;
+                }
+            }
+            if (*q == '}' || *q == ']') {
+                continue;
+            }
+        }
+        *out++ = *p;
+    }
+    *out = '\0';
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int name_compare(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The recorded AWS message for template `stem`, or NULL. */
+static const char *snapshot_message(const cJSON *snapshot, const char *stem)
+{
+    char key[512];
+    snprintf(key, sizeof key, SNAPSHOT_KEY "test_event_pattern[%s]", stem);
+    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(snapshot, key);
+    const cJSON *content =
+        cJSON_GetObjectItemCaseSensitive(entry, "recorded-content");
+    const cJSON *named = cJSON_GetObjectItemCaseSensitive(content, stem);
+    const cJSON *exc =
+        cJSON_GetObjectItemCaseSensitive(named, "exception_message");
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(exc, "Error");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "Message");
+    return cJSON_IsString(message) ? message->valuestring : NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* AWS-recorded pattern templates                                         */
+
+Test(evb_pattern, conformance_templates)
+{
+    const char *shared = shared_dir_or_skip();
+    char dir_path[1024], path[1200];
+    snprintf(dir_path, sizeof dir_path, "%s%s/event_pattern_templates", shared,
+             EVENTS_DIR);
+    DIR *dir = opendir(dir_path);
+    if (!dir) {
+        cr_skip_test("no pattern templates at %s", dir_path);
+    }
+
+    snprintf(path, sizeof path, "%s%s/test_events_patterns.snapshot.json",
+             shared, EVENTS_DIR);
+    char *snapshot_text = ts_read_file(path);
+    cr_assert_not_null(snapshot_text, "cannot read %s", path);
+    cJSON *snapshot = parse(snapshot_text);
+    free(snapshot_text);
+
+    char **names = NULL;
+    size_t count = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        if (ends_with(e->d_name, ".json5")) {
+            names = realloc(names, (count + 1) * sizeof *names);
+            names[count++] = strdup(e->d_name);
+        }
+    }
+    closedir(dir);
+    qsort(names, count, sizeof *names, name_compare);
+
+    size_t passed = 0, messages_checked = 0;
+    for (size_t i = 0; i < count; i++) {
+        char stem[256];
+        snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 6),
+                 names[i]);
+        snprintf(path, sizeof path, "%s/%s", dir_path, names[i]);
+        char *text = ts_read_file(path);
+        cr_assert_not_null(text, "cannot read %s", path);
+        json5_to_json(text);
+        cJSON *doc = cJSON_Parse(text);
+        cr_assert_not_null(doc, "template %s does not parse as JSON", stem);
+        free(text);
+
+        const cJSON *event = cJSON_GetObjectItemCaseSensitive(doc, "Event");
+        const cJSON *pattern =
+            cJSON_GetObjectItemCaseSensitive(doc, "EventPattern");
+        int expected = ends_with(stem, "_EXC")   ? -1
+                       : ends_with(stem, "_NEG") ? 0
+                                                 : 1;
+
+        evb_pattern_error err = {0};
+        evb_pattern *p = evb_pattern_compile_json(pattern, &err);
+        int got = p ? evb_pattern_match(p, event) : -1;
+        evb_pattern_destroy(p);
+
+        int ok = got == expected;
+        if (ok && expected < 0) {
+            const char *want = snapshot_message(snapshot, stem);
+            if (want) {
+                messages_checked++;
+                ok = strcmp(want, err.message) == 0;
+                cr_expect(ok, "%s: message\n  got:  %s\n  want: %s", stem,
+                          err.message, want);
+            }
+        } else {
+            cr_expect(ok, "%s: expected %d, got %d (%s)", stem, expected, got,
+                      got < 0 ? err.message : "");
+        }
+        passed += ok;
+        cJSON_Delete(doc);
+        free(names[i]);
+    }
+    free(names);
+    cJSON_Delete(snapshot);
+
+    cr_log_info("pattern templates: %zu of %zu pass (%zu AWS messages "
+                "compared)",
+                passed, count, messages_checked);
+    fprintf(stderr,
+            "evb_pattern: %zu of %zu pattern templates pass (%zu AWS error "
+            "messages compared)\n",
+            passed, count, messages_checked);
+    cr_expect(count > 0, "no templates found in %s", dir_path);
+}
+
+Test(evb_pattern, duplicate_key_last_wins)
+{
+    const char *shared = shared_dir_or_skip();
+    char path[1024];
+
+    snprintf(path, sizeof path,
+             "%s%s/event_pattern_templates/complex_multi_key_event.json",
+             shared, EVENTS_DIR);
+    char *event_text = ts_read_file(path);
+    snprintf(path, sizeof path,
+             "%s%s/event_pattern_templates/complex_multi_key_event_pattern."
+             "json",
+             shared, EVENTS_DIR);
+    char *pattern_text = ts_read_file(path);
+    if (!event_text || !pattern_text) {
+        free(event_text);
+        free(pattern_text);
+        cr_skip_test("multi-key templates are absent");
+    }
+
+    /* AWS keeps the later "location" (anything-but "us-east"). */
+    expect_match(pattern_text, event_text, 1);
+    free(event_text);
+    free(pattern_text);
+}
+
+Test(evb_pattern, snapshot_syntax_error_messages)
+{
+    const char *shared = shared_dir_or_skip();
+    char path[1024];
+    snprintf(path, sizeof path, "%s%s/test_events_patterns.snapshot.json",
+             shared, EVENTS_DIR);
+    char *text = ts_read_file(path);
+    cr_assert_not_null(text, "cannot read %s", path);
+    cJSON *snapshot = parse(text);
+    free(text);
+
+    static const char *const inputs[] = {
+        "this is valid json but not a dict",
+        "{'bad': 'quotation'}",
+        "{\"not\": closed mark\"",
+        "[\"not\", \"a\", \"dict\", \"but valid json\"]",
+    };
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        char key[512];
+        snprintf(key, sizeof key,
+                 SNAPSHOT_KEY "test_invalid_json_event_"
+                              "pattern[%s]",
+                 inputs[i]);
+        const cJSON *entry = cJSON_GetObjectItemCaseSensitive(snapshot, key);
+        const cJSON *content =
+            cJSON_GetObjectItemCaseSensitive(entry, "recorded-content");
+        const cJSON *inv =
+            cJSON_GetObjectItemCaseSensitive(content, "invalid-pattern");
+        const cJSON *error = cJSON_GetObjectItemCaseSensitive(inv, "Error");
+        const cJSON *message =
+            cJSON_GetObjectItemCaseSensitive(error, "Message");
+        if (!cJSON_IsString(message)) {
+            cr_log_warn("no snapshot entry for %s", inputs[i]);
+            continue;
+        }
+
+        evb_pattern_error err = {0};
+        evb_pattern *p =
+            evb_pattern_compile(inputs[i], strlen(inputs[i]), &err);
+        cr_expect_null(p, "%s compiled", inputs[i]);
+        evb_pattern_destroy(p);
+        cr_expect_str_eq(err.message, message->valuestring, "input %s",
+                         inputs[i]);
+    }
+    cJSON_Delete(snapshot);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Regression cases from bug reports, with the AWS outcome                */
+
+/* Check one expected entry: a boolean result or {"error": {...}}. */
+static void check_case_result(const char *name, const cJSON *pattern,
+                              const cJSON *event, const cJSON *expected)
+{
+    evb_pattern_error err = {0};
+    evb_pattern *p = evb_pattern_compile_json(pattern, &err);
+
+    if (cJSON_GetObjectItemCaseSensitive(expected, "error")) {
+        cr_expect_null(p, "%s: pattern should be invalid", name);
+    } else if (cJSON_GetObjectItemCaseSensitive(expected, "valid")) {
+        cr_expect_not_null(p, "%s: pattern should be valid: %s", name,
+                           err.message);
+    } else {
+        cr_assert_not_null(p, "%s: pattern rejected: %s", name, err.message);
+        cr_expect_eq(evb_pattern_match(p, event), cJSON_IsTrue(expected),
+                     "%s: event %s", name, cJSON_PrintUnformatted(event));
+    }
+    evb_pattern_destroy(p);
+}
+
+static void run_case(const char *name, const cJSON *doc)
+{
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+    const cJSON *input = cJSON_GetObjectItemCaseSensitive(doc, "input");
+    const cJSON *expected = cJSON_GetObjectItemCaseSensitive(doc, "expected");
+    const cJSON *pattern = cJSON_GetObjectItemCaseSensitive(input, "pattern");
+    const cJSON *patterns = cJSON_GetObjectItemCaseSensitive(input, "patterns");
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(input, "events");
+
+    if (strcmp(kind->valuestring, "event-pattern-validate") == 0) {
+        if (pattern) {
+            check_case_result(name, pattern, NULL, expected);
+            return;
+        }
+        const cJSON *results =
+            cJSON_GetObjectItemCaseSensitive(expected, "results");
+        int i = 0;
+        for (const cJSON *p = patterns->child; p; p = p->next, i++) {
+            check_case_result(name, p, NULL, cJSON_GetArrayItem(results, i));
+        }
+        return;
+    }
+
+    if (pattern) {
+        const cJSON *results =
+            cJSON_GetObjectItemCaseSensitive(expected, "results");
+        int i = 0;
+        for (const cJSON *e = events->child; e; e = e->next, i++) {
+            check_case_result(name, pattern, e, cJSON_GetArrayItem(results, i));
+        }
+        return;
+    }
+    const cJSON *by_pattern =
+        cJSON_GetObjectItemCaseSensitive(expected, "results_by_pattern");
+    int pi = 0;
+    for (const cJSON *p = patterns->child; p; p = p->next, pi++) {
+        const cJSON *results = cJSON_GetArrayItem(by_pattern, pi);
+        if (cJSON_IsObject(results)) {
+            check_case_result(name, p, NULL, results);
+            continue;
+        }
+        int i = 0;
+        for (const cJSON *e = events->child; e; e = e->next, i++) {
+            check_case_result(name, p, e, cJSON_GetArrayItem(results, i));
+        }
+    }
+}
+
+Test(evb_pattern, regression_cases)
+{
+    const char *shared = shared_dir_or_skip();
+    char dir_path[1024], path[1400];
+    snprintf(dir_path, sizeof dir_path, "%s/cases/events", shared);
+    DIR *dir = opendir(dir_path);
+    if (!dir) {
+        cr_skip_test("no regression cases at %s", dir_path);
+    }
+
+    size_t ran = 0;
+    for (struct dirent *e; (e = readdir(dir));) {
+        if (!ends_with(e->d_name, ".json")) {
+            continue;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir_path, e->d_name);
+        char *text = ts_read_file(path);
+        cr_assert_not_null(text, "cannot read %s", path);
+        cJSON *doc = parse(text);
+        free(text);
+        const cJSON *kind = cJSON_GetObjectItemCaseSensitive(doc, "kind");
+        if (cJSON_IsString(kind) &&
+            strncmp(kind->valuestring, "event-pattern-", 14) == 0) {
+            run_case(e->d_name, doc);
+            ran++;
+        }
+        cJSON_Delete(doc);
+    }
+    closedir(dir);
+    fprintf(stderr, "evb_pattern: %zu pattern regression cases run\n", ran);
+    cr_expect(ran > 0, "no event-pattern cases in %s", dir_path);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Operators                                                              */
+
+Test(evb_pattern, exact_values_and_types)
+{
+    expect_match("{\"a\":[\"x\"]}", "{\"a\":\"x\"}", 1);
+    expect_match("{\"a\":[\"300\"]}", "{\"a\":300}", 0);
+    expect_match("{\"a\":[300]}", "{\"a\":\"300\"}", 0);
+    expect_match("{\"a\":[300]}", "{\"a\":3.0e2}", 1);
+    expect_match("{\"a\":[true]}", "{\"a\":\"true\"}", 0);
+    expect_match("{\"a\":[null]}", "{}", 0);
+    expect_match("{\"a\":[\"\"]}", "{\"a\":\"\"}", 1);
+    expect_match("{\"a\":[\"x\"]}", "{\"a\":[\"y\",\"x\"]}", 1);
+    expect_match("{\"a\":{\"b\":[1]}}", "{\"a\":[{\"b\":2},{\"b\":1}]}", 1);
+}
+
+Test(evb_pattern, arrays_are_not_consistent_across_fields)
+{
+    /* Each array element contributes values to the same flattened field. */
+    expect_match("{\"e\":{\"first\":[\"Anna\"],\"last\":[\"Jones\"]}}",
+                 "{\"e\":[{\"first\":\"Anna\",\"last\":\"Smith\"},"
+                 "{\"first\":\"Peter\",\"last\":\"Jones\"}]}",
+                 1);
+}
+
+Test(evb_pattern, numeric_ranges)
+{
+    expect_match("{\"n\":[{\"numeric\":[\">\",0,\"<=\",5]}]}", "{\"n\":5}", 1);
+    expect_match("{\"n\":[{\"numeric\":[\">\",0,\"<=\",5]}]}", "{\"n\":0}", 0);
+    expect_match("{\"n\":[{\"numeric\":[\">=\",0,\"<\",5]}]}", "{\"n\":0}", 1);
+    expect_match("{\"n\":[{\"numeric\":[\"<\",-1e9]}]}", "{\"n\":-2e9}", 1);
+    expect_match("{\"n\":[{\"numeric\":[\"=\",1e20]}]}", "{\"n\":1e20}", 1);
+    expect_invalid("{\"n\":[{\"numeric\":[\">\",5,\"<\",5]}]}",
+                   "Bottom must be less than top");
+    expect_invalid("{\"n\":[{\"numeric\":[\"!=\",5]}]}",
+                   "Unrecognized numeric range operator: !=");
+    expect_invalid("{\"n\":[{\"numeric\":[]}]}",
+                   "Invalid member in numeric match: ]");
+    expect_invalid("{\"n\":[{\"numeric\":[\"=\",\"5\"]}]}",
+                   "Value of equals must be numeric");
+    expect_invalid("{\"n\":[{\"numeric\":[\"<\",5,\">\",1]}]}",
+                   "Too many elements in numeric expression");
+    expect_invalid("{\"n\":[{\"numeric\":[\">\",1,5]}]}",
+                   "Bad value in numeric range: 5");
+    expect_invalid("{\"n\":[{\"numeric\":[\">\",1,\"<\",5,6]}]}",
+                   "Too many terms in numeric range expression");
+}
+
+Test(evb_pattern, cidr_blocks)
+{
+    expect_match("{\"ip\":[{\"cidr\":\"10.0.0.0/8\"}]}",
+                 "{\"ip\":\"10.255.0.1\"}", 1);
+    expect_match("{\"ip\":[{\"cidr\":\"10.0.0.0/8\"}]}",
+                 "{\"ip\":\"11.0.0.1\"}", 0);
+    expect_match("{\"ip\":[{\"cidr\":\"2001:db8::/32\"}]}",
+                 "{\"ip\":\"2001:DB8:ffff::1\"}", 1);
+    expect_invalid("{\"ip\":[{\"cidr\":\"10.0.0.0/32\"}]}",
+                   "IPv4 mask bits must be < 32");
+    expect_invalid("{\"ip\":[{\"cidr\":\"10.0.0.0/-1\"}]}",
+                   "Malformed CIDR, mask bits must not be negative");
+    expect_invalid("{\"ip\":[{\"cidr\":\"300.0.0.0/8\"}]}",
+                   "Invalid IP address: 300.0.0.0");
+    /* A plain IP value matches any spelling of the same address. */
+    expect_match("{\"ip\":[\"2001:db8::1\"]}",
+                 "{\"ip\":\"2001:0db8:0:0:0:0:0:1\"}", 1);
+}
+
+Test(evb_pattern, wildcards)
+{
+    expect_match("{\"f\":[{\"wildcard\":\"*.png\"}]}", "{\"f\":\"a.png\"}", 1);
+    expect_match("{\"f\":[{\"wildcard\":\"a*b*c\"}]}", "{\"f\":\"abbbc\"}", 1);
+    expect_match("{\"f\":[{\"wildcard\":\"a*b*c\"}]}", "{\"f\":\"acb\"}", 0);
+    expect_match("{\"f\":[{\"wildcard\":\"a\\\\*\"}]}", "{\"f\":\"a*\"}", 1);
+    expect_match("{\"f\":[{\"wildcard\":\"a\\\\*\"}]}", "{\"f\":\"ab\"}", 0);
+    expect_match("{\"f\":[{\"wildcard\":\"*\"}]}", "{\"f\":5}", 0);
+    expect_invalid("{\"f\":[{\"wildcard\":\"a\\\\b\"}]}",
+                   "Invalid escape character at pos 2");
+    expect_invalid("{\"f\":[{\"anything-but\":{\"wildcard\":[\"x**\"]}}]}",
+                   "Consecutive wildcard characters at pos 2");
+}
+
+Test(evb_pattern, case_insensitive_forms)
+{
+    expect_match("{\"s\":[{\"equals-ignore-case\":\"AbC\"}]}",
+                 "{\"s\":\"aBc\"}", 1);
+    expect_match("{\"s\":[{\"prefix\":{\"equals-ignore-case\":\"AB\"}}]}",
+                 "{\"s\":\"abc\"}", 1);
+    expect_match("{\"s\":[{\"suffix\":{\"equals-ignore-case\":\"BC\"}}]}",
+                 "{\"s\":\"abc\"}", 1);
+    expect_invalid("{\"s\":[{\"prefix\":{\"wildcard\":\"a\"}}]}",
+                   "Unsupported prefix pattern: wildcard");
+    expect_invalid("{\"s\":[{\"suffix\":{}}]}",
+                   "Suffix expression name not found");
+}
+
+Test(evb_pattern, exists_and_anything_but)
+{
+    expect_match("{\"k\":[{\"exists\":true}]}", "{\"k\":null}", 1);
+    expect_match("{\"k\":[{\"exists\":false}]}", "{\"k\":null}", 0);
+    expect_match("{\"k\":[{\"exists\":false}]}", "{\"k\":[]}", 1);
+    expect_match("{\"k\":[{\"anything-but\":[1,2]}]}", "{\"k\":\"1\"}", 1);
+    expect_match("{\"k\":[{\"anything-but\":[1,2]}]}", "{\"k\":2.0}", 0);
+    expect_invalid("{\"k\":[{\"anything-but\":[\"a\",1]}]}",
+                   "Inside anything but list, either all values are number or "
+                   "string, mixed type is not supported");
+    expect_invalid("{\"k\":[{\"anything-but\":{\"exists\":true}}]}",
+                   "Unsupported anything-but pattern: exists");
+    expect_invalid("{\"k\":[{\"exists\":\"yes\"}]}",
+                   "exists match pattern must be either true or false.");
+    expect_invalid("{\"k\":[{\"prefix\":\"a\",\"suffix\":\"b\"}]}",
+                   "Only one key allowed in match expression");
+}
+
+Test(evb_pattern, or_rules)
+{
+    expect_match("{\"$or\":[{\"a\":[1]},{\"b\":[2]}],\"c\":[3]}",
+                 "{\"b\":2,\"c\":3}", 1);
+    expect_match("{\"$or\":[{\"a\":[1]},{\"b\":[2]}],\"c\":[3]}",
+                 "{\"b\":2,\"c\":4}", 0);
+    expect_invalid("{\"$or\":[{\"a\":[1]}]}",
+                   "There must have at least 2 Objects in $or relationship.");
+    expect_invalid("{\"$or\":{\"a\":[1]}}",
+                   "It must be an Array followed with $or.");
+    expect_invalid("{\"$or\":[{\"a\":[1]},[1]]}",
+                   "Only JSON object is allowed in array of $or relationship.");
+    expect_invalid("{\"$or\":[{\"a\":[1]},{\"numeric\":[1]}]}",
+                   "numeric is Ruler reserved fieldName which cannot be used "
+                   "inside $or.");
+}
+
+Test(evb_pattern, structural_errors)
+{
+    expect_invalid("{}", "Empty objects are not allowed");
+    expect_invalid("{\"a\":{}}", "Empty objects are not allowed");
+    expect_invalid("{\"a\":[[1]]}",
+                   "Match value must be String, number, true, false, or null");
+    expect_invalid("{\"a\":[{}]}", "Match expression name not found");
+}
+
+Test(evb_pattern, index_key_prefers_fewest_values)
+{
+    evb_pattern_error err = {0};
+    const char *text = "{\"source\":[\"a\",\"b\"],\"detail-type\":[\"X\"],"
+                       "\"detail\":{\"n\":[{\"prefix\":\"p\"}]}}";
+    evb_pattern *p = evb_pattern_compile(text, strlen(text), &err);
+    cr_assert_not_null(p, "%s", err.message);
+
+    const char *path;
+    const char *const *values;
+    size_t count;
+    cr_assert_eq(evb_pattern_index_key(p, &path, &values, &count), 0);
+    cr_expect_str_eq(path, "detail-type");
+    cr_expect_eq(count, 1);
+    cr_expect_str_eq(values[0], "X");
+    evb_pattern_destroy(p);
+
+    text = "{\"$or\":[{\"a\":[\"x\"]},{\"b\":[\"y\"]}]}";
+    p = evb_pattern_compile(text, strlen(text), &err);
+    cr_assert_not_null(p, "%s", err.message);
+    cr_expect_eq(evb_pattern_index_key(p, &path, &values, &count), -1);
+    evb_pattern_destroy(p);
+}
+
+Test(evb_pattern, deep_nesting_is_bounded)
+{
+    char pattern[4096] = "";
+    char event[4096] = "";
+    size_t n = 0, m = 0;
+
+    for (int i = 0; i < 200; i++) {
+        n += (size_t)snprintf(pattern + n, sizeof pattern - n, "{\"a\":");
+        m += (size_t)snprintf(event + m, sizeof event - m, "{\"a\":");
+    }
+    n += (size_t)snprintf(pattern + n, sizeof pattern - n, "[1]");
+    m += (size_t)snprintf(event + m, sizeof event - m, "1");
+    for (int i = 0; i < 200; i++) {
+        n += (size_t)snprintf(pattern + n, sizeof pattern - n, "}");
+        m += (size_t)snprintf(event + m, sizeof event - m, "}");
+    }
+
+    evb_pattern_error err = {0};
+    evb_pattern *p = evb_pattern_compile(pattern, n, &err);
+    cr_expect_null(p, "a pattern nested 200 deep should be rejected");
+    evb_pattern_destroy(p);
+
+    cJSON *ev = parse(event);
+    evb_event *flat = evb_event_create(ev);
+    evb_event_destroy(flat);
+    cJSON_Delete(ev);
+}
