@@ -728,7 +728,8 @@ describe('Query and Scan', () => {
     await waitUntilTableExists({ client, minDelay: 1, maxDelay: 1, maxWaitTime: 20 }, { TableName: table });
 
     // 5 items under pk "q"; 30 items under pk "p0".."p29" for Scan, of which
-    // those with rank get into ByGroup.
+    // those with rank get into ByGroup; 5 items "d0".."d4" with equal index
+    // keys.
     const requests = sortKeys.map((sk, i) => ({
       PutRequest: { Item: { pk: s('q'), sk: s(sk), odd: { BOOL: i % 2 === 1 }, n: n(i) } },
     }));
@@ -736,6 +737,10 @@ describe('Query and Scan', () => {
       const item = { pk: s(`p${i}`), sk: s('x'), n: n(i) };
       if (i < 12) Object.assign(item, { g: s('group'), rank: n(i * 10) });
       requests.push({ PutRequest: { Item: item } });
+    }
+    // Five items with the same ByGroup key, told apart only by table key.
+    for (let i = 0; i < 5; i++) {
+      requests.push({ PutRequest: { Item: { pk: s(`d${i}`), sk: s('x'), g: s('same'), rank: n(7) } } });
     }
     for (let i = 0; i < requests.length; i += 25) {
       const out = await client.send(
@@ -914,8 +919,8 @@ describe('Query and Scan', () => {
       }
       assert.equal(start, undefined, `segment ${segment} paging ended`);
     }
-    assert.equal(seen.length, 35, 'every item once across segments');
-    assert.equal(new Set(seen).size, 35, 'no item in two segments');
+    assert.equal(seen.length, 40, 'every item once across segments');
+    assert.equal(new Set(seen).size, 40, 'no item in two segments');
   });
 
   test('Scan with a filter and Select COUNT', async () => {
@@ -928,13 +933,57 @@ describe('Query and Scan', () => {
         Select: 'COUNT',
       }),
     );
-    assert.equal(out.Count, 5);
-    assert.equal(out.ScannedCount, 35);
+    assert.equal(out.Count, 10, 'ranks 0 to 40 and the five items of rank 7');
+    assert.equal(out.ScannedCount, 40);
   });
 
   test('Scan of an index', async () => {
     const out = await client.send(new ScanCommand({ TableName: table, IndexName: 'ByGroup' }));
-    assert.equal(out.Count, 12);
+    assert.equal(out.Count, 17);
+  });
+
+  test('Query pages through equal index keys', async () => {
+    const seen = [];
+    let start;
+    for (let i = 0; i < 10; i++) {
+      const out = await query({
+        IndexName: 'ByGroup',
+        KeyConditionExpression: 'g = :g',
+        ExpressionAttributeValues: { ':g': s('same') },
+        Limit: 2,
+        ExclusiveStartKey: start,
+      });
+      seen.push(...out.Items.map((item) => item.pk.S));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    assert.equal(seen.length, 5, `items seen: ${seen.join(' ')}`);
+    assert.equal(new Set(seen).size, 5, 'no item repeats across pages');
+  });
+
+  test('Query resumes after a deleted start key', async () => {
+    const first = await query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': s('q') },
+      Limit: 2,
+    });
+    assert.deepEqual(first.LastEvaluatedKey, { pk: s('q'), sk: s('ITEM#2') });
+    await client.send(new DeleteItemCommand({ TableName: table, Key: first.LastEvaluatedKey }));
+    try {
+      const rest = await query({
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': s('q') },
+        ExclusiveStartKey: first.LastEvaluatedKey,
+      });
+      assert.deepEqual(sortKeysOf(rest.Items), ['ITEM#3', 'OTHER#1', 'OTHER#2']);
+    } finally {
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { pk: s('q'), sk: s('ITEM#2'), odd: { BOOL: true }, n: n(1) },
+        }),
+      );
+    }
   });
 });
 
@@ -1114,6 +1163,328 @@ describe('batch and transaction operations', () => {
       ),
       'ValidationException',
       'Transaction request cannot include multiple operations on one item',
+    );
+  });
+});
+
+describe('expressions and validation', () => {
+  const table = 'sdk-validation';
+  const key = { pk: s('cond'), sk: s('1') };
+
+  before(async () => {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'ByG',
+            KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      }),
+    );
+    await waitUntilTableExists({ client, minDelay: 1, maxDelay: 1, maxWaitTime: 20 }, { TableName: table });
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          ...key,
+          title: s('Pikachu Illustrator'),
+          tags: { SS: ['a', 'b'] },
+          parts: { L: [n(1), n(2), n(3)] },
+          m: { M: { x: n(1) } },
+          qty: n(5),
+          flag: { BOOL: true },
+        },
+      }),
+    );
+  });
+
+  after(async () => {
+    await client.send(new DeleteTableCommand({ TableName: table })).catch(() => {});
+  });
+
+  // Evaluate a ConditionExpression against the stored item through a
+  // conditional UpdateItem; returns whether the condition held.
+  async function conditionHolds(condition, values = {}, names = undefined) {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET touched = :touched',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':touched': { BOOL: true }, ...values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  test('condition functions and operators', async () => {
+    const cases = [
+      ['size(parts) = :v', { ':v': n(3) }, true],
+      ['size(parts) > :v', { ':v': n(3) }, false],
+      ['size(title) = :v', { ':v': n(19) }, true],
+      ['size(tags) = :v', { ':v': n(2) }, true],
+      ['contains(tags, :v)', { ':v': s('a') }, true],
+      ['contains(tags, :v)', { ':v': s('z') }, false],
+      ['contains(title, :v)', { ':v': s('Illus') }, true],
+      ['contains(parts, :v)', { ':v': n(2) }, true],
+      ['attribute_type(m, :v)', { ':v': s('M') }, true],
+      ['attribute_type(qty, :v)', { ':v': s('S') }, false],
+      ['begins_with(title, :v)', { ':v': s('Pika') }, true],
+      ['qty IN (:a, :b)', { ':a': n(4), ':b': n(5) }, true],
+      ['qty IN (:a, :b)', { ':a': n(4), ':b': n(6) }, false],
+      ['qty BETWEEN :a AND :b', { ':a': n(5), ':b': n(9) }, true],
+      ['qty <> :v', { ':v': n(5) }, false],
+      ['NOT qty = :v', { ':v': n(4) }, true],
+      ['(qty < :a OR m.x = :b) AND flag = :t', { ':a': n(1), ':b': n(1), ':t': { BOOL: true } }, true],
+      ['qty < :a OR m.x = :b AND flag = :t', { ':a': n(1), ':b': n(2), ':t': { BOOL: true } }, false],
+      ['parts[1] = :v', { ':v': n(2) }, true],
+      ['attribute_not_exists(m.y)', {}, true],
+      ['attribute_exists(parts[5])', {}, false],
+      ['qty = :v', { ':v': s('5') }, false],
+      ['qty > :v', { ':v': s('4') }, false],
+    ];
+    for (const [condition, values, expected] of cases) {
+      assert.equal(await conditionHolds(condition, values), expected, condition);
+    }
+  });
+
+  test('numbers come back normalized', async () => {
+    const numKey = { pk: s('num'), sk: s('1') };
+    await client.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: { ...numKey, a: n('01.500'), c: n('1E+3'), d: n('0.000100') },
+      }),
+    );
+    const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: numKey, ConsistentRead: true }));
+    assert.deepEqual(Item.a, n('1.5'));
+    assert.deepEqual(Item.c, n('1000'));
+    assert.deepEqual(Item.d, n('0.0001'));
+  });
+
+  test('number with 39 significant digits', async () => {
+    await expectError(
+      client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { pk: s('num'), sk: s('2'), a: n('1'.repeat(39)) },
+        }),
+      ),
+      'ValidationException',
+      'Attempting to store more than 38 significant digits in a Number',
+    );
+  });
+
+  test('empty set is rejected', async () => {
+    await expectError(
+      client.send(new PutItemCommand({ TableName: table, Item: { pk: s('set'), sk: s('1'), tags: { SS: [] } } })),
+      'ValidationException',
+      'One or more parameter values were invalid: An string set  may not be empty',
+    );
+  });
+
+  test('set with duplicates is rejected', async () => {
+    await expectError(
+      client.send(
+        new PutItemCommand({ TableName: table, Item: { pk: s('set'), sk: s('2'), tags: { SS: ['a', 'a'] } } }),
+      ),
+      'ValidationException',
+      /^One or more parameter values were invalid: Input collection \[a, a\] contains duplicates\.?$/,
+    );
+  });
+
+  test('empty string in a key is rejected', async () => {
+    await expectError(
+      client.send(new PutItemCommand({ TableName: table, Item: { pk: s(''), sk: s('1') } })),
+      'ValidationException',
+      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk',
+    );
+  });
+
+  test('item over 400 KB is rejected', async () => {
+    await expectError(
+      client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { pk: s('big'), sk: s('1'), blob: s('x'.repeat(401 * 1024)) },
+        }),
+      ),
+      'ValidationException',
+      'Item size has exceeded the maximum allowed size',
+    );
+  });
+
+  test('UpdateItem on a key attribute', async () => {
+    await expectError(
+      client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET pk = :v',
+          ExpressionAttributeValues: { ':v': s('other') },
+        }),
+      ),
+      'ValidationException',
+      'One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key',
+    );
+  });
+
+  test('undefined placeholders are rejected', async () => {
+    await expectError(
+      client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET a = :missing',
+        }),
+      ),
+      'ValidationException',
+      'Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :missing',
+    );
+    await expectError(
+      client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: key,
+          UpdateExpression: 'SET a = :a',
+          ConditionExpression: 'attribute_exists(#missing)',
+          ExpressionAttributeValues: { ':a': s('x') },
+        }),
+      ),
+      'ValidationException',
+      'Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #missing',
+    );
+  });
+
+  test('unused expression attribute name', async () => {
+    await expectError(
+      client.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: key,
+          ProjectionExpression: 'qty',
+          ExpressionAttributeNames: { '#unused': 'x' },
+        }),
+      ),
+      'ValidationException',
+      'Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}',
+    );
+  });
+
+  test('Query without the partition key', async () => {
+    await expectError(
+      client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'sk = :v',
+          ExpressionAttributeValues: { ':v': s('1') },
+        }),
+      ),
+      'ValidationException',
+      'Query condition missed key schema element: pk',
+    );
+  });
+
+  test('Query with Limit 0', async () => {
+    await expectError(
+      client.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :v',
+          ExpressionAttributeValues: { ':v': s('cond') },
+          Limit: 0,
+        }),
+      ),
+      'ValidationException',
+      "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+    );
+  });
+
+  test('consistent Query on a GSI', async () => {
+    await expectError(
+      client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: 'ByG',
+          KeyConditionExpression: 'g = :v',
+          ExpressionAttributeValues: { ':v': s('x') },
+          ConsistentRead: true,
+        }),
+      ),
+      'ValidationException',
+      'Consistent reads are not supported on global secondary indexes',
+    );
+  });
+
+  test('BatchGetItem limits and duplicates', async () => {
+    const keys = Array.from({ length: 101 }, (_, i) => ({ pk: s(`k${i}`), sk: s('1') }));
+    await expectError(
+      client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: keys } } })),
+      'ValidationException',
+      'Too many items requested for the BatchGetItem call',
+    );
+    await expectError(
+      client.send(new BatchGetItemCommand({ RequestItems: { [table]: { Keys: [key, key] } } })),
+      'ValidationException',
+      'Provided list of item keys contains duplicates',
+    );
+  });
+
+  test('BatchWriteItem over 25 requests', async () => {
+    const puts = Array.from({ length: 26 }, (_, i) => ({
+      PutRequest: { Item: { pk: s(`w${i}`), sk: s('1') } },
+    }));
+    await expectError(
+      client.send(new BatchWriteItemCommand({ RequestItems: { [table]: puts } })),
+      'ValidationException',
+      /Member must have length less than or equal to 25/,
+    );
+  });
+
+  test('TransactWriteItems ClientRequestToken is idempotent', async () => {
+    const tokenKey = { pk: s('token'), sk: s('1') };
+    const request = {
+      ClientRequestToken: 'stratus-client-test-token-1',
+      TransactItems: [
+        {
+          Update: {
+            TableName: table,
+            Key: tokenKey,
+            UpdateExpression: 'ADD hits :one',
+            ExpressionAttributeValues: { ':one': n(1) },
+          },
+        },
+      ],
+    };
+    await client.send(new TransactWriteItemsCommand(request));
+    await client.send(new TransactWriteItemsCommand(request));
+    const { Item } = await client.send(new GetItemCommand({ TableName: table, Key: tokenKey, ConsistentRead: true }));
+    assert.deepEqual(Item.hits, n(1), 'the repeated request was not applied twice');
+
+    const changed = structuredClone(request);
+    changed.TransactItems[0].Update.ExpressionAttributeValues[':one'] = n(2);
+    await expectError(
+      client.send(new TransactWriteItemsCommand(changed)),
+      'IdempotentParameterMismatchException',
     );
   });
 });
@@ -1614,6 +1985,17 @@ describe('CollectIQ calls through the DocumentClient', () => {
     const { out: first } = await listPage(5);
     const cards = first.Items.filter((item) => item.entityType === 'CARD' && !item.deletedAt);
     assert.equal(cards.length, 3);
+  });
+
+  test('expired TTL items stay readable', async () => {
+    // AWS deletes expired items in the background, typically within a few
+    // days, so a read right after the write still returns the item; the
+    // backend compares ttl with the clock itself.
+    const key = { PK: 'API_CACHE', SK: 'PRICE#expired|unknown' };
+    const expiredAt = Math.floor(Date.now() / 1000) - 3600;
+    await docClient.send(new PutCommand({ TableName: CARDS, Item: { ...key, ttl: expiredAt } }));
+    const { Item } = await docClient.send(new GetCommand({ TableName: CARDS, Key: key, ConsistentRead: true }));
+    assert.deepEqual(Item, { ...key, ttl: expiredAt });
   });
 
   test('D12 and D13 pricing cache', async () => {
