@@ -59,7 +59,8 @@ static char *ddb_key_id(const ddb_table *t, const cJSON *key)
     return strbuf_take(&out, NULL);
 }
 
-/* Add `id` to the set `seen` and free it. Returns 1 when it was already there. */
+/* Add `id` to the set `seen` and free it. Returns 1 when it was already there.
+ */
 static int ddb_seen(cJSON *seen, char *id)
 {
     int dup = ddb__get(seen, id) != NULL;
@@ -69,8 +70,8 @@ static int ddb_seen(cJSON *seen, char *id)
     return dup;
 }
 
-static void ddb_capacity_add(cJSON **list, const cJSON *body,
-                             const char *table, double units)
+static void ddb_capacity_add(cJSON **list, const cJSON *body, const char *table,
+                             double units)
 {
     cJSON *c = ddb__consumed(body, table, units);
     if (!c)
@@ -90,8 +91,8 @@ cJSON *ddb_op_batch_get_item(aws_request *req, aws_error *err)
 
     int total = 0;
     const cJSON *spec;
-    cJSON_ArrayForEach(spec, request_items)
-        total += cJSON_GetArraySize(ddb__get(spec, "Keys"));
+    cJSON_ArrayForEach(spec, request_items) total +=
+        cJSON_GetArraySize(ddb__get(spec, "Keys"));
     if (total > DDB_BATCH_GET_MAX) {
         aws_fail(err, AWS_ERR_VALIDATION,
                  "Too many items requested for the BatchGetItem call");
@@ -259,8 +260,8 @@ cJSON *ddb_op_batch_write_item(aws_request *req, aws_error *err)
             n++;
             if (rc != 0)
                 goto done;
-            if (ddb_seen(seen, ddb_key_id(writes[n - 1].table,
-                                          writes[n - 1].key))) {
+            if (ddb_seen(seen,
+                         ddb_key_id(writes[n - 1].table, writes[n - 1].key))) {
                 rc = aws_fail(err, AWS_ERR_VALIDATION,
                               "Provided list of item keys contains "
                               "duplicates");
@@ -276,7 +277,7 @@ cJSON *ddb_op_batch_write_item(aws_request *req, aws_error *err)
             goto done;
         }
         const ddb_write *w = &writes[i];
-        size_t size = w->new_item ? ddb_item_size(w->new_item)
+        size_t size = w->new_item   ? ddb_item_size(w->new_item)
                       : w->old_item ? ddb_item_size(w->old_item)
                                     : 0;
         ddb_capacity_add(&capacity, req->body, w->table->name,
@@ -301,17 +302,19 @@ done:
 /* ---- TransactWriteItems ---- */
 
 typedef enum ddb_token_state {
-    DDB_TOKEN_NEW, DDB_TOKEN_REPLAY, DDB_TOKEN_MISMATCH
+    DDB_TOKEN_NEW,
+    DDB_TOKEN_REPLAY,
+    DDB_TOKEN_MISMATCH
 } ddb_token_state;
 
 static ddb_token_state ddb_token_check(aws_request *req, const char *token,
                                        const char *request)
 {
     int64_t now = clock_now_ms(&req->srv->clock);
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "SELECT request, created_ms FROM"
-                                 " ddb_txn_token WHERE account = ?1"
-                                 " AND region = ?2 AND token = ?3");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "SELECT request, created_ms FROM"
+                                    " ddb_txn_token WHERE account = ?1"
+                                    " AND region = ?2 AND token = ?3");
     sqlite3_bind_text(s, 1, req->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, req->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, token, -1, SQLITE_STATIC);
@@ -328,10 +331,10 @@ static ddb_token_state ddb_token_check(aws_request *req, const char *token,
 static void ddb_token_save(aws_request *req, const char *token,
                            const char *request)
 {
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "INSERT OR REPLACE INTO ddb_txn_token"
-                                 " (account, region, token, request,"
-                                 " created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "INSERT OR REPLACE INTO ddb_txn_token"
+                                    " (account, region, token, request,"
+                                    " created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_text(s, 1, req->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, req->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, token, -1, SQLITE_STATIC);
@@ -395,8 +398,7 @@ static void ddb_transact_cancel(cJSON *reasons, aws_error *err)
     int first = 1;
     cJSON_ArrayForEach(r, reasons)
     {
-        strbuf_printf(&codes, "%s%s", first ? "" : ", ",
-                      ddb__str(r, "Code"));
+        strbuf_printf(&codes, "%s%s", first ? "" : ", ", ddb__str(r, "Code"));
         first = 0;
     }
     aws_fail(err, AWS_ERR_TRANSACTION_CANCELED,
@@ -456,8 +458,8 @@ cJSON *ddb_op_transact_write_items(aws_request *req, aws_error *err)
                           "Put, Update or Delete");
             goto done;
         }
-        rc = ddb__write_prepare(req, kind, (cJSON *)params,
-                                &writes[prepared], err);
+        rc = ddb__write_prepare(req, kind, (cJSON *)params, &writes[prepared],
+                                err);
         prepared++;
         if (rc != 0)
             goto done;
@@ -486,8 +488,7 @@ cJSON *ddb_op_transact_write_items(aws_request *req, aws_error *err)
             cJSON_AddStringToObject(reason, "Message", e.message);
             cJSON *item = ddb__get(e.extra, "Item");
             if (item)
-                cJSON_AddItemToObject(reason, "Item",
-                                      cJSON_Duplicate(item, 1));
+                cJSON_AddItemToObject(reason, "Item", cJSON_Duplicate(item, 1));
         }
         aws_error_reset(&e);
         cJSON_AddItemToArray(reasons, reason);
@@ -505,7 +506,7 @@ cJSON *ddb_op_transact_write_items(aws_request *req, aws_error *err)
             goto done;
         }
         const ddb_write *w = &writes[i];
-        size_t size = w->new_item ? ddb_item_size(w->new_item)
+        size_t size = w->new_item   ? ddb_item_size(w->new_item)
                       : w->old_item ? ddb_item_size(w->old_item)
                                     : 0;
         /* A transactional write costs two write units per KB. */
@@ -573,10 +574,9 @@ cJSON *ddb_op_transact_get_items(aws_request *req, aws_error *err)
                           NULL);
         ddb_expr *projection = NULL;
         const char *text = ddb__str(get, "ProjectionExpression");
-        if (text &&
-            (!(projection = ddb_expr_parse(&ctx, DDB_EXPR_PROJECTION, text,
-                                           err)) ||
-             ddb_expr_check_unused(&ctx, err) != 0)) {
+        if (text && (!(projection = ddb_expr_parse(&ctx, DDB_EXPR_PROJECTION,
+                                                   text, err)) ||
+                     ddb_expr_check_unused(&ctx, err) != 0)) {
             ddb_expr_free(projection);
             ddb_expr_ctx_cleanup(&ctx);
             ddb__table_free(t);

@@ -97,14 +97,20 @@ cJSON *ddb_expr_project(const ddb_expr *e, const cJSON *item);
 int ddb_expr_touches_attribute(const ddb_expr *e, const char *name);
 
 typedef enum ddb_key_op {
-    DDB_KEY_NONE, DDB_KEY_EQ, DDB_KEY_LT, DDB_KEY_LE, DDB_KEY_GT, DDB_KEY_GE,
-    DDB_KEY_BETWEEN, DDB_KEY_BEGINS_WITH
+    DDB_KEY_NONE,
+    DDB_KEY_EQ,
+    DDB_KEY_LT,
+    DDB_KEY_LE,
+    DDB_KEY_GT,
+    DDB_KEY_GE,
+    DDB_KEY_BETWEEN,
+    DDB_KEY_BEGINS_WITH
 } ddb_key_op;
 
 typedef struct ddb_key_cond {
-    const cJSON *hash_value;  /* borrowed from the context's values */
+    const cJSON *hash_value; /* borrowed from the context's values */
     ddb_key_op range_op;
-    const cJSON *range_value; /* first operand */
+    const cJSON *range_value;  /* first operand */
     const cJSON *range_value2; /* BETWEEN's upper bound */
 } ddb_key_cond;
 

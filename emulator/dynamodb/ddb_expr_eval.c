@@ -30,8 +30,8 @@ const cJSON *ddb__path_get(const ddb__path *path, const cJSON *item)
         ddb_type t = ddb_value_type(cur);
         const cJSON *payload = ddb_value_payload(cur);
         if (e->is_index)
-            cur = t == DDB_L ? cJSON_GetArrayItem(payload, (int)e->index)
-                             : NULL;
+            cur =
+                t == DDB_L ? cJSON_GetArrayItem(payload, (int)e->index) : NULL;
         else
             cur = t == DDB_M
                       ? cJSON_GetObjectItemCaseSensitive(payload, e->name)
@@ -67,8 +67,7 @@ typedef struct ddb__list_slot {
     long index;
 } ddb__list_slot;
 
-cJSON *ddb__project(const ddb__path *const *paths, size_t n,
-                    const cJSON *item)
+cJSON *ddb__project(const ddb__path *const *paths, size_t n, const cJSON *item)
 {
     cJSON *out = cJSON_CreateObject();
     if (n == 0)
@@ -115,15 +114,15 @@ cJSON *ddb__project(const ddb__path *const *paths, size_t n,
                     slot->index = e->index;
                 }
                 if (!child) {
-                    child = last ? cJSON_Duplicate(value, 1)
-                                 : cJSON_CreateObject();
+                    child =
+                        last ? cJSON_Duplicate(value, 1) : cJSON_CreateObject();
                     cJSON_AddItemToArray(parent, child);
                 }
             } else {
                 child = cJSON_GetObjectItemCaseSensitive(parent, e->name);
                 if (!child) {
-                    child = last ? cJSON_Duplicate(value, 1)
-                                 : cJSON_CreateObject();
+                    child =
+                        last ? cJSON_Duplicate(value, 1) : cJSON_CreateObject();
                     cJSON_AddItemToObject(parent, e->name, child);
                 }
             }
@@ -135,8 +134,8 @@ cJSON *ddb__project(const ddb__path *const *paths, size_t n,
             const char *type = next_is_index ? "L" : "M";
             cJSON *payload = cJSON_GetObjectItemCaseSensitive(child, type);
             if (!payload) {
-                payload = next_is_index ? cJSON_CreateArray()
-                                        : cJSON_CreateObject();
+                payload =
+                    next_is_index ? cJSON_CreateArray() : cJSON_CreateObject();
                 cJSON_AddItemToObject(child, type, payload);
             }
             parent = payload;
@@ -255,11 +254,16 @@ static int ddb__compare(const cJSON *a, const cJSON *b, ddb__cmp op)
     if (ddb_value_compare(a, b, &c) < 0)
         return 0;
     switch (op) {
-    case DDB__LT: return c < 0;
-    case DDB__LE: return c <= 0;
-    case DDB__GT: return c > 0;
-    case DDB__GE: return c >= 0;
-    default: return 0;
+    case DDB__LT:
+        return c < 0;
+    case DDB__LE:
+        return c <= 0;
+    case DDB__GT:
+        return c > 0;
+    case DDB__GE:
+        return c >= 0;
+    default:
+        return 0;
     }
 }
 
@@ -313,7 +317,8 @@ static int ddb__contains(const cJSON *a, const cJSON *b)
     }
     if ((ta == DDB_SS && tb == DDB_S) || (ta == DDB_BS && tb == DDB_B)) {
         for (const cJSON *e = pa->child; e; e = e->next)
-            if (cJSON_IsString(e) && strcmp(e->valuestring, pb->valuestring) == 0)
+            if (cJSON_IsString(e) &&
+                strcmp(e->valuestring, pb->valuestring) == 0)
                 return 1;
         return 0;
     }

@@ -64,14 +64,14 @@ typedef enum ddb__func {
 
 typedef struct ddb__node {
     ddb__node_kind kind;
-    ddb__cmp cmp;              /* DDB__CMP */
-    ddb__func func;            /* DDB__FUNC */
-    char *text;                /* function name or :value as written */
-    struct ddb__node **args;   /* operands, functions, AND/OR/NOT */
+    ddb__cmp cmp;            /* DDB__CMP */
+    ddb__func func;          /* DDB__FUNC */
+    char *text;              /* function name or :value as written */
+    struct ddb__node **args; /* operands, functions, AND/OR/NOT */
     size_t nargs;
-    ddb__path path;            /* DDB__PATH */
-    const cJSON *value;        /* DDB__VALUE, borrowed; NULL until resolved */
-    int parens;                /* parentheses written right around it */
+    ddb__path path;     /* DDB__PATH */
+    const cJSON *value; /* DDB__VALUE, borrowed; NULL until resolved */
+    int parens;         /* parentheses written right around it */
 } ddb__node;
 
 typedef enum ddb__action_kind {
@@ -96,14 +96,14 @@ typedef struct ddb__key_part {
 
 struct ddb_expr {
     ddb_expr_kind kind;
-    ddb__node *root;       /* condition, filter and key condition */
-    ddb__action *actions;  /* update */
+    ddb__node *root;      /* condition, filter and key condition */
+    ddb__action *actions; /* update */
     size_t nactions;
-    ddb__path *paths;      /* projection */
+    ddb__path *paths; /* projection */
     size_t npaths;
     ddb__key_part keys[2]; /* key condition */
     size_t nkeys;
-    int key_extra;         /* a key condition named more than two keys */
+    int key_extra; /* a key condition named more than two keys */
 };
 
 /* Free a node tree, a path's elements, or an action's members. */
@@ -117,7 +117,6 @@ const cJSON *ddb__path_get(const ddb__path *path, const cJSON *item);
 int ddb__path_cmp(const ddb__path *a, const ddb__path *b);
 
 /* A new object holding the values at `paths` in `item`, nested as in it. */
-cJSON *ddb__project(const ddb__path *const *paths, size_t n,
-                    const cJSON *item);
+cJSON *ddb__project(const ddb__path *const *paths, size_t n, const cJSON *item);
 
 #endif

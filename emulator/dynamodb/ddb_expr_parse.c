@@ -72,6 +72,7 @@ typedef struct ddb__parser {
 } ddb__parser;
 
 /* DynamoDB's reserved words, sorted for binary search. */
+// clang-format off
 static const char *const ddb__reserved_words[] = {
     "ABORT", "ABSOLUTE", "ACTION", "ADD", "AFTER", "AGENT", "AGGREGATE", "ALL",
     "ALLOCATE", "ALTER", "ANALYZE", "AND", "ANY", "ARCHIVE", "ARE", "ARRAY",
@@ -156,6 +157,7 @@ static const char *const ddb__reserved_words[] = {
     "VOID", "WAIT", "WHEN", "WHENEVER", "WHERE", "WHILE", "WINDOW", "WITH",
     "WITHIN", "WITHOUT", "WORK", "WRAPPED", "WRITE", "YEAR", "ZONE",
 };
+// clang-format on
 
 static const char *const ddb__section_names[] = {"SET", "REMOVE", "ADD",
                                                  "DELETE"};
@@ -179,8 +181,8 @@ static void ddb__tokenize(ddb__parser *p)
     const char *s = p->text;
 
     while (1) {
-        while (i < p->textlen && (s[i] == ' ' || s[i] == '\t' ||
-                                  s[i] == '\n' || s[i] == '\r'))
+        while (i < p->textlen &&
+               (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
             i++;
         if (n + 1 >= cap) {
             cap *= 2;
@@ -220,17 +222,39 @@ static void ddb__tokenize(ddb__parser *p)
             j++;
         } else {
             switch (c) {
-            case '(': t->kind = TOK_LPAREN; break;
-            case ')': t->kind = TOK_RPAREN; break;
-            case '[': t->kind = TOK_LBRACK; break;
-            case ']': t->kind = TOK_RBRACK; break;
-            case ',': t->kind = TOK_COMMA; break;
-            case '.': t->kind = TOK_DOT; break;
-            case '+': t->kind = TOK_PLUS; break;
-            case '-': t->kind = TOK_MINUS; break;
-            case '=': t->kind = TOK_EQ; break;
-            case '<': t->kind = TOK_LT; break;
-            case '>': t->kind = TOK_GT; break;
+            case '(':
+                t->kind = TOK_LPAREN;
+                break;
+            case ')':
+                t->kind = TOK_RPAREN;
+                break;
+            case '[':
+                t->kind = TOK_LBRACK;
+                break;
+            case ']':
+                t->kind = TOK_RBRACK;
+                break;
+            case ',':
+                t->kind = TOK_COMMA;
+                break;
+            case '.':
+                t->kind = TOK_DOT;
+                break;
+            case '+':
+                t->kind = TOK_PLUS;
+                break;
+            case '-':
+                t->kind = TOK_MINUS;
+                break;
+            case '=':
+                t->kind = TOK_EQ;
+                break;
+            case '<':
+                t->kind = TOK_LT;
+                break;
+            case '>':
+                t->kind = TOK_GT;
+                break;
             default:
                 /* Keep a multi-byte UTF-8 character in one token. */
                 t->kind = TOK_OTHER;
@@ -272,8 +296,8 @@ static int ddb__is_keyword(const ddb__parser *p, const char *kw)
 /* An identifier the grammar of this expression kind keeps for itself. */
 static int ddb__at_grammar_keyword(const ddb__parser *p)
 {
-    static const char *const condition_words[] = {"AND", "OR", "NOT",
-                                                  "BETWEEN", "IN"};
+    static const char *const condition_words[] = {"AND", "OR", "NOT", "BETWEEN",
+                                                  "IN"};
     if (p->kind == DDB_EXPR_UPDATE) {
         for (size_t i = 0; i < 4; i++)
             if (ddb__is_keyword(p, ddb__section_names[i]))
@@ -537,13 +561,26 @@ static ddb__node *ddb__parse_or(ddb__parser *p);
 static int ddb__comparator(const ddb__parser *p, ddb__cmp *cmp)
 {
     switch (ddb__cur(p)->kind) {
-    case TOK_EQ: *cmp = DDB__EQ; return 1;
-    case TOK_NE: *cmp = DDB__NE; return 1;
-    case TOK_LT: *cmp = DDB__LT; return 1;
-    case TOK_LE: *cmp = DDB__LE; return 1;
-    case TOK_GT: *cmp = DDB__GT; return 1;
-    case TOK_GE: *cmp = DDB__GE; return 1;
-    default: return 0;
+    case TOK_EQ:
+        *cmp = DDB__EQ;
+        return 1;
+    case TOK_NE:
+        *cmp = DDB__NE;
+        return 1;
+    case TOK_LT:
+        *cmp = DDB__LT;
+        return 1;
+    case TOK_LE:
+        *cmp = DDB__LE;
+        return 1;
+    case TOK_GT:
+        *cmp = DDB__GT;
+        return 1;
+    case TOK_GE:
+        *cmp = DDB__GE;
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -780,8 +817,7 @@ static void ddb__action_push(ddb_expr *e, ddb__action_kind kind,
     a->value = value;
 }
 
-static int ddb__parse_action(ddb__parser *p, ddb_expr *e,
-                             ddb__action_kind kind)
+static int ddb__parse_action(ddb__parser *p, ddb_expr *e, ddb__action_kind kind)
 {
     ddb__path path;
     if (ddb__parse_path(p, &path) < 0)
@@ -861,7 +897,8 @@ static int ddb__parse_projection(ddb__parser *p, ddb_expr *e)
 
 static int ddb__reserved(const char *word)
 {
-    size_t lo = 0, hi = sizeof ddb__reserved_words / sizeof *ddb__reserved_words;
+    size_t lo = 0,
+           hi = sizeof ddb__reserved_words / sizeof *ddb__reserved_words;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
         int c = strcasecmp(word, ddb__reserved_words[mid]);
@@ -1130,8 +1167,8 @@ static int ddb__check_between(ddb__parser *p, const ddb__node *n)
 static int ddb__check_node(ddb__parser *p, ddb__node *n, ddb__check check,
                            int as_condition)
 {
-    int is_logic = n->kind == DDB__AND || n->kind == DDB__OR ||
-                   n->kind == DDB__NOT;
+    int is_logic =
+        n->kind == DDB__AND || n->kind == DDB__OR || n->kind == DDB__NOT;
     int is_update = p->kind == DDB_EXPR_UPDATE;
 
     switch (check) {
@@ -1144,8 +1181,7 @@ static int ddb__check_node(ddb__parser *p, ddb__node *n, ddb__check check,
             break;
         if (n->func == DDB__FN_UNKNOWN ||
             (is_update && !ddb__is_update_func(n->func)))
-            return ddb__fail(p, "Invalid function name; function: %s",
-                             n->text);
+            return ddb__fail(p, "Invalid function name; function: %s", n->text);
         if (!is_update && ddb__is_update_func(n->func))
             return ddb__fail(p,
                              "The function is not allowed in a condition "
@@ -1292,14 +1328,22 @@ static int ddb__check_condition(ddb__parser *p, ddb__node *root)
 static const char *ddb__update_type_name(ddb_type t)
 {
     switch (t) {
-    case DDB_S: return "STRING";
-    case DDB_N: return "NUMBER";
-    case DDB_B: return "BINARY";
-    case DDB_NULL: return "NULL";
-    case DDB_BOOL: return "BOOLEAN";
-    case DDB_L: return "LIST";
-    case DDB_M: return "MAP";
-    default: return NULL;
+    case DDB_S:
+        return "STRING";
+    case DDB_N:
+        return "NUMBER";
+    case DDB_B:
+        return "BINARY";
+    case DDB_NULL:
+        return "NULL";
+    case DDB_BOOL:
+        return "BOOLEAN";
+    case DDB_L:
+        return "LIST";
+    case DDB_M:
+        return "MAP";
+    default:
+        return NULL;
     }
 }
 
@@ -1314,8 +1358,8 @@ static int ddb__check_update(ddb__parser *p, ddb_expr *e)
     }
     for (size_t i = 0; i < e->nactions; i++)
         if (e->actions[i].value &&
-            ddb__check_node(p, e->actions[i].value, CHECK_UNKNOWN_FUNCTION,
-                            0) < 0)
+            ddb__check_node(p, e->actions[i].value, CHECK_UNKNOWN_FUNCTION, 0) <
+                0)
             return -1;
     if (p->repeated_section >= 0)
         return ddb__fail(p,
@@ -1387,12 +1431,18 @@ static int ddb__check_projection(ddb__parser *p, ddb_expr *e)
 static ddb_key_op ddb__key_op(ddb__cmp c, int flipped)
 {
     switch (c) {
-    case DDB__EQ: return DDB_KEY_EQ;
-    case DDB__LT: return flipped ? DDB_KEY_GT : DDB_KEY_LT;
-    case DDB__LE: return flipped ? DDB_KEY_GE : DDB_KEY_LE;
-    case DDB__GT: return flipped ? DDB_KEY_LT : DDB_KEY_GT;
-    case DDB__GE: return flipped ? DDB_KEY_LE : DDB_KEY_GE;
-    default: return DDB_KEY_NONE;
+    case DDB__EQ:
+        return DDB_KEY_EQ;
+    case DDB__LT:
+        return flipped ? DDB_KEY_GT : DDB_KEY_LT;
+    case DDB__LE:
+        return flipped ? DDB_KEY_GE : DDB_KEY_LE;
+    case DDB__GT:
+        return flipped ? DDB_KEY_LT : DDB_KEY_GT;
+    case DDB__GE:
+        return flipped ? DDB_KEY_LE : DDB_KEY_GE;
+    default:
+        return DDB_KEY_NONE;
     }
 }
 
@@ -1499,11 +1549,16 @@ static int ddb__key_check(ddb__parser *p, ddb_expr *e, const ddb__node *n)
 static const char *ddb__label(ddb_expr_kind kind)
 {
     switch (kind) {
-    case DDB_EXPR_CONDITION: return "ConditionExpression";
-    case DDB_EXPR_FILTER: return "FilterExpression";
-    case DDB_EXPR_KEY_CONDITION: return "KeyConditionExpression";
-    case DDB_EXPR_UPDATE: return "UpdateExpression";
-    case DDB_EXPR_PROJECTION: return "ProjectionExpression";
+    case DDB_EXPR_CONDITION:
+        return "ConditionExpression";
+    case DDB_EXPR_FILTER:
+        return "FilterExpression";
+    case DDB_EXPR_KEY_CONDITION:
+        return "KeyConditionExpression";
+    case DDB_EXPR_UPDATE:
+        return "UpdateExpression";
+    case DDB_EXPR_PROJECTION:
+        return "ProjectionExpression";
     }
     return "Expression";
 }

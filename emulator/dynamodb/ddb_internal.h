@@ -37,14 +37,16 @@
 
 /* A key schema: attribute names and declared types ('S', 'N' or 'B'). */
 typedef struct ddb_key_schema {
-    const char *hash; /* borrowed from the table's description */
+    const char *hash;  /* borrowed from the table's description */
     const char *range; /* NULL without a sort key */
     char hash_type;
     char range_type;
 } ddb_key_schema;
 
 typedef enum ddb_projection {
-    DDB_PROJECT_ALL, DDB_PROJECT_KEYS_ONLY, DDB_PROJECT_INCLUDE
+    DDB_PROJECT_ALL,
+    DDB_PROJECT_KEYS_ONLY,
+    DDB_PROJECT_INCLUDE
 } ddb_projection;
 
 typedef struct ddb_index {
@@ -56,7 +58,8 @@ typedef struct ddb_index {
     const cJSON *non_key_attributes; /* INCLUDE only, else NULL */
 } ddb_index;
 
-/* A table loaded from the store. It owns `description`, which the rest borrows. */
+/* A table loaded from the store. It owns `description`, which the rest borrows.
+ */
 typedef struct ddb_table {
     int64_t id;
     char account[16];
@@ -89,15 +92,15 @@ int ddb__table_name_check(const char *name, const char *member, int allow_arn,
  * and region. Returns the table (caller frees with ddb__table_free), or NULL
  * with ResourceNotFoundException "Requested resource not found".
  */
-ddb_table *ddb__table_open(aws_request *req, const char *name,
-                           aws_error *err);
+ddb_table *ddb__table_open(aws_request *req, const char *name, aws_error *err);
 /* Load a table by name, or return NULL when it does not exist. */
 ddb_table *ddb__table_load(stratus *srv, const char *account,
                            const char *region, const char *name);
 void ddb__table_free(ddb_table *t);
 const ddb_index *ddb__table_index(const ddb_table *t, const char *name);
 
-/* Check an enum member, failing with AWS's "Member must satisfy enum value set" text. */
+/* Check an enum member, failing with AWS's "Member must satisfy enum value set"
+ * text. */
 int ddb__enum_check(const cJSON *body, const char *member,
                     const char *wire_name, const char *const *values,
                     aws_error *err);
@@ -164,8 +167,7 @@ int ddb__item_put(stratus *srv, const ddb_table *t, const cJSON *item);
 /* Delete the item with this key and its index entries. */
 int ddb__item_delete(stratus *srv, const ddb_table *t, const cJSON *key);
 /* Rebuild the entries of one index from every item of the table. */
-int ddb__index_backfill(stratus *srv, const ddb_table *t,
-                        const ddb_index *idx);
+int ddb__index_backfill(stratus *srv, const ddb_table *t, const ddb_index *idx);
 
 /* Item count and total size of a table or an index (index_id 0: table). */
 void ddb__table_counts(stratus *srv, const ddb_table *t, int64_t index_id,
@@ -174,7 +176,10 @@ void ddb__table_counts(stratus *srv, const ddb_table *t, int64_t index_id,
 /* ---- ddb_item.c: the single-item write worker ---- */
 
 typedef enum ddb_write_kind {
-    DDB_WRITE_PUT, DDB_WRITE_UPDATE, DDB_WRITE_DELETE, DDB_WRITE_CHECK
+    DDB_WRITE_PUT,
+    DDB_WRITE_UPDATE,
+    DDB_WRITE_DELETE,
+    DDB_WRITE_CHECK
 } ddb_write_kind;
 
 typedef struct ddb_write {
@@ -187,8 +192,8 @@ typedef struct ddb_write {
     ddb_expr_ctx ctx;
     ddb_expr *condition;
     ddb_expr *update;
-    const char *return_values;   /* NULL: NONE */
-    int return_old_on_failure;   /* ReturnValuesOnConditionCheckFailure */
+    const char *return_values; /* NULL: NONE */
+    int return_old_on_failure; /* ReturnValuesOnConditionCheckFailure */
 } ddb_write;
 
 /*

@@ -19,8 +19,8 @@ static const char *const ddb_return_on_failure_enum[] = {"ALL_OLD", "NONE",
                                                          NULL};
 static const char *const ddb_consumed_enum[] = {"INDEXES", "TOTAL", "NONE",
                                                 NULL};
-static const char *const ddb_write_legacy[] = {
-    "Expected", "AttributeUpdates", "ConditionalOperator", NULL};
+static const char *const ddb_write_legacy[] = {"Expected", "AttributeUpdates",
+                                               "ConditionalOperator", NULL};
 
 static int ddb_parse_optional(ddb_expr_ctx *ctx, ddb_expr_kind kind,
                               const cJSON *params, const char *member,
@@ -35,8 +35,7 @@ static int ddb_parse_optional(ddb_expr_ctx *ctx, ddb_expr_kind kind,
                         "Start of structure or map found where not expected");
     if (text->valuestring[0] == '\0')
         return aws_fail(err, AWS_ERR_VALIDATION,
-                        "Invalid %s: The expression can not be empty;",
-                        member);
+                        "Invalid %s: The expression can not be empty;", member);
     *out = ddb_expr_parse(ctx, kind, text->valuestring, err);
     return *out ? 0 : -1;
 }
@@ -78,8 +77,7 @@ int ddb__write_prepare(aws_request *req, ddb_write_kind kind, cJSON *params,
                         "returnValuesOnConditionCheckFailure",
                         ddb_return_on_failure_enum, err) != 0 ||
         ddb__enum_check(params, "ReturnConsumedCapacity",
-                        "returnConsumedCapacity", ddb_consumed_enum,
-                        err) != 0)
+                        "returnConsumedCapacity", ddb_consumed_enum, err) != 0)
         return -1;
 
     w->return_values = ddb__str(params, "ReturnValues");
@@ -130,8 +128,8 @@ int ddb__write_prepare(aws_request *req, ddb_write_kind kind, cJSON *params,
                            "ConditionExpression", &w->condition, err) != 0)
         return -1;
     if (kind == DDB_WRITE_UPDATE &&
-        ddb_parse_optional(&w->ctx, DDB_EXPR_UPDATE, params,
-                           "UpdateExpression", &w->update, err) != 0)
+        ddb_parse_optional(&w->ctx, DDB_EXPR_UPDATE, params, "UpdateExpression",
+                           &w->update, err) != 0)
         return -1;
     if (kind == DDB_WRITE_CHECK && !w->condition)
         return aws_fail(err, AWS_ERR_VALIDATION,
@@ -314,8 +312,7 @@ cJSON *ddb_op_get_item(aws_request *req, aws_error *err)
     if (ddb__legacy_check(body, legacy, err) != 0 ||
         ddb__table_name_check(table_name, "tableName", 1, err) != 0 ||
         ddb__enum_check(body, "ReturnConsumedCapacity",
-                        "returnConsumedCapacity", ddb_consumed_enum,
-                        err) != 0)
+                        "returnConsumedCapacity", ddb_consumed_enum, err) != 0)
         goto done;
     const cJSON *consistent = ddb__get(body, "ConsistentRead");
     if (consistent && !cJSON_IsBool(consistent) && !cJSON_IsNull(consistent)) {
@@ -354,9 +351,8 @@ cJSON *ddb_op_get_item(aws_request *req, aws_error *err)
         }
         cJSON_AddItemToObject(resp, "Item", item);
     }
-    cJSON *consumed = ddb__consumed(body, t->name,
-                                    ddb__read_units(size,
-                                                    cJSON_IsTrue(consistent)));
+    cJSON *consumed = ddb__consumed(
+        body, t->name, ddb__read_units(size, cJSON_IsTrue(consistent)));
     if (consumed)
         cJSON_AddItemToObject(resp, "ConsumedCapacity", consumed);
 

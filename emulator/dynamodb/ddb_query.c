@@ -29,8 +29,8 @@ static const char *const ddb_select_enum[] = {
 static const char *const ddb_consumed_enum[] = {"INDEXES", "TOTAL", "NONE",
                                                 NULL};
 static const char *const ddb_read_legacy[] = {
-    "KeyConditions", "QueryFilter", "ScanFilter", "AttributesToGet",
-    "ConditionalOperator", NULL};
+    "KeyConditions",   "QueryFilter",         "ScanFilter",
+    "AttributesToGet", "ConditionalOperator", NULL};
 
 typedef struct ddb_read {
     aws_request *req;
@@ -64,9 +64,8 @@ static void ddb_read_cleanup(ddb_read *r)
     ddb__table_free(r->table);
 }
 
-static int ddb_parse_member(ddb_read *r, ddb_expr_kind kind,
-                            const char *member, ddb_expr **out,
-                            aws_error *err)
+static int ddb_parse_member(ddb_read *r, ddb_expr_kind kind, const char *member,
+                            ddb_expr **out, aws_error *err)
 {
     const char *text = ddb__str(r->req->body, member);
     *out = NULL;
@@ -74,8 +73,7 @@ static int ddb_parse_member(ddb_read *r, ddb_expr_kind kind,
         return 0;
     if (!text[0])
         return aws_fail(err, AWS_ERR_VALIDATION,
-                        "Invalid %s: The expression can not be empty;",
-                        member);
+                        "Invalid %s: The expression can not be empty;", member);
     *out = ddb_expr_parse(&r->ctx, kind, text, err);
     return *out ? 0 : -1;
 }
@@ -96,8 +94,7 @@ static int ddb_read_prepare(aws_request *req, ddb_read *r, int is_query,
         ddb__table_name_check(name, "tableName", 1, err) != 0 ||
         ddb__enum_check(body, "Select", "select", ddb_select_enum, err) != 0 ||
         ddb__enum_check(body, "ReturnConsumedCapacity",
-                        "returnConsumedCapacity", ddb_consumed_enum,
-                        err) != 0)
+                        "returnConsumedCapacity", ddb_consumed_enum, err) != 0)
         return -1;
     const cJSON *limit = ddb__get(body, "Limit");
     if (limit) {
@@ -107,8 +104,8 @@ static int ddb_read_prepare(aws_request *req, ddb_read *r, int is_query,
                             "'limit' failed to satisfy constraint: Member "
                             "must have value greater than or equal to 1",
                             cJSON_GetNumberValue(limit));
-        r->limit = limit->valuedouble > 1e9 ? 1000000000
-                                            : (int)limit->valuedouble;
+        r->limit =
+            limit->valuedouble > 1e9 ? 1000000000 : (int)limit->valuedouble;
     }
     r->consistent = cJSON_IsTrue(ddb__get(body, "ConsistentRead"));
 
@@ -195,8 +192,9 @@ static int ddb_start_key(ddb_read *r, cJSON **out, aws_error *err)
         return 0;
     if (!cJSON_IsObject(esk) || ddb_item_validate(esk, err) != 0) {
         if (!cJSON_IsObject(esk))
-            aws_fail(err, AWS_ERR_VALIDATION, "The provided starting key is "
-                                              "invalid");
+            aws_fail(err, AWS_ERR_VALIDATION,
+                     "The provided starting key is "
+                     "invalid");
         return -1;
     }
 
@@ -247,9 +245,9 @@ static int ddb_read_row(ddb_read *r, cJSON *item, aws_error *err)
     cJSON_Delete(r->last_key);
     r->last_key = ddb__index_key_extract(r->table, r->index, item);
 
-    cJSON *visible = r->fetch_full ? cJSON_Duplicate(item, 1)
-                                   : ddb__index_project(r->table, r->index,
-                                                        item);
+    cJSON *visible = r->fetch_full
+                         ? cJSON_Duplicate(item, 1)
+                         : ddb__index_project(r->table, r->index, item);
     int match = 1;
     if (r->filter && ddb_expr_eval(r->filter, visible, &match, err) != 0) {
         cJSON_Delete(visible);
@@ -353,20 +351,25 @@ static int ddb_range_match(const ddb_key_cond *kc, const cJSON *value)
     if (ddb_value_compare(value, kc->range_value, &c) != 0)
         return 0;
     switch (kc->range_op) {
-    case DDB_KEY_EQ: return c == 0;
-    case DDB_KEY_LT: return c < 0;
-    case DDB_KEY_LE: return c <= 0;
-    case DDB_KEY_GT: return c > 0;
-    case DDB_KEY_GE: return c >= 0;
-    default: return 0;
+    case DDB_KEY_EQ:
+        return c == 0;
+    case DDB_KEY_LT:
+        return c < 0;
+    case DDB_KEY_LE:
+        return c <= 0;
+    case DDB_KEY_GT:
+        return c > 0;
+    case DDB_KEY_GE:
+        return c >= 0;
+    default:
+        return 0;
     }
 }
 
-static int ddb_key_cond_types(const ddb_key_schema *key,
-                              const ddb_key_cond *kc, aws_error *err)
+static int ddb_key_cond_types(const ddb_key_schema *key, const ddb_key_cond *kc,
+                              aws_error *err)
 {
-    const cJSON *vals[3] = {kc->hash_value, kc->range_value,
-                            kc->range_value2};
+    const cJSON *vals[3] = {kc->hash_value, kc->range_value, kc->range_value2};
     char types[3] = {key->hash_type, key->range_type, key->range_type};
     for (int i = 0; i < 3; i++) {
         if (!vals[i])
@@ -404,8 +407,7 @@ static int ddb_key_cond_types(const ddb_key_schema *key,
 
 static void ddb_bind_buf(sqlite3_stmt *s, int i, const strbuf *b)
 {
-    sqlite3_bind_blob(s, i, b->len ? b->data : "", (int)b->len,
-                      SQLITE_STATIC);
+    sqlite3_bind_blob(s, i, b->len ? b->data : "", (int)b->len, SQLITE_STATIC);
 }
 
 cJSON *ddb_op_query(aws_request *req, aws_error *err)
@@ -479,26 +481,25 @@ cJSON *ddb_op_query(aws_request *req, aws_error *err)
         }
     } else {
         s = store_stmt(req->srv->store,
-                       ascending
-                           ? "SELECT i.item FROM ddb_index_entry e"
-                             " JOIN ddb_item i ON i.table_id = e.table_id"
-                             " AND i.pk = e.pk AND i.sk = e.sk"
-                             " WHERE e.index_id = ?1 AND e.ihash = ?2"
-                             " AND e.irange >= ?3"
-                             " AND (?4 IS NULL OR e.irange <= ?4)"
-                             " AND (?5 IS NULL OR (e.irange, e.pk, e.sk)"
-                             " > (?5, ?6, ?7))"
-                             " ORDER BY e.irange, e.pk, e.sk"
-                           : "SELECT i.item FROM ddb_index_entry e"
-                             " JOIN ddb_item i ON i.table_id = e.table_id"
-                             " AND i.pk = e.pk AND i.sk = e.sk"
-                             " WHERE e.index_id = ?1 AND e.ihash = ?2"
-                             " AND e.irange >= ?3"
-                             " AND (?4 IS NULL OR e.irange <= ?4)"
-                             " AND (?5 IS NULL OR (e.irange, e.pk, e.sk)"
-                             " < (?5, ?6, ?7))"
-                             " ORDER BY e.irange DESC, e.pk DESC,"
-                             " e.sk DESC");
+                       ascending ? "SELECT i.item FROM ddb_index_entry e"
+                                   " JOIN ddb_item i ON i.table_id = e.table_id"
+                                   " AND i.pk = e.pk AND i.sk = e.sk"
+                                   " WHERE e.index_id = ?1 AND e.ihash = ?2"
+                                   " AND e.irange >= ?3"
+                                   " AND (?4 IS NULL OR e.irange <= ?4)"
+                                   " AND (?5 IS NULL OR (e.irange, e.pk, e.sk)"
+                                   " > (?5, ?6, ?7))"
+                                   " ORDER BY e.irange, e.pk, e.sk"
+                                 : "SELECT i.item FROM ddb_index_entry e"
+                                   " JOIN ddb_item i ON i.table_id = e.table_id"
+                                   " AND i.pk = e.pk AND i.sk = e.sk"
+                                   " WHERE e.index_id = ?1 AND e.ihash = ?2"
+                                   " AND e.irange >= ?3"
+                                   " AND (?4 IS NULL OR e.irange <= ?4)"
+                                   " AND (?5 IS NULL OR (e.irange, e.pk, e.sk)"
+                                   " < (?5, ?6, ?7))"
+                                   " ORDER BY e.irange DESC, e.pk DESC,"
+                                   " e.sk DESC");
         sqlite3_bind_int64(s, 1, r.index->id);
         if (esk) {
             if (r.index->key.range)

@@ -12,9 +12,9 @@
 #include "ddb_internal.h"
 
 /* Run one handler of the service with `body` as its request. */
-static int ddb_stack_call(stratus *srv, const char *account,
-                          const char *region, const char *operation,
-                          aws_op_fn handler, cJSON *body, aws_error *err)
+static int ddb_stack_call(stratus *srv, const char *account, const char *region,
+                          const char *operation, aws_op_fn handler, cJSON *body,
+                          aws_error *err)
 {
     aws_request req = {
         .srv = srv,
@@ -32,14 +32,17 @@ static int ddb_stack_call(stratus *srv, const char *account,
     return resp ? 0 : -1;
 }
 
-int ddb_stack_apply_table(stratus *srv, const char *account,
-                          const char *region, const char *logical_id,
-                          const cJSON *properties, aws_error *err)
+int ddb_stack_apply_table(stratus *srv, const char *account, const char *region,
+                          const char *logical_id, const cJSON *properties,
+                          aws_error *err)
 {
-    static const char *const cfn_only[] = {
-        "TimeToLiveSpecification", "PointInTimeRecoverySpecification",
-        "ContributorInsightsSpecification", "KinesisStreamSpecification",
-        "ImportSourceSpecification", "ResourcePolicy", NULL};
+    static const char *const cfn_only[] = {"TimeToLiveSpecification",
+                                           "PointInTimeRecoverySpecification",
+                                           "ContributorInsightsSpecification",
+                                           "KinesisStreamSpecification",
+                                           "ImportSourceSpecification",
+                                           "ResourcePolicy",
+                                           NULL};
 
     cJSON *create = cJSON_Duplicate(properties, 1);
     if (!cJSON_IsObject(create)) {
@@ -70,17 +73,17 @@ int ddb_stack_apply_table(stratus *srv, const char *account,
         cJSON_AddStringToObject(body, "TableName", name);
         cJSON *spec = cJSON_AddObjectToObject(body, "TimeToLiveSpecification");
         cJSON_AddBoolToObject(spec, "Enabled", enable);
-        cJSON_AddStringToObject(spec, "AttributeName",
-                                attribute ? attribute
-                                          : (t && t->ttl_attribute
-                                                 ? t->ttl_attribute
-                                                 : ""));
+        cJSON_AddStringToObject(
+            spec, "AttributeName",
+            attribute ? attribute
+                      : (t && t->ttl_attribute ? t->ttl_attribute : ""));
         rc = ddb_stack_call(srv, account, region, "UpdateTimeToLive",
                             ddb_op_update_time_to_live, body, err);
         cJSON_Delete(body);
     }
 
-    const cJSON *pitr = ddb__get(properties, "PointInTimeRecoverySpecification");
+    const cJSON *pitr =
+        ddb__get(properties, "PointInTimeRecoverySpecification");
     if (rc == 0 && pitr) {
         cJSON *body = cJSON_CreateObject();
         cJSON_AddStringToObject(body, "TableName", name);

@@ -88,8 +88,8 @@ static void ddb_key_schema_read(const cJSON *desc, const cJSON *schema,
     }
 }
 
-static void ddb_index_read(const cJSON *desc, const cJSON *spec,
-                           int is_global, ddb_index *out)
+static void ddb_index_read(const cJSON *desc, const cJSON *spec, int is_global,
+                           ddb_index *out)
 {
     out->name = ddb__str(spec, "IndexName");
     out->is_global = is_global;
@@ -108,9 +108,9 @@ static void ddb_index_read(const cJSON *desc, const cJSON *spec,
 
 static int64_t ddb_index_id(stratus *srv, int64_t table_id, const char *name)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT id FROM ddb_index"
-                                 " WHERE table_id = ?1 AND name = ?2");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT id FROM ddb_index"
+                               " WHERE table_id = ?1 AND name = ?2");
     sqlite3_bind_int64(s, 1, table_id);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     int64_t id = 0;
@@ -123,10 +123,10 @@ static int64_t ddb_index_id(stratus *srv, int64_t table_id, const char *name)
 ddb_table *ddb__table_load(stratus *srv, const char *account,
                            const char *region, const char *name)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT id, description, ttl_attribute"
-                                 " FROM ddb_table WHERE account = ?1"
-                                 " AND region = ?2 AND name = ?3");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT id, description, ttl_attribute"
+                               " FROM ddb_table WHERE account = ?1"
+                               " AND region = ?2 AND name = ?3");
     sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
@@ -152,8 +152,8 @@ ddb_table *ddb__table_load(stratus *srv, const char *account,
 
     const cJSON *gsis = ddb__get(t->description, "GlobalSecondaryIndexes");
     const cJSON *lsis = ddb__get(t->description, "LocalSecondaryIndexes");
-    size_t n = (size_t)cJSON_GetArraySize(gsis) +
-               (size_t)cJSON_GetArraySize(lsis);
+    size_t n =
+        (size_t)cJSON_GetArraySize(gsis) + (size_t)cJSON_GetArraySize(lsis);
     t->indexes = n ? xcalloc(n, sizeof *t->indexes) : NULL;
     const cJSON *spec;
     cJSON_ArrayForEach(spec, gsis)
@@ -161,9 +161,8 @@ ddb_table *ddb__table_load(stratus *srv, const char *account,
     cJSON_ArrayForEach(spec, lsis)
         ddb_index_read(t->description, spec, 0, &t->indexes[t->index_count++]);
     for (size_t i = 0; i < t->index_count; i++)
-        t->indexes[i].id = ddb_index_id(srv, t->id, t->indexes[i].name
-                                                        ? t->indexes[i].name
-                                                        : "");
+        t->indexes[i].id = ddb_index_id(
+            srv, t->id, t->indexes[i].name ? t->indexes[i].name : "");
     return t;
 }
 
@@ -313,8 +312,7 @@ static int ddb_index_attr_check(const ddb_index *idx, const cJSON *item,
     return 0;
 }
 
-int ddb__index_keys_check(const ddb_table *t, const cJSON *item,
-                          aws_error *err)
+int ddb__index_keys_check(const ddb_table *t, const cJSON *item, aws_error *err)
 {
     for (size_t i = 0; i < t->index_count; i++) {
         const ddb_index *idx = &t->indexes[i];
@@ -322,8 +320,8 @@ int ddb__index_keys_check(const ddb_table *t, const cJSON *item,
                                  err) != 0)
             return -1;
         if (idx->key.range &&
-            ddb_index_attr_check(idx, item, idx->key.range,
-                                 idx->key.range_type, err) != 0)
+            ddb_index_attr_check(idx, item, idx->key.range, idx->key.range_type,
+                                 err) != 0)
             return -1;
     }
     return 0;
@@ -332,12 +330,11 @@ int ddb__index_keys_check(const ddb_table *t, const cJSON *item,
 int ddb__item_check(const ddb_table *t, const cJSON *item,
                     const char *size_message, aws_error *err)
 {
-    if (ddb_item_key_attr_check(item, t->key.hash, t->key.hash_type, 1,
-                                err) != 0)
+    if (ddb_item_key_attr_check(item, t->key.hash, t->key.hash_type, 1, err) !=
+        0)
         return -1;
     if (t->key.range && ddb_item_key_attr_check(item, t->key.range,
-                                                t->key.range_type, 0,
-                                                err) != 0)
+                                                t->key.range_type, 0, err) != 0)
         return -1;
     if (ddb__index_keys_check(t, item, err) != 0)
         return -1;
@@ -411,9 +408,9 @@ cJSON *ddb__item_get(stratus *srv, const ddb_table *t, const cJSON *key)
     strbuf_init(&sk);
     ddb__key_encode(t, key, &pk, &sk);
 
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT item FROM ddb_item WHERE"
-                                 " table_id = ?1 AND pk = ?2 AND sk = ?3");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT item FROM ddb_item WHERE"
+                               " table_id = ?1 AND pk = ?2 AND sk = ?3");
     sqlite3_bind_int64(s, 1, t->id);
     ddb__bind_key(s, 2, pk.data, pk.len);
     ddb__bind_key(s, 3, sk.data, sk.len);
@@ -429,9 +426,9 @@ cJSON *ddb__item_get(stratus *srv, const ddb_table *t, const cJSON *key)
 static void ddb_index_entries_delete(stratus *srv, const ddb_table *t,
                                      const strbuf *pk, const strbuf *sk)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "DELETE FROM ddb_index_entry WHERE"
-                                 " table_id = ?1 AND pk = ?2 AND sk = ?3");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "DELETE FROM ddb_index_entry WHERE"
+                               " table_id = ?1 AND pk = ?2 AND sk = ?3");
     sqlite3_bind_int64(s, 1, t->id);
     ddb__bind_key(s, 2, pk->data, pk->len);
     ddb__bind_key(s, 3, sk->data, sk->len);
@@ -467,10 +464,10 @@ static int ddb_index_entry_insert(stratus *srv, const ddb_table *t,
     if (idx->key.range)
         ddb_key_encode(ddb__get(item, idx->key.range), &ir);
 
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "INSERT OR REPLACE INTO ddb_index_entry"
-                                 " (index_id, ihash, irange, table_id, pk, sk)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "INSERT OR REPLACE INTO ddb_index_entry"
+                               " (index_id, ihash, irange, table_id, pk, sk)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     sqlite3_bind_int64(s, 1, idx->id);
     ddb__bind_key(s, 2, ih.data, ih.len);
     ddb__bind_key(s, 3, ir.data, ir.len);
@@ -493,10 +490,10 @@ int ddb__item_put(stratus *srv, const ddb_table *t, const cJSON *item)
     char *text = cJSON_PrintUnformatted(item);
     int64_t expires = ddb__ttl_expiry(t, item);
 
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "INSERT OR REPLACE INTO ddb_item"
-                                 " (table_id, pk, sk, size, expires, item)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "INSERT OR REPLACE INTO ddb_item"
+                               " (table_id, pk, sk, size, expires, item)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     sqlite3_bind_int64(s, 1, t->id);
     ddb__bind_key(s, 2, pk.data, pk.len);
     ddb__bind_key(s, 3, sk.data, sk.len);
@@ -510,8 +507,7 @@ int ddb__item_put(stratus *srv, const ddb_table *t, const cJSON *item)
 
     ddb_index_entries_delete(srv, t, &pk, &sk);
     for (size_t i = 0; rc == SQLITE_DONE && i < t->index_count; i++)
-        if (ddb_index_entry_insert(srv, t, &t->indexes[i], item, &pk,
-                                   &sk) != 0)
+        if (ddb_index_entry_insert(srv, t, &t->indexes[i], item, &pk, &sk) != 0)
             rc = SQLITE_ERROR;
     strbuf_free(&pk);
     strbuf_free(&sk);
@@ -528,9 +524,9 @@ int ddb__item_delete(stratus *srv, const ddb_table *t, const cJSON *key)
     strbuf_init(&sk);
     ddb__key_encode(t, key, &pk, &sk);
 
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "DELETE FROM ddb_item WHERE"
-                                 " table_id = ?1 AND pk = ?2 AND sk = ?3");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "DELETE FROM ddb_item WHERE"
+                               " table_id = ?1 AND pk = ?2 AND sk = ?3");
     sqlite3_bind_int64(s, 1, t->id);
     ddb__bind_key(s, 2, pk.data, pk.len);
     ddb__bind_key(s, 3, sk.data, sk.len);
@@ -542,12 +538,10 @@ int ddb__item_delete(stratus *srv, const ddb_table *t, const cJSON *key)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int ddb__index_backfill(stratus *srv, const ddb_table *t,
-                        const ddb_index *idx)
+int ddb__index_backfill(stratus *srv, const ddb_table *t, const ddb_index *idx)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT pk, sk, item FROM ddb_item"
-                                 " WHERE table_id = ?1");
+    sqlite3_stmt *s = store_stmt(srv->store, "SELECT pk, sk, item FROM ddb_item"
+                                             " WHERE table_id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     int rc = 0;
     while (rc == 0 && sqlite3_step(s) == SQLITE_ROW) {
@@ -578,11 +572,10 @@ void ddb__table_counts(stratus *srv, const ddb_table *t, int64_t index_id,
                                    " FROM ddb_item WHERE table_id = ?1");
         sqlite3_bind_int64(s, 1, t->id);
     } else {
-        s = store_stmt(srv->store,
-                       "SELECT count(*), coalesce(sum(i.size), 0)"
-                       " FROM ddb_index_entry e JOIN ddb_item i"
-                       " ON i.table_id = e.table_id AND i.pk = e.pk"
-                       " AND i.sk = e.sk WHERE e.index_id = ?1");
+        s = store_stmt(srv->store, "SELECT count(*), coalesce(sum(i.size), 0)"
+                                   " FROM ddb_index_entry e JOIN ddb_item i"
+                                   " ON i.table_id = e.table_id AND i.pk = e.pk"
+                                   " AND i.sk = e.sk WHERE e.index_id = ?1");
         sqlite3_bind_int64(s, 1, index_id);
     }
     *count = 0;

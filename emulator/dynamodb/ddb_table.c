@@ -18,8 +18,8 @@
 #include "clock.h"
 #include "store.h"
 
-static const char *const ddb_billing_enum[] = {"PROVISIONED",
-                                               "PAY_PER_REQUEST", NULL};
+static const char *const ddb_billing_enum[] = {"PROVISIONED", "PAY_PER_REQUEST",
+                                               NULL};
 
 /* ---- CreateTable checks ---- */
 
@@ -240,9 +240,9 @@ static cJSON *ddb_index_build(const cJSON *spec, const cJSON *defs,
     cJSON_AddItemToObject(out, "Projection",
                           cJSON_Duplicate(ddb__get(spec, "Projection"), 1));
     if (is_global)
-        cJSON_AddItemToObject(out, "ProvisionedThroughput",
-                              ddb_throughput_describe(ddb__get(
-                                  spec, "ProvisionedThroughput")));
+        cJSON_AddItemToObject(
+            out, "ProvisionedThroughput",
+            ddb_throughput_describe(ddb__get(spec, "ProvisionedThroughput")));
     char arn[1024];
     snprintf(arn, sizeof arn, "%s/index/%s", table_arn, name);
     cJSON_AddStringToObject(out, "IndexArn", arn);
@@ -297,8 +297,8 @@ static int ddb_definitions_used(const cJSON *desc, aws_error *err)
                                 "LocalSecondaryIndexes"};
         for (int i = 0; i < 2 && !used; i++) {
             const cJSON *idx;
-            cJSON_ArrayForEach(idx, ddb__get(desc, lists[i]))
-                used |= ddb_attr_def(ddb__get(idx, "KeySchema"), name) != NULL;
+            cJSON_ArrayForEach(idx, ddb__get(desc, lists[i])) used |=
+                ddb_attr_def(ddb__get(idx, "KeySchema"), name) != NULL;
         }
         if (!used)
             return aws_fail(err, AWS_ERR_VALIDATION,
@@ -313,9 +313,9 @@ static int ddb_definitions_used(const cJSON *desc, aws_error *err)
 static int64_t ddb_index_row_insert(stratus *srv, int64_t table_id,
                                     const char *name)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "INSERT INTO ddb_index (table_id, name)"
-                                 " VALUES (?1, ?2)");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "INSERT INTO ddb_index (table_id, name)"
+                               " VALUES (?1, ?2)");
     sqlite3_bind_int64(s, 1, table_id);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -328,9 +328,9 @@ static int ddb_description_save(stratus *srv, int64_t table_id,
                                 const cJSON *desc)
 {
     char *text = cJSON_PrintUnformatted(desc);
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "UPDATE ddb_table SET description = ?2"
-                                 " WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "UPDATE ddb_table SET description = ?2"
+                               " WHERE id = ?1");
     sqlite3_bind_int64(s, 1, table_id);
     sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
@@ -339,8 +339,7 @@ static int ddb_description_save(stratus *srv, int64_t table_id,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-cJSON *ddb__table_describe(stratus *srv, const ddb_table *t,
-                           const char *status)
+cJSON *ddb__table_describe(stratus *srv, const ddb_table *t, const char *status)
 {
     cJSON *d = cJSON_Duplicate(t->description, 1);
     int64_t count, bytes;
@@ -485,9 +484,8 @@ cJSON *ddb_op_create_table(aws_request *req, aws_error *err)
         cJSON_AddStringToObject(sse_desc, "Status", "ENABLED");
         cJSON_AddStringToObject(sse_desc, "SSEType", "KMS");
         char key_arn[256];
-        snprintf(key_arn, sizeof key_arn,
-                 "arn:aws:kms:%s:%s:key/aws-dynamodb", req->region,
-                 req->account);
+        snprintf(key_arn, sizeof key_arn, "arn:aws:kms:%s:%s:key/aws-dynamodb",
+                 req->region, req->account);
         cJSON_AddStringToObject(sse_desc, "KMSMasterKeyArn", key_arn);
     }
     const char *table_class = ddb__str(body, "TableClass");
@@ -495,9 +493,9 @@ cJSON *ddb_op_create_table(aws_request *req, aws_error *err)
         cJSON *cls = cJSON_AddObjectToObject(desc, "TableClassSummary");
         cJSON_AddStringToObject(cls, "TableClass", table_class);
     }
-    cJSON_AddBoolToObject(desc, "DeletionProtectionEnabled",
-                          cJSON_IsTrue(ddb__get(body,
-                                                "DeletionProtectionEnabled")));
+    cJSON_AddBoolToObject(
+        desc, "DeletionProtectionEnabled",
+        cJSON_IsTrue(ddb__get(body, "DeletionProtectionEnabled")));
 
     t = ddb__table_load(req->srv, req->account, req->region, name);
     if (t) {
@@ -512,10 +510,10 @@ cJSON *ddb_op_create_table(aws_request *req, aws_error *err)
     char *tags_text =
         cJSON_PrintUnformatted(cJSON_IsArray(tags) ? tags : no_tags);
     cJSON_Delete(no_tags);
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "INSERT INTO ddb_table (account, region,"
-                                 " name, description, tags)"
-                                 " VALUES (?1, ?2, ?3, ?4, ?5)");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "INSERT INTO ddb_table (account, region,"
+                                    " name, description, tags)"
+                                    " VALUES (?1, ?2, ?3, ?4, ?5)");
     sqlite3_bind_text(s, 1, req->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, req->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
@@ -595,14 +593,14 @@ cJSON *ddb_op_list_tables(aws_request *req, aws_error *err)
         max = (int)limit->valuedouble;
     }
     const char *start = ddb__str(req->body, "ExclusiveStartTableName");
-    if (start && ddb__table_name_check(start, "exclusiveStartTableName", 0,
-                                       err) != 0)
+    if (start &&
+        ddb__table_name_check(start, "exclusiveStartTableName", 0, err) != 0)
         return NULL;
 
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "SELECT name FROM ddb_table WHERE"
-                                 " account = ?1 AND region = ?2"
-                                 " AND name > ?3 ORDER BY name LIMIT ?4");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "SELECT name FROM ddb_table WHERE"
+                                    " account = ?1 AND region = ?2"
+                                    " AND name > ?3 ORDER BY name LIMIT ?4");
     sqlite3_bind_text(s, 1, req->account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, req->region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, start ? start : "", -1, SQLITE_STATIC);
@@ -617,8 +615,8 @@ cJSON *ddb_op_list_tables(aws_request *req, aws_error *err)
             cJSON_AddStringToObject(resp, "LastEvaluatedTableName", last);
             break;
         }
-        cJSON *name = cJSON_CreateString(
-            (const char *)sqlite3_column_text(s, 0));
+        cJSON *name =
+            cJSON_CreateString((const char *)sqlite3_column_text(s, 0));
         cJSON_AddItemToArray(names, name);
         last = name->valuestring;
         n++;
@@ -660,9 +658,9 @@ static int ddb_gsi_create(aws_request *req, ddb_table *t, const cJSON *spec,
             cJSON_AddItemToArray(defs, cJSON_Duplicate(def, 1));
     }
 
-    cJSON *idx = ddb_index_build(spec, defs, ddb__get(desc, "KeySchema"), 1,
-                                 pay_per_request,
-                                 ddb__str(desc, "TableArn"), err);
+    cJSON *idx =
+        ddb_index_build(spec, defs, ddb__get(desc, "KeySchema"), 1,
+                        pay_per_request, ddb__str(desc, "TableArn"), err);
     if (!idx)
         return -1;
     cJSON *gsis = ddb__get(desc, "GlobalSecondaryIndexes");
@@ -704,9 +702,9 @@ static int ddb_gsi_delete(aws_request *req, ddb_table *t, const cJSON *spec,
     cJSON_DeleteItemFromArray(gsis, pos);
 
     /* Entries go with the index row (ON DELETE CASCADE). */
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "DELETE FROM ddb_index WHERE table_id = ?1"
-                                 " AND name = ?2");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "DELETE FROM ddb_index WHERE table_id = ?1"
+                                    " AND name = ?2");
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     sqlite3_step(s);
@@ -729,11 +727,17 @@ cJSON *ddb_op_update_table(aws_request *req, aws_error *err)
     if (!t)
         return ddb_table_not_found(name, err);
 
-    static const char *const known[] = {
-        "ProvisionedThroughput", "BillingMode", "StreamSpecification",
-        "GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates",
-        "DeletionProtectionEnabled", "TableClass", "OnDemandThroughput",
-        "WarmThroughput", NULL};
+    static const char *const known[] = {"ProvisionedThroughput",
+                                        "BillingMode",
+                                        "StreamSpecification",
+                                        "GlobalSecondaryIndexUpdates",
+                                        "SSESpecification",
+                                        "ReplicaUpdates",
+                                        "DeletionProtectionEnabled",
+                                        "TableClass",
+                                        "OnDemandThroughput",
+                                        "WarmThroughput",
+                                        NULL};
     int any = 0;
     for (size_t i = 0; known[i]; i++)
         any |= ddb__get(body, known[i]) != NULL;
@@ -805,13 +809,13 @@ cJSON *ddb_op_update_table(aws_request *req, aws_error *err)
         aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, "Internal server error");
         goto done;
     }
-    ddb_table *fresh = ddb__table_load(req->srv, req->account, req->region,
-                                       t->name);
+    ddb_table *fresh =
+        ddb__table_load(req->srv, req->account, req->region, t->name);
     ddb__table_free(t);
     t = fresh;
     for (size_t i = 0; i < created_count; i++) {
-        const ddb_index *idx = ddb__table_index(t, created[i] ? created[i]
-                                                              : "");
+        const ddb_index *idx =
+            ddb__table_index(t, created[i] ? created[i] : "");
         if (idx && ddb__index_backfill(req->srv, t, idx) != 0) {
             aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
                      "Internal server error");
@@ -851,8 +855,8 @@ cJSON *ddb_op_delete_table(aws_request *req, aws_error *err)
     cJSON_DeleteItemFromObjectCaseSensitive(desc, "CreationDateTime");
 
     /* Items, indexes and entries go with the table row (ON DELETE CASCADE). */
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "DELETE FROM ddb_table WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "DELETE FROM ddb_table WHERE id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_step(s);
     sqlite3_reset(s);
@@ -881,15 +885,14 @@ static ddb_table *ddb_table_by_arn(aws_request *req, const char **arn_out,
     if (!t)
         /* AWS's text spells "ResourcArn". */
         aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND,
-                 "Requested resource not found: ResourcArn: %s not found",
-                 arn);
+                 "Requested resource not found: ResourcArn: %s not found", arn);
     return t;
 }
 
 static cJSON *ddb_tags_load(stratus *srv, int64_t table_id)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT tags FROM ddb_table WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT tags FROM ddb_table WHERE id = ?1");
     sqlite3_bind_int64(s, 1, table_id);
     cJSON *tags = NULL;
     if (sqlite3_step(s) == SQLITE_ROW)
@@ -901,9 +904,8 @@ static cJSON *ddb_tags_load(stratus *srv, int64_t table_id)
 static void ddb_tags_save(stratus *srv, int64_t table_id, const cJSON *tags)
 {
     char *text = cJSON_PrintUnformatted(tags);
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "UPDATE ddb_table SET tags = ?2"
-                                 " WHERE id = ?1");
+    sqlite3_stmt *s = store_stmt(srv->store, "UPDATE ddb_table SET tags = ?2"
+                                             " WHERE id = ?1");
     sqlite3_bind_int64(s, 1, table_id);
     sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
     sqlite3_step(s);
@@ -993,8 +995,8 @@ cJSON *ddb_op_describe_limits(aws_request *req, aws_error *err)
 cJSON *ddb_op_describe_endpoints(aws_request *req, aws_error *err)
 {
     /* The request's own Host, so a client that follows it stays local. */
-    const char *host = req->http ? http_request_header(req->http, "Host")
-                                 : NULL;
+    const char *host =
+        req->http ? http_request_header(req->http, "Host") : NULL;
     cJSON *resp = cJSON_CreateObject();
     cJSON *list = cJSON_AddArrayToObject(resp, "Endpoints");
     cJSON *ep = cJSON_CreateObject();
@@ -1006,8 +1008,8 @@ cJSON *ddb_op_describe_endpoints(aws_request *req, aws_error *err)
 
 static cJSON *ddb_backups_describe(aws_request *req, const ddb_table *t)
 {
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "SELECT pitr FROM ddb_table WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "SELECT pitr FROM ddb_table WHERE id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     int pitr = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
     sqlite3_reset(s);
@@ -1022,8 +1024,7 @@ static cJSON *ddb_backups_describe(aws_request *req, const ddb_table *t)
         double now_s = (double)clock_now_ms(&req->srv->clock) / 1000.0;
         cJSON_AddNumberToObject(
             p, "EarliestRestorableDateTime",
-            cJSON_GetNumberValue(ddb__get(t->description,
-                                          "CreationDateTime")));
+            cJSON_GetNumberValue(ddb__get(t->description, "CreationDateTime")));
         cJSON_AddNumberToObject(p, "LatestRestorableDateTime", now_s);
         cJSON_AddNumberToObject(p, "RecoveryPeriodInDays", 35);
     }
@@ -1055,8 +1056,7 @@ cJSON *ddb_op_describe_continuous_backups(aws_request *req, aws_error *err)
 
 cJSON *ddb_op_update_continuous_backups(aws_request *req, aws_error *err)
 {
-    const cJSON *spec =
-        ddb__get(req->body, "PointInTimeRecoverySpecification");
+    const cJSON *spec = ddb__get(req->body, "PointInTimeRecoverySpecification");
     const cJSON *enabled = ddb__get(spec, "PointInTimeRecoveryEnabled");
     if (!cJSON_IsBool(enabled)) {
         aws_fail(err, AWS_ERR_VALIDATION,
@@ -1068,9 +1068,9 @@ cJSON *ddb_op_update_continuous_backups(aws_request *req, aws_error *err)
     ddb_table *t = ddb_backup_table(req, err);
     if (!t)
         return NULL;
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "UPDATE ddb_table SET pitr = ?2"
-                                 " WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "UPDATE ddb_table SET pitr = ?2"
+                                    " WHERE id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_bind_int(s, 2, cJSON_IsTrue(enabled));
     sqlite3_step(s);

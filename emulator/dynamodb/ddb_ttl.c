@@ -62,9 +62,9 @@ int ddb__ttl_schedule(stratus *srv, const ddb_table *t, int64_t due_ms)
 /* Earliest expiry (seconds) among items still to delete, or -1. */
 static int64_t ddb_ttl_next(stratus *srv, const ddb_table *t, int64_t now_s)
 {
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT min(expires) FROM ddb_item"
-                                 " WHERE table_id = ?1 AND expires >= ?2");
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT min(expires) FROM ddb_item"
+                               " WHERE table_id = ?1 AND expires >= ?2");
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_bind_int64(s, 2, now_s - DDB_TTL_IGNORE_OLDER_S);
     int64_t next = -1;
@@ -88,10 +88,9 @@ int64_t ddb__ttl_sweep(stratus *srv, const char *account, const char *region,
     int64_t now_ms = clock_now_ms(&srv->clock);
     int64_t now_s = now_ms / 1000;
     cJSON *keys = cJSON_CreateArray();
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT item FROM ddb_item WHERE"
-                                 " table_id = ?1 AND expires <= ?2"
-                                 " AND expires >= ?3 LIMIT 1000");
+    sqlite3_stmt *s = store_stmt(srv->store, "SELECT item FROM ddb_item WHERE"
+                                             " table_id = ?1 AND expires <= ?2"
+                                             " AND expires >= ?3 LIMIT 1000");
     sqlite3_bind_int64(s, 1, t->id);
     sqlite3_bind_int64(s, 2, now_s);
     sqlite3_bind_int64(s, 3, now_s - DDB_TTL_IGNORE_OLDER_S);
@@ -105,8 +104,7 @@ int64_t ddb__ttl_sweep(stratus *srv, const char *account, const char *region,
 
     int deleted = cJSON_GetArraySize(keys);
     const cJSON *key;
-    cJSON_ArrayForEach(key, keys)
-        ddb__item_delete(srv, t, key);
+    cJSON_ArrayForEach(key, keys) ddb__item_delete(srv, t, key);
     cJSON_Delete(keys);
 
     int64_t delay = 0;
@@ -133,9 +131,9 @@ typedef struct ddb_ttl_row {
  */
 static int ddb_ttl_reindex(stratus *srv, const ddb_table *t)
 {
-    sqlite3_stmt *clear = store_stmt(srv->store,
-                                     "UPDATE ddb_item SET expires = NULL"
-                                     " WHERE table_id = ?1");
+    sqlite3_stmt *clear =
+        store_stmt(srv->store, "UPDATE ddb_item SET expires = NULL"
+                               " WHERE table_id = ?1");
     sqlite3_bind_int64(clear, 1, t->id);
     sqlite3_step(clear);
     sqlite3_reset(clear);
@@ -144,9 +142,8 @@ static int ddb_ttl_reindex(stratus *srv, const ddb_table *t)
 
     ddb_ttl_row *rows = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *s = store_stmt(srv->store,
-                                 "SELECT pk, sk, item FROM ddb_item"
-                                 " WHERE table_id = ?1");
+    sqlite3_stmt *s = store_stmt(srv->store, "SELECT pk, sk, item FROM ddb_item"
+                                             " WHERE table_id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     while (sqlite3_step(s) == SQLITE_ROW) {
         cJSON *item = cJSON_Parse((const char *)sqlite3_column_text(s, 2));
@@ -171,10 +168,10 @@ static int ddb_ttl_reindex(stratus *srv, const ddb_table *t)
 
     int64_t earliest = -1;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *u = store_stmt(srv->store,
-                                     "UPDATE ddb_item SET expires = ?4"
-                                     " WHERE table_id = ?1 AND pk = ?2"
-                                     " AND sk = ?3");
+        sqlite3_stmt *u =
+            store_stmt(srv->store, "UPDATE ddb_item SET expires = ?4"
+                                   " WHERE table_id = ?1 AND pk = ?2"
+                                   " AND sk = ?3");
         sqlite3_bind_int64(u, 1, t->id);
         ddb__bind_key(u, 2, rows[i].pk.data, rows[i].pk.len);
         ddb__bind_key(u, 3, rows[i].sk.data, rows[i].sk.len);
@@ -230,9 +227,9 @@ cJSON *ddb_op_update_time_to_live(aws_request *req, aws_error *err)
         goto done;
     }
 
-    sqlite3_stmt *s = store_stmt(req->srv->store,
-                                 "UPDATE ddb_table SET ttl_attribute = ?2"
-                                 " WHERE id = ?1");
+    sqlite3_stmt *s =
+        store_stmt(req->srv->store, "UPDATE ddb_table SET ttl_attribute = ?2"
+                                    " WHERE id = ?1");
     sqlite3_bind_int64(s, 1, t->id);
     if (enable)
         sqlite3_bind_text(s, 2, attribute, -1, SQLITE_STATIC);

@@ -59,10 +59,10 @@ int ddb__table_name_check(const char *name, const char *member, int allow_arn,
 
     strbuf b;
     strbuf_init(&b);
-    strbuf_printf(&b, "%d validation error%s detected: ", n,
-                  n > 1 ? "s" : "");
+    strbuf_printf(&b, "%d validation error%s detected: ", n, n > 1 ? "s" : "");
     for (int i = 0; i < n; i++)
-        strbuf_printf(&b, "%sValue '%s' at '%s' failed to satisfy constraint: %s",
+        strbuf_printf(&b,
+                      "%sValue '%s' at '%s' failed to satisfy constraint: %s",
                       i ? "; " : "", name, member, problems[i]);
     aws_fail(err, AWS_ERR_VALIDATION, "%s", b.data);
     strbuf_free(&b);
@@ -147,8 +147,7 @@ static const char *ddb_arn_table_name(const char *arn)
     return *p ? p : NULL;
 }
 
-ddb_table *ddb__table_open(aws_request *req, const char *name,
-                           aws_error *err)
+ddb_table *ddb__table_open(aws_request *req, const char *name, aws_error *err)
 {
     const char *table_name = name;
     char *copy = NULL;
@@ -161,12 +160,12 @@ ddb_table *ddb__table_open(aws_request *req, const char *name,
         /* A table ARN's own segments stop at '/', e.g. ".../index/x". */
         const char *slash = strchr(table_name, '/');
         if (slash)
-            table_name = copy = xstrndup(table_name,
-                                         (size_t)(slash - table_name));
+            table_name = copy =
+                xstrndup(table_name, (size_t)(slash - table_name));
     }
 
-    ddb_table *t = ddb__table_load(req->srv, req->account, req->region,
-                                   table_name);
+    ddb_table *t =
+        ddb__table_load(req->srv, req->account, req->region, table_name);
     free(copy);
     if (!t)
         aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND,

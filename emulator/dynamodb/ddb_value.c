@@ -38,9 +38,10 @@ typedef struct ddb_decimal {
 } ddb_decimal;
 
 static const char *const ddb_type_names[] = {
-    [DDB_S] = "S",       [DDB_N] = "N",   [DDB_B] = "B",   [DDB_BOOL] = "BOOL",
-    [DDB_NULL] = "NULL", [DDB_M] = "M",   [DDB_L] = "L",   [DDB_SS] = "SS",
-    [DDB_NS] = "NS",     [DDB_BS] = "BS", [DDB_INVALID] = "",
+    [DDB_S] = "S",       [DDB_N] = "N",       [DDB_B] = "B",
+    [DDB_BOOL] = "BOOL", [DDB_NULL] = "NULL", [DDB_M] = "M",
+    [DDB_L] = "L",       [DDB_SS] = "SS",     [DDB_NS] = "NS",
+    [DDB_BS] = "BS",     [DDB_INVALID] = "",
 };
 
 static ddb_type ddb_type_from_name(const char *name)
@@ -404,8 +405,8 @@ unsigned char *ddb_base64_decode(const char *in, size_t *len)
             out[o++] = (unsigned char)triple;
 
         /* Bits below the last encoded byte must be zero (canonical form). */
-        if (i + 4 == n && ((pad == 1 && (v[2] & 0x3)) ||
-                           (pad == 2 && (v[1] & 0xf)))) {
+        if (i + 4 == n &&
+            ((pad == 1 && (v[2] & 0x3)) || (pad == 2 && (v[1] & 0xf)))) {
             free(out);
             return NULL;
         }
@@ -547,8 +548,8 @@ static int ddb_set_check(cJSON *payload, ddb_type t, aws_error *err)
             return ddb_shape_error(e, t == DDB_BS ? "Blob" : "String", err);
         if (t == DDB_NS) {
             char canon[DDB_NUMBER_SIZE];
-            if (ddb_number_canonical(e->valuestring, canon, sizeof canon,
-                                     err) < 0)
+            if (ddb_number_canonical(e->valuestring, canon, sizeof canon, err) <
+                0)
                 return -1;
             cJSON_SetValuestring(e, canon);
         } else if (t == DDB_BS && ddb_binary_check(e, err) < 0) {
@@ -580,8 +581,9 @@ static int ddb_member_check(cJSON *payload, ddb_type t, int depth,
 {
     switch (t) {
     case DDB_S:
-        return cJSON_IsString(payload) ? 0
-                                       : ddb_shape_error(payload, "String", err);
+        return cJSON_IsString(payload)
+                   ? 0
+                   : ddb_shape_error(payload, "String", err);
     case DDB_N: {
         if (!cJSON_IsString(payload))
             return ddb_shape_error(payload, "String", err);
@@ -895,8 +897,7 @@ size_t ddb_item_size(const cJSON *item)
  * encoding is never a prefix of another and concatenated encodings (hash
  * key then sort key) still compare part by part.
  */
-static void ddb_key_encode_bytes(const unsigned char *p, size_t n,
-                                 strbuf *out)
+static void ddb_key_encode_bytes(const unsigned char *p, size_t n, strbuf *out)
 {
     static const char escaped_zero[2] = {0x00, (char)0xFF};
     static const char terminator[2] = {0x00, 0x01};
@@ -968,7 +969,8 @@ void ddb_key_encode(const cJSON *av, strbuf *out)
             ddb_key_encode_bytes(bytes, n, out);
             free(bytes);
         } else {
-            ddb_key_encode_bytes((const unsigned char *)text, strlen(text), out);
+            ddb_key_encode_bytes((const unsigned char *)text, strlen(text),
+                                 out);
         }
         return;
     }

@@ -24,8 +24,17 @@
 #define DDB_MAX_NESTING 32
 
 typedef enum ddb_type {
-    DDB_S, DDB_N, DDB_B, DDB_BOOL, DDB_NULL, DDB_M, DDB_L, DDB_SS, DDB_NS,
-    DDB_BS, DDB_INVALID
+    DDB_S,
+    DDB_N,
+    DDB_B,
+    DDB_BOOL,
+    DDB_NULL,
+    DDB_M,
+    DDB_L,
+    DDB_SS,
+    DDB_NS,
+    DDB_BS,
+    DDB_INVALID
 } ddb_type;
 
 /* Type of an attribute value; DDB_INVALID when not a one-member object. */

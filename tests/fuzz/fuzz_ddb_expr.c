@@ -11,7 +11,8 @@
 
 #include "ddb_expr.h"
 
-static const char names_json[] = "{\"#a\":\"a\",\"#b\":\"b\",\"#s\":\"status\"}";
+static const char names_json[] =
+    "{\"#a\":\"a\",\"#b\":\"b\",\"#s\":\"status\"}";
 static const char values_json[] =
     "{\":n\":{\"N\":\"1\"},\":s\":{\"S\":\"x\"},\":l\":{\"L\":[{\"N\":\"2\"}]},"
     "\":ss\":{\"SS\":[\"x\",\"y\"]},\":b\":{\"B\":\"AQI=\"},"
@@ -30,9 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *values = cJSON_Parse(values_json);
     cJSON *item = cJSON_Parse(item_json);
 
-    static const ddb_expr_kind kinds[] = {
-        DDB_EXPR_CONDITION, DDB_EXPR_FILTER, DDB_EXPR_KEY_CONDITION,
-        DDB_EXPR_UPDATE, DDB_EXPR_PROJECTION};
+    static const ddb_expr_kind kinds[] = {DDB_EXPR_CONDITION, DDB_EXPR_FILTER,
+                                          DDB_EXPR_KEY_CONDITION,
+                                          DDB_EXPR_UPDATE, DDB_EXPR_PROJECTION};
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         ddb_expr_ctx ctx;
         ddb_expr_ctx_init(&ctx, names, values);

@@ -26,11 +26,12 @@ Test(ddb_batch, write_then_get)
            "{\"S\":\"a\"},\"SK\":{\"S\":\"1\"}}}},{\"PutRequest\":{\"Item\":"
            "{\"PK\":{\"S\":\"a\"},\"SK\":{\"S\":\"2\"}}}}]}}");
     int status;
-    cJSON *resp = ddb_call(srv, "BatchGetItem",
-                           "{\"RequestItems\":{\"tbl\":{\"Keys\":[{\"PK\":{\"S\":"
-                           "\"a\"},\"SK\":{\"S\":\"1\"}},{\"PK\":{\"S\":\"a\"},"
-                           "\"SK\":{\"S\":\"3\"}}]}}}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "BatchGetItem",
+                 "{\"RequestItems\":{\"tbl\":{\"Keys\":[{\"PK\":{\"S\":"
+                 "\"a\"},\"SK\":{\"S\":\"1\"}},{\"PK\":{\"S\":\"a\"},"
+                 "\"SK\":{\"S\":\"3\"}}]}}}",
+                 &status);
     cr_assert_eq(status, 200);
     cr_assert_eq(cJSON_GetArraySize(at(at(resp, "Responses"), "tbl")), 1);
     cr_assert(cJSON_IsObject(at(resp, "UnprocessedKeys")));
@@ -141,8 +142,8 @@ Test(ddb_batch, transaction_cancel_reasons)
                      "ConditionalCheckFailed");
     cr_assert_str_eq(cJSON_GetStringValue(at(second, "Message")),
                      "The conditional request failed");
-    cr_assert_str_eq(
-        cJSON_GetStringValue(at(at(at(second, "Item"), "v"), "N")), "1");
+    cr_assert_str_eq(cJSON_GetStringValue(at(at(at(second, "Item"), "v"), "N")),
+                     "1");
     cJSON_Delete(resp);
 
     /* Nothing of the cancelled transaction was written. */
@@ -184,15 +185,16 @@ Test(ddb_batch, transaction_token_replay)
     ddb_ok(srv, "TransactWriteItems", txn);
 
     int status;
-    cJSON *resp = ddb_call(srv, "TransactGetItems",
-                           "{\"TransactItems\":[{\"Get\":{\"TableName\":\"tbl\","
-                           "\"Key\":{\"PK\":{\"S\":\"a\"},\"SK\":{\"S\":\"b\"}}}},"
-                           "{\"Get\":{\"TableName\":\"tbl\",\"Key\":{\"PK\":"
-                           "{\"S\":\"a\"},\"SK\":{\"S\":\"zz\"}}}}]}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "TransactGetItems",
+                 "{\"TransactItems\":[{\"Get\":{\"TableName\":\"tbl\","
+                 "\"Key\":{\"PK\":{\"S\":\"a\"},\"SK\":{\"S\":\"b\"}}}},"
+                 "{\"Get\":{\"TableName\":\"tbl\",\"Key\":{\"PK\":"
+                 "{\"S\":\"a\"},\"SK\":{\"S\":\"zz\"}}}}]}",
+                 &status);
     cr_assert_eq(status, 200);
-    const cJSON *first = at(cJSON_GetArrayItem(at(resp, "Responses"), 0),
-                            "Item");
+    const cJSON *first =
+        at(cJSON_GetArrayItem(at(resp, "Responses"), 0), "Item");
     cr_assert_str_eq(cJSON_GetStringValue(at(at(first, "hits"), "N")), "1");
     cr_assert_null(at(cJSON_GetArrayItem(at(resp, "Responses"), 1), "Item"));
     cJSON_Delete(resp);

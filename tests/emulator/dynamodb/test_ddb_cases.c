@@ -1,8 +1,8 @@
 /*
  * test_ddb_cases.c: the DynamoDB regression cases of the shared case
- * folder (every JSON file of cases/dynamodb, kind ddb-request-sequence), each run as
- * data through the real dispatcher. A case states what AWS does; each step's
- * response must match it.
+ * folder (every JSON file of cases/dynamodb, kind ddb-request-sequence), each
+ * run as data through the real dispatcher. A case states what AWS does; each
+ * step's response must match it.
  */
 #include <dirent.h>
 #include <math.h>
@@ -109,8 +109,8 @@ static void expect_error(const char *file, int step, const cJSON *resp,
     want = cJSON_GetStringValue(member(expected, "message_starts_with"));
     if (want)
         cr_expect(strncmp(message, want, strlen(want)) == 0,
-                  "%s step %d: message \"%s\" should start with \"%s\"",
-                  file, step, message, want);
+                  "%s step %d: message \"%s\" should start with \"%s\"", file,
+                  step, message, want);
     want = cJSON_GetStringValue(member(expected, "message_contains"));
     if (want)
         cr_expect(strstr(message, want) != NULL,
@@ -119,16 +119,16 @@ static void expect_error(const char *file, int step, const cJSON *resp,
 
     const cJSON *item = member(expected, "Item");
     if (cJSON_IsString(item) && strcmp(item->valuestring, "absent") == 0)
-        cr_expect_null(member(resp, "Item"), "%s step %d: Item should be absent",
-                       file, step);
+        cr_expect_null(member(resp, "Item"),
+                       "%s step %d: Item should be absent", file, step);
     else if (item)
         cr_expect(cJSON_Compare(member(resp, "Item"), item, 1),
                   "%s step %d: Item differs: %s", file, step, text);
     free(text);
 }
 
-static void expect_ok(const char *file, int step, const cJSON *resp,
-                      int status, const cJSON *expected)
+static void expect_ok(const char *file, int step, const cJSON *resp, int status,
+                      const cJSON *expected)
 {
     char *text = cJSON_PrintUnformatted(resp);
     cr_expect_eq(status, 200, "%s step %d: status %d: %s", file, step, status,
@@ -168,8 +168,8 @@ static void run_pages(stratus *srv, const char *file, const cJSON *step,
         cJSON *resp = case_send(srv, "Query", request, &status);
         char *text = cJSON_PrintUnformatted(resp);
         cr_assert_eq(status, 200, "%s page %d: %s", file, page, text);
-        cr_assert_lt(page, page_count, "%s: more pages than expected: %s",
-                     file, text);
+        cr_assert_lt(page, page_count, "%s: more pages than expected: %s", file,
+                     text);
         const cJSON *want = cJSON_GetArrayItem(pages, page);
 
         cr_expect_eq(cJSON_GetNumberValue(member(resp, "Count")),
@@ -196,8 +196,9 @@ static void run_pages(stratus *srv, const char *file, const cJSON *step,
                                    "%s page %d: LastEvaluatedKey lacks %s",
                                    file, page, k->valuestring);
         } else {
-            cr_expect_null(lek, "%s page %d: LastEvaluatedKey should be "
-                                "absent: %s",
+            cr_expect_null(lek,
+                           "%s page %d: LastEvaluatedKey should be "
+                           "absent: %s",
                            file, page, text);
         }
         free(text);

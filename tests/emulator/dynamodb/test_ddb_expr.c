@@ -62,9 +62,10 @@ static void expect_syntax(ddb_expr_kind kind, const char *text,
     snprintf(want, sizeof want,
              "Invalid %s: Syntax error; token: \"%s\", near: \"%s\"", label,
              token, near);
-    char *msg = parse_message(kind, text, NULL, "{\":v\":{\"S\":\"x\"},"
-                                                "\":_val\":{\"S\":\"x\"},"
-                                                "\":val2\":{\"S\":\"x\"}}");
+    char *msg = parse_message(kind, text, NULL,
+                              "{\":v\":{\"S\":\"x\"},"
+                              "\":_val\":{\"S\":\"x\"},"
+                              "\":val2\":{\"S\":\"x\"}}");
     cr_expect_str_eq(msg, want, "expression: %s", text);
     free(msg);
 }
@@ -230,8 +231,7 @@ Test(ddb_expr, reserved_words_need_placeholders)
 
 Test(ddb_expr, undefined_placeholders)
 {
-    expect_error(DDB_EXPR_CONDITION, "#x = :v", NULL,
-                 "{\":v\":{\"S\":\"x\"}}",
+    expect_error(DDB_EXPR_CONDITION, "#x = :v", NULL, "{\":v\":{\"S\":\"x\"}}",
                  "Invalid ConditionExpression: An expression attribute name "
                  "used in the document path is not defined; attribute name: "
                  "#x");
@@ -398,8 +398,8 @@ Test(ddb_expr, update_paths_overlap_or_conflict)
 {
     const char *n = "{\"#c\":\"c\",\"#d\":\"[3]\"}";
     expect_error(DDB_EXPR_UPDATE,
-                 "set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)",
-                 n, NULL,
+                 "set d[1] = a, d.b = a, c[1].a = a, #c = if_not_exists(a)", n,
+                 NULL,
                  "Invalid UpdateExpression: Two document paths overlap with "
                  "each other; must remove or rewrite one of these paths; path "
                  "one: [c, [1], a], path two: [c]");
@@ -411,8 +411,9 @@ Test(ddb_expr, update_paths_overlap_or_conflict)
                  "Invalid UpdateExpression: Two document paths conflict with "
                  "each other; must remove or rewrite one of these paths; path "
                  "one: [a, c], path two: [a, [1]]");
-    char *ok = parse_message(DDB_EXPR_UPDATE, "SET a.b = c, a.c = d, e[1] = "
-                                              "f REMOVE e[2]",
+    char *ok = parse_message(DDB_EXPR_UPDATE,
+                             "SET a.b = c, a.c = d, e[1] = "
+                             "f REMOVE e[2]",
                              NULL, NULL);
     cr_expect_str_eq(ok, "");
     free(ok);
@@ -458,7 +459,8 @@ Test(ddb_expr, comparisons)
 
 Test(ddb_expr, nested_paths_and_indexes)
 {
-    cr_expect_eq(eval("m.#i.deep = :t", "{\"#i\":\"child\"}", values1, item1), 1);
+    cr_expect_eq(eval("m.#i.deep = :t", "{\"#i\":\"child\"}", values1, item1),
+                 1);
     cr_expect_eq(eval1("l[1] = :x"), 1);
     cr_expect_eq(eval1("l[0] = :one"), 1);
     cr_expect_eq(eval1("attribute_exists(l[2])"), 0);
@@ -593,8 +595,9 @@ Test(ddb_expr, projection_keeps_structure)
     ddb_expr_ctx ctx;
     ddb_expr_ctx_init(&ctx, names, NULL);
     aws_error err = {0};
-    ddb_expr *e = ddb_expr_parse(&ctx, DDB_EXPR_PROJECTION,
-                                 "s, l[1], l[0], #m.child.deep, nope, l[7]", &err);
+    ddb_expr *e =
+        ddb_expr_parse(&ctx, DDB_EXPR_PROJECTION,
+                       "s, l[1], l[0], #m.child.deep, nope, l[7]", &err);
     cr_assert_not_null(e, "%s", err.message);
     cJSON *out = ddb_expr_project(e, item);
     char *text = cJSON_PrintUnformatted(out);
@@ -621,8 +624,8 @@ static char *key_message(const char *text, const char *values,
     aws_error err = {0};
     ddb_expr *e = ddb_expr_parse(&ctx, DDB_EXPR_KEY_CONDITION, text, &err);
     ddb_key_cond local;
-    int rc = e ? ddb_expr_key_condition(e, "a", range, kc ? kc : &local, &err)
-               : -1;
+    int rc =
+        e ? ddb_expr_key_condition(e, "a", range, kc ? kc : &local, &err) : -1;
     char *msg = strdup(rc < 0 ? err.message : "");
     ddb_expr_free(e);
     ddb_expr_ctx_cleanup(&ctx);
@@ -684,9 +687,9 @@ Test(ddb_expr, key_condition_schema_errors)
 Test(ddb_expr, key_condition_split)
 {
     ddb_key_cond kc;
-    char *msg = key_message(":b > b AND (a = :a)",
-                            "{\":a\":{\"S\":\"1\"},\":b\":{\"N\":\"2\"}}", "b",
-                            &kc);
+    char *msg =
+        key_message(":b > b AND (a = :a)",
+                    "{\":a\":{\"S\":\"1\"},\":b\":{\"N\":\"2\"}}", "b", &kc);
     cr_expect_str_eq(msg, "");
     free(msg);
     cr_expect_eq(kc.range_op, DDB_KEY_LT);
@@ -755,8 +758,8 @@ static char *case_parse(const cJSON *request, const char *field,
     ddb_expr_ctx_init(&ctx, member(request, "ExpressionAttributeNames"),
                       member(request, "ExpressionAttributeValues"));
     aws_error err = {0};
-    ddb_expr *e = ddb_expr_parse(
-        &ctx, kind, member(request, field)->valuestring, &err);
+    ddb_expr *e =
+        ddb_expr_parse(&ctx, kind, member(request, field)->valuestring, &err);
     char *msg = strdup(e ? "" : err.message);
     ddb_expr_free(e);
     ddb_expr_ctx_cleanup(&ctx);
@@ -774,18 +777,18 @@ Test(ddb_expr_cases, condition_bare_path_is_syntax_error)
     free(msg);
 
     req = member(case_step(c, "input", 2), "request");
-    const cJSON *item = member(member(case_step(c, "input", 0), "request"),
-                               "Item");
+    const cJSON *item =
+        member(member(case_step(c, "input", 0), "request"), "Item");
     ddb_expr_ctx ctx;
     ddb_expr_ctx_init(&ctx, member(req, "ExpressionAttributeNames"),
                       member(req, "ExpressionAttributeValues"));
     aws_error err = {0};
-    ddb_expr *cond = ddb_expr_parse(
-        &ctx, DDB_EXPR_CONDITION,
-        member(req, "ConditionExpression")->valuestring, &err);
-    ddb_expr *upd = ddb_expr_parse(
-        &ctx, DDB_EXPR_UPDATE, member(req, "UpdateExpression")->valuestring,
-        &err);
+    ddb_expr *cond =
+        ddb_expr_parse(&ctx, DDB_EXPR_CONDITION,
+                       member(req, "ConditionExpression")->valuestring, &err);
+    ddb_expr *upd =
+        ddb_expr_parse(&ctx, DDB_EXPR_UPDATE,
+                       member(req, "UpdateExpression")->valuestring, &err);
     cr_assert_not_null(cond, "%s", err.message);
     cr_assert_not_null(upd, "%s", err.message);
     cr_expect_eq(ddb_expr_check_unused(&ctx, &err), 0, "%s", err.message);
@@ -811,8 +814,8 @@ Test(ddb_expr_cases, update_set_parent_remove_child_overlap)
     free(msg);
 
     const cJSON *tx = member(case_step(c, "input", 2), "request");
-    const cJSON *upd = member(
-        cJSON_GetArrayItem(member(tx, "TransactItems"), 0), "Update");
+    const cJSON *upd =
+        member(cJSON_GetArrayItem(member(tx, "TransactItems"), 0), "Update");
     msg = case_parse(upd, "UpdateExpression", DDB_EXPR_UPDATE);
     cr_expect(strncmp(msg, prefix->valuestring, strlen(prefix->valuestring)) ==
                   0,
@@ -851,8 +854,8 @@ Test(ddb_expr_cases, key_condition_parentheses_accepted)
             member(req, "KeyConditionExpression")->valuestring, &err);
         cr_assert_not_null(e, "%s", err.message);
         ddb_key_cond kc;
-        cr_expect_eq(ddb_expr_key_condition(e, "PK", "SK", &kc, &err), 0,
-                     "%s", err.message);
+        cr_expect_eq(ddb_expr_key_condition(e, "PK", "SK", &kc, &err), 0, "%s",
+                     err.message);
         cr_expect_eq(kc.range_op, i == 1 ? DDB_KEY_EQ : DDB_KEY_BEGINS_WITH);
         cr_expect_eq(ddb_expr_check_unused(&ctx, &err), 0);
         ddb_expr_free(e);
@@ -876,9 +879,8 @@ Test(ddb_expr_cases, number_precision_trailing_zeros)
                      err.message);
         if (i == 0) {
             const cJSON *big = member(member(item, "big"), "N");
-            cr_expect_eq(ddb_number_cmp(big->valuestring,
-                                        "1.1011111111111111E+38"),
-                         0);
+            cr_expect_eq(
+                ddb_number_cmp(big->valuestring, "1.1011111111111111E+38"), 0);
         }
         cJSON_Delete(item);
     }
@@ -888,8 +890,8 @@ Test(ddb_expr_cases, number_precision_trailing_zeros)
 Test(ddb_expr_cases, conditions_on_stored_items)
 {
     cJSON *c = load_case("conditional-check-failed-return-old-item.json");
-    const cJSON *item = member(member(case_step(c, "input", 0), "request"),
-                               "Item");
+    const cJSON *item =
+        member(member(case_step(c, "input", 0), "request"), "Item");
     for (int i = 1; i <= 3; i++) {
         const cJSON *req = member(case_step(c, "input", i), "request");
         ddb_expr_ctx ctx;
@@ -913,26 +915,23 @@ Test(ddb_expr_cases, updated_new_includes_unchanged_values)
 {
     cJSON *c = load_case("update-item-updated-new-includes-unchanged-values."
                          "json");
-    cJSON *item =
-        cJSON_Duplicate(member(member(case_step(c, "input", 0), "request"),
-                               "Item"),
-                        1);
+    cJSON *item = cJSON_Duplicate(
+        member(member(case_step(c, "input", 0), "request"), "Item"), 1);
     for (int i = 1; i <= 2; i++) {
         const cJSON *req = member(case_step(c, "input", i), "request");
         ddb_expr_ctx ctx;
         ddb_expr_ctx_init(&ctx, NULL, member(req, "ExpressionAttributeValues"));
         aws_error err = {0};
-        ddb_expr *e = ddb_expr_parse(
-            &ctx, DDB_EXPR_UPDATE, member(req, "UpdateExpression")->valuestring,
-            &err);
+        ddb_expr *e =
+            ddb_expr_parse(&ctx, DDB_EXPR_UPDATE,
+                           member(req, "UpdateExpression")->valuestring, &err);
         cr_assert_not_null(e, "%s", err.message);
         cJSON *old = ddb_expr_updated_attributes(e, item);
         cr_assert_eq(ddb_expr_update(e, item, &err), 0, "%s", err.message);
         cJSON *new = ddb_expr_updated_attributes(e, item);
         int updated_new = strcmp(member(req, "ReturnValues")->valuestring,
                                  "UPDATED_NEW") == 0;
-        const cJSON *want =
-            member(case_step(c, "expected", i), "Attributes");
+        const cJSON *want = member(case_step(c, "expected", i), "Attributes");
         cr_expect(cJSON_Compare(updated_new ? new : old, want, 1),
                   "step %d attributes differ", i);
         cJSON_Delete(old);
@@ -947,8 +946,8 @@ Test(ddb_expr_cases, updated_new_includes_unchanged_values)
 Test(ddb_expr_cases, attribute_not_exists_on_composite_key)
 {
     cJSON *c = load_case("attribute-not-exists-on-composite-key.json");
-    const cJSON *stored = member(member(case_step(c, "input", 0), "request"),
-                                 "Item");
+    const cJSON *stored =
+        member(member(case_step(c, "input", 0), "request"), "Item");
     /* Steps 1 and 3 target the stored item's key; step 2 a new sort key. */
     for (int i = 1; i <= 3; i++) {
         const cJSON *req = member(case_step(c, "input", i), "request");

@@ -147,12 +147,13 @@ Test(ddb_item, delete_returns_all_old)
            "{\"TableName\":\"cards\",\"Item\":{\"PK\":{\"S\":\"a\"},\"SK\":"
            "{\"S\":\"b\"},\"v\":{\"N\":\"1\"}}}");
     int status;
-    cJSON *resp = ddb_call(srv, "DeleteItem",
-                           "{\"TableName\":\"cards\",\"Key\":{\"PK\":{\"S\":"
-                           "\"a\"},\"SK\":{\"S\":\"b\"}},\"ConditionExpression\":"
-                           "\"attribute_exists(PK)\",\"ReturnValues\":"
-                           "\"ALL_OLD\"}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "DeleteItem",
+                 "{\"TableName\":\"cards\",\"Key\":{\"PK\":{\"S\":"
+                 "\"a\"},\"SK\":{\"S\":\"b\"}},\"ConditionExpression\":"
+                 "\"attribute_exists(PK)\",\"ReturnValues\":"
+                 "\"ALL_OLD\"}",
+                 &status);
     cr_assert_eq(status, 200);
     cr_assert_str_eq(
         cJSON_GetStringValue(at(at(at(resp, "Attributes"), "v"), "N")), "1");

@@ -33,12 +33,13 @@ static void put_user_items(stratus *srv)
                  "\"createdAt\":{\"S\":\"2026-01-0%dT00:00:00.000Z\"}}}",
                  i, i, i);
         ddb_ok(srv, "PutItem", body);
-        snprintf(body, sizeof body,
-                 "{\"TableName\":\"cards\",\"Item\":{\"PK\":{\"S\":\"USER#u\"},"
-                 "\"SK\":{\"S\":\"IDEMPOTENCY#%d\"},\"entityType\":{\"S\":"
-                 "\"IDEMPOTENCY\"},\"userId\":{\"S\":\"u\"},\"createdAt\":{\"S\":"
-                 "\"2026-01-0%dT00:00:00.000Z\"},\"ttl\":{\"N\":\"1\"}}}",
-                 i, i);
+        snprintf(
+            body, sizeof body,
+            "{\"TableName\":\"cards\",\"Item\":{\"PK\":{\"S\":\"USER#u\"},"
+            "\"SK\":{\"S\":\"IDEMPOTENCY#%d\"},\"entityType\":{\"S\":"
+            "\"IDEMPOTENCY\"},\"userId\":{\"S\":\"u\"},\"createdAt\":{\"S\":"
+            "\"2026-01-0%dT00:00:00.000Z\"},\"ttl\":{\"N\":\"1\"}}}",
+            i, i);
         ddb_ok(srv, "PutItem", body);
     }
     /* An upsert-created partial card: no createdAt, so not in GSI1. */
@@ -55,11 +56,11 @@ Test(ddb_query, gsi1_cursor_round_trip)
     ddb_create_cards(srv);
     put_user_items(srv);
 
-    cJSON *request = cJSON_Parse(
-        "{\"TableName\":\"cards\",\"IndexName\":\"GSI1\","
-        "\"KeyConditionExpression\":\"userId = :userId\","
-        "\"ExpressionAttributeValues\":{\":userId\":{\"S\":\"u\"}},"
-        "\"Limit\":3,\"ScanIndexForward\":false}");
+    cJSON *request =
+        cJSON_Parse("{\"TableName\":\"cards\",\"IndexName\":\"GSI1\","
+                    "\"KeyConditionExpression\":\"userId = :userId\","
+                    "\"ExpressionAttributeValues\":{\":userId\":{\"S\":\"u\"}},"
+                    "\"Limit\":3,\"ScanIndexForward\":false}");
     int pages = 0, total = 0;
     char previous[64] = "9999";
     for (; pages < 10; pages++) {
@@ -121,8 +122,9 @@ Test(ddb_query, sparse_gsi_skips_partial_items)
     cr_assert_null(at(resp, "Items"));
     cJSON_Delete(resp);
 
-    resp = ddb_call(srv, "Scan", "{\"TableName\":\"cards\",\"IndexName\":"
-                                 "\"GSI2\"}",
+    resp = ddb_call(srv, "Scan",
+                    "{\"TableName\":\"cards\",\"IndexName\":"
+                    "\"GSI2\"}",
                     &status);
     cr_assert_eq(num(resp, "Count"), 0);
     cJSON_Delete(resp);
@@ -143,13 +145,14 @@ Test(ddb_query, begins_with_descending)
     ddb_create_cards(srv);
     put_user_items(srv);
     int status;
-    cJSON *resp = ddb_call(srv, "Query",
-                           "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
-                           "\"PK = :pk AND begins_with(SK, :p)\","
-                           "\"ExpressionAttributeValues\":{\":pk\":{\"S\":"
-                           "\"USER#u\"},\":p\":{\"S\":\"CARD#\"}},"
-                           "\"ScanIndexForward\":false}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "Query",
+                 "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
+                 "\"PK = :pk AND begins_with(SK, :p)\","
+                 "\"ExpressionAttributeValues\":{\":pk\":{\"S\":"
+                 "\"USER#u\"},\":p\":{\"S\":\"CARD#\"}},"
+                 "\"ScanIndexForward\":false}",
+                 &status);
     cr_assert_eq(status, 200);
     cr_assert_eq(num(resp, "Count"), 6);
     const char *first = cJSON_GetStringValue(
@@ -168,8 +171,8 @@ Test(ddb_query, range_operators)
         const char *cond;
         int count;
     } cases[] = {
-        {"PK = :pk AND SK = :a", 1},  {"PK = :pk AND SK < :a", 1},
-        {"PK = :pk AND SK <= :a", 2}, {"PK = :pk AND SK > :a", 9},
+        {"PK = :pk AND SK = :a", 1},   {"PK = :pk AND SK < :a", 1},
+        {"PK = :pk AND SK <= :a", 2},  {"PK = :pk AND SK > :a", 9},
         {"PK = :pk AND SK >= :a", 10}, {"PK = :pk AND SK BETWEEN :a AND :b", 3},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -195,14 +198,15 @@ Test(ddb_query, filter_counts_scanned)
     ddb_create_cards(srv);
     put_user_items(srv);
     int status;
-    cJSON *resp = ddb_call(srv, "Query",
-                           "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
-                           "\"PK = :pk\",\"FilterExpression\":\"#t = :t\","
-                           "\"ExpressionAttributeNames\":{\"#t\":"
-                           "\"entityType\"},\"ExpressionAttributeValues\":"
-                           "{\":pk\":{\"S\":\"USER#u\"},\":t\":{\"S\":"
-                           "\"CARD\"}},\"Limit\":4}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "Query",
+                 "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
+                 "\"PK = :pk\",\"FilterExpression\":\"#t = :t\","
+                 "\"ExpressionAttributeNames\":{\"#t\":"
+                 "\"entityType\"},\"ExpressionAttributeValues\":"
+                 "{\":pk\":{\"S\":\"USER#u\"},\":t\":{\"S\":"
+                 "\"CARD\"}},\"Limit\":4}",
+                 &status);
     cr_assert_eq(status, 200);
     cr_assert_eq(num(resp, "ScannedCount"), 4);
     cr_assert_eq(num(resp, "Count"), 4);
@@ -234,11 +238,12 @@ Test(ddb_query, key_type_mismatch_rejected)
     stratus *srv = ts_new();
     ddb_create_cards(srv);
     int status;
-    cJSON *resp = ddb_call(srv, "Query",
-                           "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
-                           "\"PK = :pk\",\"ExpressionAttributeValues\":{\":pk\":"
-                           "{\"N\":\"1\"}}}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "Query",
+                 "{\"TableName\":\"cards\",\"KeyConditionExpression\":"
+                 "\"PK = :pk\",\"ExpressionAttributeValues\":{\":pk\":"
+                 "{\"N\":\"1\"}}}",
+                 &status);
     cr_assert_eq(status, 400);
     cr_assert_str_eq(ddb_error_message(resp),
                      "One or more parameter values were invalid: Condition "

@@ -30,8 +30,8 @@ Test(ddb_table, describe_reports_counts_and_arn)
            "{\"S\":\"b\"},\"userId\":{\"S\":\"u\"},\"createdAt\":{\"S\":"
            "\"t\"}}}");
     int status;
-    cJSON *resp = ddb_call(srv, "DescribeTable", "{\"TableName\":\"cards\"}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "DescribeTable", "{\"TableName\":\"cards\"}", &status);
     cr_assert_eq(status, 200);
     const cJSON *t = at(resp, "Table");
     cr_assert_str_eq(cJSON_GetStringValue(at(t, "TableStatus")), "ACTIVE");
@@ -122,8 +122,8 @@ Test(ddb_table, list_tables_pages)
     cr_assert_str_eq(cJSON_GetStringValue(at(resp, "LastEvaluatedTableName")),
                      "bbb");
     cJSON_Delete(resp);
-    resp = ddb_call(srv, "ListTables",
-                    "{\"ExclusiveStartTableName\":\"bbb\"}", &status);
+    resp = ddb_call(srv, "ListTables", "{\"ExclusiveStartTableName\":\"bbb\"}",
+                    &status);
     cr_assert_eq(cJSON_GetArraySize(at(resp, "TableNames")), 1);
     cr_assert_null(at(resp, "LastEvaluatedTableName"));
     cJSON_Delete(resp);
@@ -135,12 +135,12 @@ Test(ddb_table, delete_then_not_found)
     stratus *srv = ts_new();
     ddb_create_pk_sk(srv, "gone");
     int status;
-    cJSON *resp = ddb_call(srv, "DeleteTable", "{\"TableName\":\"gone\"}",
-                           &status);
+    cJSON *resp =
+        ddb_call(srv, "DeleteTable", "{\"TableName\":\"gone\"}", &status);
     cr_assert_eq(status, 200);
-    cr_assert_str_eq(cJSON_GetStringValue(
-                         at(at(resp, "TableDescription"), "TableStatus")),
-                     "DELETING");
+    cr_assert_str_eq(
+        cJSON_GetStringValue(at(at(resp, "TableDescription"), "TableStatus")),
+        "DELETING");
     cJSON_Delete(resp);
     resp = ddb_call(srv, "DescribeTable", "{\"TableName\":\"gone\"}", &status);
     cr_assert_eq(status, 400);
@@ -183,8 +183,9 @@ Test(ddb_table, new_gsi_is_backfilled)
     ddb_ok(srv, "UpdateTable",
            "{\"TableName\":\"tbl\",\"GlobalSecondaryIndexUpdates\":[{"
            "\"Delete\":{\"IndexName\":\"ByEmail\"}}]}");
-    resp = ddb_call(srv, "Scan", "{\"TableName\":\"tbl\",\"IndexName\":"
-                                 "\"ByEmail\"}",
+    resp = ddb_call(srv, "Scan",
+                    "{\"TableName\":\"tbl\",\"IndexName\":"
+                    "\"ByEmail\"}",
                     &status);
     cr_assert_eq(status, 400);
     cJSON_Delete(resp);
@@ -228,8 +229,8 @@ Test(ddb_table, ttl_sweep_deletes_expired)
     cJSON_Delete(resp);
 
     cr_assert_geq(jobs_next_due(srv->jobs), (now_s + 3600) * 1000);
-    resp = ddb_call(srv, "DescribeTimeToLive", "{\"TableName\":\"ttl\"}",
-                    &status);
+    resp =
+        ddb_call(srv, "DescribeTimeToLive", "{\"TableName\":\"ttl\"}", &status);
     cr_assert_str_eq(cJSON_GetStringValue(at(at(resp, "TimeToLiveDescription"),
                                              "TimeToLiveStatus")),
                      "ENABLED");
@@ -243,10 +244,11 @@ Test(ddb_table, tags_round_trip)
     ddb_create_pk_sk(srv, "tagged");
     const char *arn = "arn:aws:dynamodb:us-east-1:123456789012:table/tagged";
     int status;
-    cJSON *resp = ddb_callf(srv, "TagResource", &status,
-                            "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\","
-                            "\"Value\":\"1\"},{\"Key\":\"b\",\"Value\":\"2\"}]}",
-                            arn);
+    cJSON *resp =
+        ddb_callf(srv, "TagResource", &status,
+                  "{\"ResourceArn\":\"%s\",\"Tags\":[{\"Key\":\"a\","
+                  "\"Value\":\"1\"},{\"Key\":\"b\",\"Value\":\"2\"}]}",
+                  arn);
     cr_assert_eq(status, 200);
     cJSON_Delete(resp);
     resp = ddb_callf(srv, "UntagResource", &status,

@@ -191,8 +191,8 @@ Test(ddb_value, number_add_is_exact)
     cr_expect_str_eq(out, "0.3");
     cr_assert_eq(ddb_number_add("5", "7.5", 1, out, sizeof out, &err), 0);
     cr_expect_str_eq(out, "-2.5");
-    cr_assert_eq(ddb_number_add("12345678901234567890123456789012345678",
-                                "1", 0, out, sizeof out, &err),
+    cr_assert_eq(ddb_number_add("12345678901234567890123456789012345678", "1",
+                                0, out, sizeof out, &err),
                  0);
     cr_expect_str_eq(out, "12345678901234567890123456789012345679");
     cr_assert_eq(ddb_number_add("3", "3", 1, out, sizeof out, &err), 0);
@@ -278,9 +278,9 @@ static int encoded_cmp(const char *x, const char *y)
 Test(ddb_value, key_encoding_sorts_numbers_by_value)
 {
     static const char *const ordered[] = {
-        "-1E+125", "-1000", "-999.5", "-10", "-9", "-1", "-0.5",
-        "-0.05",   "-1E-130", "0",    "1E-130", "0.05", "0.5",
-        "1",       "1.5",   "9",     "10",  "999.5", "1000", "9E+125",
+        "-1E+125", "-1000",   "-999.5", "-10",    "-9",   "-1",     "-0.5",
+        "-0.05",   "-1E-130", "0",      "1E-130", "0.05", "0.5",    "1",
+        "1.5",     "9",       "10",     "999.5",  "1000", "9E+125",
     };
     size_t n = sizeof ordered / sizeof *ordered;
     char x[64], y[64];
