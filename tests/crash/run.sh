@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Crash-safety test of DynamoDB writes: every PutItem that Stratus acknowledged
-# with HTTP 200 must survive a SIGKILL of the server.
+# Crash-safety test of DynamoDB writes: every item whose PutItem or
+# BatchWriteItem Stratus acknowledged with HTTP 200 must survive a SIGKILL of
+# the server.
 #
 # Each round starts `stratus serve --data-dir DIR --no-stack` (a file
 # database with the default synchronous=NORMAL), creates a table, runs a
-# PutItem load from several concurrent writers (writer.mjs), kills the
-# server with SIGKILL once a given number of writes were acknowledged,
-# restarts it on the same data directory and checks that every acknowledged
-# item is stored with its value and in the table's index. The three rounds
-# kill at different moments of the load.
+# load of PutItems and BatchWriteItems from several concurrent writers
+# (writer.mjs), kills the server with SIGKILL once a given number of item
+# writes were acknowledged, restarts it on the same data directory and
+# checks that every acknowledged item is stored with its value and in the
+# table's index. The three rounds kill at different moments of the load.
 #
 # usage: tests/crash/run.sh BUILD_DIR
 set -uo pipefail
@@ -30,7 +31,7 @@ fi
 
 writers=8
 total_writes=12000
-# Acknowledged writes after which each round kills the server.
+# Acknowledged item writes after which each round kills the server.
 kill_points=(300 2500 6000)
 
 work=$(mktemp -d)
@@ -100,7 +101,7 @@ run_round() {
   local log="$dir/server.log" acks="$dir/acknowledged.txt"
   mkdir -p "$dir/data"
   : >"$acks"
-  echo "--- round $round: SIGKILL after $kill_at acknowledged PutItems"
+  echo "--- round $round: SIGKILL after $kill_at acknowledged item writes"
 
   start_server "$dir/data" "$log" || return 1
   node "$here/writer.mjs" create "http://127.0.0.1:$port" "$table" || return 1

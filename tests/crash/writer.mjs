@@ -1,9 +1,9 @@
 // Client side of the crash-safety test (run.sh): creates the table, runs a
-// bounded PutItem load and records every write that Stratus acknowledged
-// with HTTP 200, and afterwards checks that each acknowledged item is
-// stored with the value that was written. Speaks the DynamoDB JSON protocol
-// over Node's fetch, so it needs no npm packages and reads the HTTP status of
-// every response.
+// bounded load of PutItem and BatchWriteItem requests, records every item
+// whose write Stratus acknowledged with HTTP 200, and afterwards checks that
+// each acknowledged item is stored with the value that was written. Speaks
+// the DynamoDB JSON protocol over Node's fetch, so it needs no npm packages
+// and reads the HTTP status of every response.
 //
 // usage:
 //   node writer.mjs create ENDPOINT TABLE
@@ -59,6 +59,8 @@ async function callOk(operation, payload) {
   return body;
 }
 
+const BATCH_SIZE = 5;
+
 // The value stored under each id, so that verify can detect a torn or
 // stale item as well as a missing one.
 const payloadOf = (id) => `${id}:${'x'.repeat(200)}:${id.length}`;
@@ -92,8 +94,9 @@ async function createTable() {
   throw new Error(`table ${table} is not ACTIVE 10 s after CreateTable`);
 }
 
-// Run WRITERS concurrent loops that share TOTAL PutItems. A loop stops at
-// its first connection failure, which is how the server's death shows.
+// Run WRITERS concurrent loops that share TOTAL write requests. A loop
+// stops at its first connection failure, which is how the server's death
+// shows.
 async function load(ackFile, writers, total) {
   writeFileSync(ackFile, '');
   let next = 0;
@@ -101,38 +104,65 @@ async function load(ackFile, writers, total) {
   let rejected = 0;
   const failures = [];
 
+  const itemOf = (writer, seq, id) => ({
+    id: { S: id },
+    writer: { S: `w${writer}` },
+    seq: { N: String(seq) },
+    payload: { S: payloadOf(id) },
+  });
+
+  // Every tenth request is a BatchWriteItem of BATCH_SIZE items, so that
+  // multi-item commits are checked as well; the rest are PutItems.
   async function writerLoop(writer) {
     while (next < total) {
       const seq = next++;
       const id = `w${writer}-${seq}`;
+      let operation;
+      let payload;
+      let ids;
+      if (seq % 10 === 9) {
+        ids = Array.from({ length: BATCH_SIZE }, (_, i) => `${id}-b${i}`);
+        operation = 'BatchWriteItem';
+        payload = {
+          RequestItems: {
+            [table]: ids.map((batchId, i) => ({
+              PutRequest: { Item: itemOf(writer, seq * BATCH_SIZE + i, batchId) },
+            })),
+          },
+        };
+      } else {
+        ids = [id];
+        operation = 'PutItem';
+        payload = { TableName: table, Item: itemOf(writer, seq * BATCH_SIZE, id) };
+      }
+
       let result;
       try {
-        result = await call('PutItem', {
-          TableName: table,
-          Item: {
-            id: { S: id },
-            writer: { S: `w${writer}` },
-            seq: { N: String(seq) },
-            payload: { S: payloadOf(id) },
-          },
-        });
+        result = await call(operation, payload);
       } catch (error) {
         failures.push(`w${writer}: ${error.cause?.code ?? error.name}`);
         return;
       }
+      // A BatchWriteItem acknowledges only the items it did not return as
+      // UnprocessedItems.
+      const unprocessed = new Set(
+        (result.body?.UnprocessedItems?.[table] ?? []).map((request) => request.PutRequest.Item.id.S),
+      );
       if (result.status === 200) {
-        appendFileSync(ackFile, `${id}\n`);
-        acknowledged++;
+        const done = ids.filter((doneId) => !unprocessed.has(doneId));
+        appendFileSync(ackFile, done.map((doneId) => `${doneId}\n`).join(''));
+        acknowledged += done.length;
       } else {
         rejected++;
-        if (rejected <= 5) console.error(`PutItem ${id}: HTTP ${result.status} ${JSON.stringify(result.body)}`);
+        if (rejected <= 5) console.error(`${operation} ${id}: HTTP ${result.status} ${JSON.stringify(result.body)}`);
       }
     }
   }
 
   await Promise.all(Array.from({ length: writers }, (_, w) => writerLoop(w)));
   console.log(
-    `load: ${acknowledged} acknowledged, ${rejected} rejected, ${next} sent of ${total}; ` +
+    `load: ${acknowledged} items acknowledged, ${rejected} requests rejected, ` +
+      `${next} requests sent of ${total}; ` +
       `writers stopped by connection errors: ${failures.length}`,
   );
 }
