@@ -12,16 +12,23 @@ import {
   CreateTableCommand,
   DeleteItemCommand,
   DeleteTableCommand,
+  DescribeContinuousBackupsCommand,
+  DescribeEndpointsCommand,
+  DescribeLimitsCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   GetItemCommand,
   ListTablesCommand,
+  ListTagsOfResourceCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  TagResourceCommand,
   TransactGetItemsCommand,
   TransactWriteItemsCommand,
+  UntagResourceCommand,
+  UpdateContinuousBackupsCommand,
   UpdateItemCommand,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
@@ -313,6 +320,81 @@ describe('table operations', () => {
       'ValidationException',
       'TimeToLive is already enabled',
     );
+  });
+});
+
+describe('account and table settings', () => {
+  test('TagResource, ListTagsOfResource, UntagResource', async () => {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: CARDS }));
+    const arn = Table.TableArn;
+    await client.send(
+      new TagResourceCommand({
+        ResourceArn: arn,
+        Tags: [
+          { Key: 'Project', Value: 'collectiq' },
+          { Key: 'Environment', Value: 'hackathon' },
+        ],
+      }),
+    );
+    const tagged = await client.send(new ListTagsOfResourceCommand({ ResourceArn: arn }));
+    const byKey = (a, b) => a.Key.localeCompare(b.Key);
+    assert.deepEqual(tagged.Tags.sort(byKey), [
+      { Key: 'Environment', Value: 'hackathon' },
+      { Key: 'Project', Value: 'collectiq' },
+    ]);
+
+    await client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['Environment'] }));
+    const untagged = await client.send(new ListTagsOfResourceCommand({ ResourceArn: arn }));
+    assert.deepEqual(untagged.Tags, [{ Key: 'Project', Value: 'collectiq' }]);
+
+    const missingArn = arn.replace(`table/${CARDS}`, 'table/sdk-no-such-table');
+    await expectError(
+      client.send(new ListTagsOfResourceCommand({ ResourceArn: missingArn })),
+      'ResourceNotFoundException',
+      /^Requested resource not found/,
+    );
+  });
+
+  test('point-in-time recovery settings', async () => {
+    const before = await client.send(new DescribeContinuousBackupsCommand({ TableName: CARDS }));
+    assert.equal(before.ContinuousBackupsDescription.ContinuousBackupsStatus, 'ENABLED');
+    assert.equal(
+      before.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus,
+      'DISABLED',
+    );
+
+    // The CollectIQ table has point-in-time recovery enabled.
+    const updated = await client.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: CARDS,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    );
+    const recovery = updated.ContinuousBackupsDescription.PointInTimeRecoveryDescription;
+    assert.equal(recovery.PointInTimeRecoveryStatus, 'ENABLED');
+    assert.ok(recovery.EarliestRestorableDateTime instanceof Date);
+    assert.ok(recovery.LatestRestorableDateTime instanceof Date);
+
+    const after = await client.send(new DescribeContinuousBackupsCommand({ TableName: CARDS }));
+    assert.equal(
+      after.ContinuousBackupsDescription.PointInTimeRecoveryDescription.PointInTimeRecoveryStatus,
+      'ENABLED',
+    );
+  });
+
+  test('DescribeLimits returns the default quotas', async () => {
+    const out = await client.send(new DescribeLimitsCommand({}));
+    assert.equal(out.AccountMaxReadCapacityUnits, 80000);
+    assert.equal(out.AccountMaxWriteCapacityUnits, 80000);
+    assert.equal(out.TableMaxReadCapacityUnits, 40000);
+    assert.equal(out.TableMaxWriteCapacityUnits, 40000);
+  });
+
+  test('DescribeEndpoints lists one endpoint', async () => {
+    const out = await client.send(new DescribeEndpointsCommand({}));
+    assert.equal(out.Endpoints.length, 1);
+    assert.equal(typeof out.Endpoints[0].Address, 'string');
+    assert.equal(out.Endpoints[0].CachePeriodInMinutes, 1440);
   });
 });
 

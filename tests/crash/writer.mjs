@@ -1,9 +1,9 @@
-// Client side of the crash-safety test (run.sh): creates the table, runs a
-// bounded load of PutItem and BatchWriteItem requests, records every item
-// whose write Stratus acknowledged with HTTP 200, and afterwards checks that
-// each acknowledged item is stored with the value that was written. Speaks
-// the DynamoDB JSON protocol over Node's fetch, so it needs no npm packages
-// and reads the HTTP status of every response.
+// Client side of the crash-safety test (run.sh). It creates the table, runs
+// a bounded load of PutItem and BatchWriteItem requests and records every
+// item whose write Stratus acknowledged with HTTP 200. After the restart it
+// checks that each acknowledged item is stored with the value written.
+// It speaks the DynamoDB JSON protocol over Node's fetch, so it needs no npm
+// packages and reads the HTTP status of every response.
 //
 // usage:
 //   node writer.mjs create ENDPOINT TABLE
