@@ -43,9 +43,11 @@ format_check() {
 step "format" format_check
 step "unit tests" ctest_in build
 step "sanitizer build" build_sanitized
-step "unit tests under ASan/UBSan" \
-  env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest_in build-asan
+sanitized_ctest() {
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest_in build-asan
+}
+step "unit tests under ASan/UBSan" sanitized_ctest
 for suite in tests/clients/run.sh tests/crash/run.sh tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then
     step "$(dirname "$suite")" "$suite" "$root/build"
