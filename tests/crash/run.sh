@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Crash-safety test of DynamoDB writes: every item whose PutItem or
-# BatchWriteItem Stratus acknowledged with HTTP 200 must survive a SIGKILL of
-# the server.
+# Crash-safety test of DynamoDB writes: every item whose PutItem,
+# BatchWriteItem or TransactWriteItems Stratus acknowledged with HTTP 200
+# must survive a SIGKILL of the server, and no transaction may survive in
+# part.
 #
 # Each round starts `stratus serve --data-dir DIR --no-stack` (a file
 # database with the default synchronous=NORMAL), creates a table, runs a
-# load of PutItems and BatchWriteItems from several concurrent writers
-# (writer.mjs), kills the server with SIGKILL once a given number of item
-# writes were acknowledged, restarts it on the same data directory and
-# checks that every acknowledged item is stored with its value and in the
-# table's index. The three rounds kill at different moments of the load.
+# load of these writes from several concurrent writers (writer.mjs), kills
+# the server with SIGKILL once a given number of item writes were
+# acknowledged, restarts it on the same data directory and checks that
+# every acknowledged item is stored with its value and in the table's
+# index. The three rounds kill at different moments of the load.
 #
 # usage: tests/crash/run.sh BUILD_DIR
 set -uo pipefail

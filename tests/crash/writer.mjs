@@ -60,6 +60,7 @@ async function callOk(operation, payload) {
 }
 
 const BATCH_SIZE = 5;
+const transactionFile = (ackFile) => `${ackFile}.transactions`;
 
 // The value stored under each id, so that verify can detect a torn or
 // stale item as well as a missing one.
@@ -99,6 +100,7 @@ async function createTable() {
 // shows.
 async function load(ackFile, writers, total) {
   writeFileSync(ackFile, '');
+  writeFileSync(transactionFile(ackFile), '');
   let next = 0;
   let acknowledged = 0;
   let rejected = 0;
@@ -111,8 +113,9 @@ async function load(ackFile, writers, total) {
     payload: { S: payloadOf(id) },
   });
 
-  // Every tenth request is a BatchWriteItem of BATCH_SIZE items, so that
-  // multi-item commits are checked as well; the rest are PutItems.
+  // Of every ten requests, one is a BatchWriteItem and one a
+  // TransactWriteItems of BATCH_SIZE items, so that multi-item commits are
+  // checked as well. The rest are PutItems.
   async function writerLoop(writer) {
     while (next < total) {
       const seq = next++;
@@ -130,6 +133,17 @@ async function load(ackFile, writers, total) {
             })),
           },
         };
+      } else if (seq % 10 === 4) {
+        ids = Array.from({ length: BATCH_SIZE }, (_, i) => `${id}-t${i}`);
+        operation = 'TransactWriteItems';
+        payload = {
+          TransactItems: ids.map((transactionId, i) => ({
+            Put: { TableName: table, Item: itemOf(writer, seq * BATCH_SIZE + i, transactionId) },
+          })),
+        };
+        // Recorded before sending: a transaction must be stored whole or
+        // not at all, acknowledged or not.
+        appendFileSync(transactionFile(ackFile), `${ids.join(' ')}\n`);
       } else {
         ids = [id];
         operation = 'PutItem';
@@ -192,6 +206,12 @@ async function verify(ackFile) {
   const notIndexed = [...stored.keys()].filter((id) => !indexed.has(id));
   const indexOnly = [...indexed].filter((id) => !stored.has(id));
 
+  const transactions = readFileSync(transactionFile(ackFile), 'utf8').split('\n').filter(Boolean);
+  const torn = transactions.filter((line) => {
+    const present = line.split(' ').filter((id) => stored.has(id)).length;
+    return present !== 0 && present !== BATCH_SIZE;
+  });
+
   const missing = [];
   const wrong = [];
   for (const id of acknowledged) {
@@ -200,13 +220,21 @@ async function verify(ackFile) {
   }
   console.log(
     `verify: ${acknowledged.length} acknowledged, ${stored.size} stored, ` +
-      `${missing.length} missing, ${wrong.length} with a wrong value`,
+      `${missing.length} missing, ${wrong.length} with a wrong value; ` +
+      `${transactions.length} transactions sent, ${torn.length} stored in part`,
   );
   if (missing.length > 0) console.log(`missing: ${missing.slice(0, 50).join(' ')}`);
   if (wrong.length > 0) console.log(`wrong value: ${wrong.slice(0, 50).join(' ')}`);
   if (notIndexed.length > 0) console.log(`stored but not in ByWriter: ${notIndexed.slice(0, 50).join(' ')}`);
   if (indexOnly.length > 0) console.log(`in ByWriter but not stored: ${indexOnly.slice(0, 50).join(' ')}`);
-  return missing.length === 0 && wrong.length === 0 && notIndexed.length === 0 && indexOnly.length === 0;
+  if (torn.length > 0) console.log(`transactions stored in part: ${torn.slice(0, 10).join(', ')}`);
+  return (
+    missing.length === 0 &&
+    wrong.length === 0 &&
+    notIndexed.length === 0 &&
+    indexOnly.length === 0 &&
+    torn.length === 0
+  );
 }
 
 try {
