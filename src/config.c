@@ -48,8 +48,13 @@ static int config_set(stratus_config *cfg, const char *name, const char *value,
 {
     if (strcmp(name, "port") == 0)
         return config_port(value, &cfg->port, "port", errbuf, errsize);
-    if (strcmp(name, "api-port") == 0)
+    if (strcmp(name, "api-port") == 0) {
+        if (strcmp(value, "off") == 0) {
+            cfg->api_port = -1;
+            return 0;
+        }
         return config_port(value, &cfg->api_port, "API port", errbuf, errsize);
+    }
     if (strcmp(name, "host") == 0) {
         snprintf(cfg->host, sizeof cfg->host, "%s", value);
         return 0;
@@ -123,8 +128,8 @@ void config_usage(void)
            "\n"
            "  --port N          port of every AWS API (default 4566, "
            "STRATUS_PORT)\n"
-           "  --api-port N      port of the stack's HTTP API (default 4567, "
-           "STRATUS_API_PORT)\n"
+           "  --api-port N      port of the stack's HTTP API, or off "
+           "(default 4567, STRATUS_API_PORT)\n"
            "  --host ADDR       address to listen on (default 127.0.0.1, "
            "STRATUS_HOST)\n"
            "  --data-dir DIR    directory of the SQLite database (default "

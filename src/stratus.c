@@ -205,6 +205,24 @@ static void stratus_handle(stratus *srv, const http_request *req,
     aws_dispatch(srv, req, resp, needs_commit);
 }
 
+/*
+ * The stack's HTTP API port. No routes exist until the API Gateway service
+ * lands, so every request gets API Gateway's answer for an unknown route.
+ */
+static void stratus_handle_api(stratus *srv, const http_request *req,
+                               http_response *resp, int *needs_commit)
+{
+    static const char body[] = "{\"message\":\"Not Found\"}";
+    char request_id[37];
+
+    stratus_request_id(srv, request_id);
+    resp->status = 404;
+    http_response_header(resp, "Content-Type", "application/json");
+    http_response_header(resp, "apigw-requestid", request_id);
+    http_response_body(resp, body, sizeof body - 1);
+    *needs_commit = 0;
+}
+
 int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
 {
     http_listener *l;
@@ -214,6 +232,15 @@ int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
     srv->listeners[srv->listener_count++] = l;
     log_info("serve", "AWS APIs listening on http://%s:%d", srv->cfg.host,
              http_listener_port(l));
+
+    if (srv->cfg.api_port >= 0) {
+        if (http_listener_start(&l, srv, srv->cfg.host, srv->cfg.api_port,
+                                stratus_handle_api, errbuf, errsize) != 0)
+            return -1;
+        srv->listeners[srv->listener_count++] = l;
+        log_info("serve", "HTTP API listening on http://%s:%d", srv->cfg.host,
+                 http_listener_port(l));
+    }
     return 0;
 }
 

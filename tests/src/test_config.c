@@ -52,3 +52,13 @@ Test(config, invalid_values_are_rejected)
     char *missing[] = {"--port"};
     cr_assert_eq(config_from_args(&c, 1, missing, err, sizeof err), -1);
 }
+
+Test(config, api_port_can_be_off)
+{
+    stratus_config c;
+    char err[256];
+    config_defaults(&c);
+    char *argv[] = {"--api-port", "off"};
+    cr_assert_eq(config_from_args(&c, 2, argv, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.api_port, -1);
+}
