@@ -1420,6 +1420,18 @@ void evb_event_destroy(evb_event *event)
     free(event);
 }
 
+size_t evb_event_leaf_count(const evb_event *event)
+{
+    return event->count;
+}
+
+void evb_event_leaf(const evb_event *event, size_t i, const char **path,
+                    const cJSON **value)
+{
+    *path = event->leaves[i].path;
+    *value = event->leaves[i].value;
+}
+
 /* Find the run of leaves at `path`; returns its first index. */
 static size_t leaves_at(const evb_event *ev, const char *path, size_t *end)
 {

@@ -65,6 +65,13 @@ void evb_pattern_destroy(evb_pattern *pattern);
 evb_event *evb_event_create(const cJSON *event);
 void evb_event_destroy(evb_event *event);
 
+/* The number of leaf values of a flattened event. */
+size_t evb_event_leaf_count(const evb_event *event);
+
+/* Leaf `i` (below evb_event_leaf_count) of `event`: its path and value. */
+void evb_event_leaf(const evb_event *event, size_t i, const char **path,
+                    const cJSON **value);
+
 /* Return 1 when the flattened event matches the pattern, else 0. */
 int evb_pattern_match_event(const evb_pattern *pattern, const evb_event *event);
 

@@ -8,12 +8,14 @@
  * that need it are skipped with a message when it is absent.
  */
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
+#include "evb_index.h"
 #include "evb_pattern.h"
 #include "ts.h"
 
@@ -608,4 +610,96 @@ Test(evb_pattern, deep_nesting_is_bounded)
     evb_event *flat = evb_event_create(ev);
     evb_event_destroy(flat);
     cJSON_Delete(ev);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Rule index                                                             */
+
+static void count_rule(void *rule, void *arg)
+{
+    size_t *hits = arg;
+    hits[(size_t)(uintptr_t)rule]++;
+}
+
+/* Patterns of every shape the index treats differently. */
+static char *index_pattern(size_t i)
+{
+    char *text = malloc(256);
+    switch (i % 5) {
+    case 0:
+        snprintf(text, 256, "{\"source\":[\"app.%zu\"]}", i % 37);
+        break;
+    case 1:
+        snprintf(text, 256,
+                 "{\"source\":[\"app.%zu\",\"app.%zu\"],\"detail\":{\"n\":"
+                 "[{\"numeric\":[\">\",%zu]}]}}",
+                 i % 37, (i + 1) % 37, i % 10);
+        break;
+    case 2:
+        snprintf(text, 256, "{\"source\":[{\"prefix\":\"app.%zu\"}]}", i % 4);
+        break;
+    case 3:
+        snprintf(text, 256,
+                 "{\"$or\":[{\"source\":[\"app.%zu\"]},{\"detail\":{\"tags\":"
+                 "[\"t%zu\"]}}]}",
+                 i % 37, i % 7);
+        break;
+    default:
+        snprintf(text, 256,
+                 "{\"detail\":{\"tags\":[\"t%zu\"],\"n\":[%zu]},"
+                 "\"detail-type\":[\"T\"]}",
+                 i % 7, i % 10);
+        break;
+    }
+    return text;
+}
+
+Test(evb_index, agrees_with_full_scan)
+{
+    enum { RULES = 500, EVENTS = 200 };
+    evb_pattern *patterns[RULES];
+    evb_index *index = evb_index_create();
+
+    for (size_t i = 0; i < RULES; i++) {
+        char *text = index_pattern(i);
+        evb_pattern_error err = {0};
+        patterns[i] = evb_pattern_compile(text, strlen(text), &err);
+        cr_assert_not_null(patterns[i], "%s: %s", text, err.message);
+        free(text);
+        evb_index_add(index, patterns[i], (void *)(uintptr_t)i);
+    }
+    cr_expect_eq(evb_index_size(index), RULES);
+
+    /* Drop every third rule to exercise removal and compaction. */
+    for (size_t i = 0; i < RULES; i += 3) {
+        cr_expect_eq(evb_index_remove(index, (void *)(uintptr_t)i), 0);
+    }
+    cr_expect_eq(evb_index_remove(index, (void *)(uintptr_t)0), -1);
+
+    for (size_t e = 0; e < EVENTS; e++) {
+        char text[256];
+        snprintf(text, sizeof text,
+                 "{\"source\":\"app.%zu\",\"detail-type\":\"T\",\"detail\":"
+                 "{\"n\":%zu,\"tags\":[\"t%zu\",\"t%zu\"]}}",
+                 e % 41, e % 12, e % 7, (e * 3) % 9);
+        cJSON *event = parse(text);
+        evb_event *flat = evb_event_create(event);
+        size_t hits[RULES] = {0};
+        size_t matched = evb_index_match(index, flat, count_rule, hits);
+
+        size_t expected = 0;
+        for (size_t i = 0; i < RULES; i++) {
+            int want = i % 3 != 0 && evb_pattern_match_event(patterns[i], flat);
+            expected += (size_t)want;
+            cr_expect_eq(hits[i], (size_t)want, "rule %zu event %s", i, text);
+        }
+        cr_expect_eq(matched, expected, "event %s", text);
+        evb_event_destroy(flat);
+        cJSON_Delete(event);
+    }
+
+    evb_index_destroy(index);
+    for (size_t i = 0; i < RULES; i++) {
+        evb_pattern_destroy(patterns[i]);
+    }
 }
