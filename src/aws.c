@@ -137,11 +137,13 @@ int aws_sigv4_scope(const char *credential, char *access_key, size_t ak_size,
 
 void aws_account_for_key(const char *access_key, char out[13])
 {
+    static const char default_account[] = "123456789012";
     size_t len = strlen(access_key);
     int digits = len == 12;
     for (size_t i = 0; digits && i < len; i++)
         digits = isdigit((unsigned char)access_key[i]);
-    snprintf(out, 13, "%s", digits ? access_key : "123456789012");
+    memcpy(out, digits ? access_key : default_account, 12);
+    out[12] = '\0';
 }
 
 /* Find the credential scope of a request in its Authorization header or its
@@ -502,16 +504,32 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
      * a write of this turn waits for the commit. */
     *needs_commit = store_dirty(srv->store);
     if (!out) {
+        free(areq.raw_body);
         if (err.code == AWS_OK)
             aws_fail(&err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
         goto fail;
     }
 
-    aws_json_respond(svc, 200, cJSON_PrintUnformatted(out), resp);
-    log_at(LOG_INFO, "aws", request_id, "%s %s 200 %.2fms", svc->name, op->name,
-           aws_elapsed_ms(&started));
+    if (areq.deferred) {
+        /* The handler owns the response now (http_request_defer). */
+        log_at(LOG_INFO, "aws", request_id, "%s %s deferred %.2fms", svc->name,
+               op->name, aws_elapsed_ms(&started));
+        free(areq.raw_body);
+    } else if (areq.raw_body) {
+        resp->status = areq.status;
+        http_response_header(resp, "Content-Type",
+                             areq.raw_content_type ? areq.raw_content_type
+                                                   : "application/json");
+        http_response_take_body(resp, areq.raw_body, areq.raw_len);
+    } else {
+        aws_json_respond(svc, areq.status, cJSON_PrintUnformatted(out), resp);
+    }
+    if (!areq.deferred)
+        log_at(LOG_INFO, "aws", request_id, "%s %s %d %.2fms", svc->name,
+               op->name, areq.status, aws_elapsed_ms(&started));
     cJSON_Delete(out);
     cJSON_Delete(body);
+    cJSON_Delete(params);
     return;
 
 fail:
