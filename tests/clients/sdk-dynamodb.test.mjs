@@ -658,6 +658,7 @@ describe('item operations', () => {
     const expectedByMode = {
       NONE: undefined,
       ALL_OLD: undefined,
+      UPDATED_OLD: undefined,
       UPDATED_NEW: { v: s('made') },
       ALL_NEW: null, // the whole new item, checked below
     };
@@ -820,7 +821,7 @@ describe('Query and Scan', () => {
       if (i < 12) Object.assign(item, { g: s('group'), rank: n(i * 10) });
       requests.push({ PutRequest: { Item: item } });
     }
-    // Five items with the same ByGroup key, told apart only by table key.
+    // Five items with the same ByGroup key, which differ only in table key.
     for (let i = 0; i < 5; i++) {
       requests.push({ PutRequest: { Item: { pk: s(`d${i}`), sk: s('x'), g: s('same'), rank: n(7) } } });
     }
@@ -1997,7 +1998,7 @@ describe('CollectIQ calls through the DocumentClient', () => {
 
   test('D2 listCards pages GSI1 newest first with a cursor', async () => {
     // Each POST /cards writes an idempotency token just before the card, so
-    // GSI1 holds both.
+    // GSI1 contains both.
     const listUser = 'user-list-4f1a';
     const listPk = `USER#${listUser}`;
     const expected = [];
@@ -2071,7 +2072,7 @@ describe('CollectIQ calls through the DocumentClient', () => {
 
   test('expired TTL items stay readable', async () => {
     // AWS deletes expired items in the background, typically within a few
-    // days, so a read right after the write still returns the item; the
+    // days, so a read right after the write still returns the item. The
     // backend compares ttl with the clock itself.
     const key = { PK: 'API_CACHE', SK: 'PRICE#expired|unknown' };
     const expiredAt = Math.floor(Date.now() / 1000) - 3600;
