@@ -505,7 +505,7 @@ int http_listener_start(http_listener **out, stratus *srv, const char *host,
     l->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
         MHD_OPTION_NOTIFY_CONNECTION, http_connection_event, l,
         MHD_OPTION_UNESCAPE_CALLBACK, http_keep_escaped, NULL, MHD_OPTION_END);

@@ -106,6 +106,16 @@ int store_exec(store *st, const char *sql)
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
+/* Run a cached statement with no result rows: the per-call transaction
+ * statements run on every request, so they are compiled once. */
+static int store_run_cached(store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 sqlite3_stmt *store_stmt(store *st, const char *sql)
 {
     uintptr_t h = (uintptr_t)sql;
@@ -199,13 +209,13 @@ int store_call_begin(store *st)
 {
     int rc;
     if (!st->in_txn) {
-        rc = store_exec(st, "BEGIN");
+        rc = store_run_cached(st, "BEGIN");
         if (rc != SQLITE_OK)
             return rc;
         st->in_txn = 1;
         st->changes_at_begin = sqlite3_total_changes64(st->db);
     }
-    rc = store_exec(st, "SAVEPOINT call");
+    rc = store_run_cached(st, "SAVEPOINT call");
     if (rc == SQLITE_OK)
         st->call_depth++;
     return rc;
@@ -217,8 +227,8 @@ int store_call_end(store *st, int ok)
     if (st->call_depth == 0)
         return SQLITE_MISUSE;
     if (!ok)
-        rc = store_exec(st, "ROLLBACK TO call");
-    int rc2 = store_exec(st, "RELEASE call");
+        rc = store_run_cached(st, "ROLLBACK TO call");
+    int rc2 = store_run_cached(st, "RELEASE call");
     st->call_depth--;
     return rc != SQLITE_OK ? rc : rc2;
 }
@@ -227,10 +237,9 @@ int store_commit(store *st)
 {
     if (!st->in_txn || st->call_depth > 0)
         return SQLITE_OK;
-    int rc = store_exec(st, "COMMIT");
-    if (rc != SQLITE_OK) {
+    int rc = store_run_cached(st, "COMMIT");
+    if (rc != SQLITE_OK)
         store_exec(st, "ROLLBACK");
-    }
     st->in_txn = 0;
     return rc;
 }
