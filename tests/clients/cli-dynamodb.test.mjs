@@ -491,10 +491,11 @@ describe('runbook DynamoDB commands', () => {
   });
 
   test('get-item of a card deleted before the upsert', () => {
-    // The runbook assumes the card has its full CARD layout. When the card
-    // is hard-deleted while the workflow runs, the aggregator's unconditional
-    // UpdateItem creates a partial item: get-item then shows the results but
-    // no entityType and no createdAt.
+    // The runbook reads "populated values" as "card updated". On AWS the
+    // check also passes for a card hard-deleted while the workflow ran,
+    // because the aggregator's unconditional UpdateItem recreates it as a
+    // partial item. get-item then shows valueMedian but no entityType or
+    // createdAt, and GET /cards/{id} returns 404 for it.
     const orphanKey = { PK: { S: `USER#${userId}` }, SK: { S: 'CARD#deleted-meanwhile' } };
     awsOk(
       'dynamodb', 'update-item',
