@@ -47,6 +47,10 @@ struct http_response;
     X(ITEM_COLLECTION_SIZE_LIMIT, "ItemCollectionSizeLimitExceededException",  \
       400, NULL)                                                               \
     X(TABLE_NOT_FOUND, "TableNotFoundException", 400, NULL)                    \
+    X(RESOURCE_CONFLICT, "ResourceConflictException", 409, NULL)               \
+    X(INVALID_PARAMETER_VALUE, "InvalidParameterValueException", 400, NULL)    \
+    X(INVALID_REQUEST_CONTENT, "InvalidRequestContentException", 400, NULL)    \
+    X(INVOKE_REQUEST_TOO_LARGE, "RequestTooLargeException", 413, NULL)        \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 
@@ -117,6 +121,10 @@ typedef struct aws_request {
     char *raw_body;
     size_t raw_len;
     const char *raw_content_type;
+    /* Set by a handler that called http_request_defer on `http`: the
+     * dispatcher then sends nothing and leaves the response untouched,
+     * and the handler's returned tree is only freed. */
+    int deferred;
 } aws_request;
 
 /*

@@ -358,8 +358,11 @@ cJSON *ddb__table_describe(stratus *srv, const ddb_table *t, const char *status)
             int64_t icount = 0, ibytes = 0;
             if (idx)
                 ddb__table_counts(srv, t, idx->id, &icount, &ibytes);
+            /* A new table's indexes are as new as the table. */
             if (i == 0)
-                cJSON_AddStringToObject(spec, "IndexStatus", "ACTIVE");
+                cJSON_AddStringToObject(
+                    spec, "IndexStatus",
+                    strcmp(status, "CREATING") == 0 ? "CREATING" : "ACTIVE");
             cJSON_AddNumberToObject(spec, "IndexSizeBytes", (double)ibytes);
             cJSON_AddNumberToObject(spec, "ItemCount", (double)icount);
         }
@@ -681,7 +684,7 @@ static int ddb_gsi_create(aws_request *req, ddb_table *t, const cJSON *spec,
 }
 
 static int ddb_gsi_delete(aws_request *req, ddb_table *t, const cJSON *spec,
-                          aws_error *err)
+                          cJSON *deleting, aws_error *err)
 {
     const char *name = ddb__str(spec, "IndexName");
     cJSON *gsis = ddb__get(t->description, "GlobalSecondaryIndexes");
@@ -690,8 +693,13 @@ static int ddb_gsi_delete(aws_request *req, ddb_table *t, const cJSON *spec,
     cJSON_ArrayForEach(el, gsis)
     {
         const char *n = ddb__str(el, "IndexName");
-        if (name && n && strcmp(n, name) == 0)
+        if (name && n && strcmp(n, name) == 0) {
+            /* UpdateTable's response still lists it, as DELETING. */
+            cJSON *gone = cJSON_Duplicate(el, 1);
+            cJSON_AddStringToObject(gone, "IndexStatus", "DELETING");
+            cJSON_AddItemToArray(deleting, gone);
             break;
+        }
         pos++;
     }
     if (!el)
@@ -742,6 +750,7 @@ cJSON *ddb_op_update_table(aws_request *req, aws_error *err)
     for (size_t i = 0; known[i]; i++)
         any |= ddb__get(body, known[i]) != NULL;
     cJSON *resp = NULL;
+    cJSON *deleting = cJSON_CreateArray();
     if (!any) {
         aws_fail(err, AWS_ERR_VALIDATION,
                  "At least one of ProvisionedThroughput, BillingMode, "
@@ -793,7 +802,7 @@ cJSON *ddb_op_update_table(aws_request *req, aws_error *err)
             if (created_count < 32)
                 created[created_count++] = ddb__str(create, "IndexName");
         } else if (del) {
-            if (ddb_gsi_delete(req, t, del, err) != 0)
+            if (ddb_gsi_delete(req, t, del, deleting, err) != 0)
                 goto done;
         } else if (ddb__get(update, "Update")) {
             const cJSON *u = ddb__get(update, "Update");
@@ -822,10 +831,29 @@ cJSON *ddb_op_update_table(aws_request *req, aws_error *err)
             goto done;
         }
     }
-    resp = ddb_response_with("TableDescription",
-                             ddb__table_describe(req->srv, t, "UPDATING"));
+    cJSON *described = ddb__table_describe(req->srv, t, "UPDATING");
+    cJSON *gsis = ddb__get(described, "GlobalSecondaryIndexes");
+    cJSON *spec;
+    cJSON_ArrayForEach(spec, gsis)
+    {
+        /* AWS reports an index it is still building as CREATING. */
+        for (size_t i = 0; i < created_count; i++)
+            if (created[i] &&
+                strcmp(created[i], ddb__str(spec, "IndexName")) == 0)
+                cJSON_ReplaceItemInObjectCaseSensitive(
+                    spec, "IndexStatus", cJSON_CreateString("CREATING"));
+    }
+    if (cJSON_GetArraySize(deleting) > 0) {
+        if (!gsis)
+            gsis = cJSON_AddArrayToObject(described, "GlobalSecondaryIndexes");
+        while (deleting->child)
+            cJSON_AddItemToArray(
+                gsis, cJSON_DetachItemViaPointer(deleting, deleting->child));
+    }
+    resp = ddb_response_with("TableDescription", described);
 
 done:
+    cJSON_Delete(deleting);
     ddb__table_free(t);
     return resp;
 }
