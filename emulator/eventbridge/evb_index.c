@@ -254,11 +254,27 @@ static int id_compare(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Verify rule `id` and report it when it matches; returns 1 on a match. */
+static size_t verify(const evb_index *index, size_t id, const evb_event *flat,
+                     evb_index_match_fn fn, void *arg)
+{
+    const index_rule *r = &index->rules[id];
+
+    if (!r->pattern || !evb_pattern_match_event(r->pattern, flat)) {
+        return 0;
+    }
+    if (fn) {
+        fn(r->rule, arg);
+    }
+    return 1;
+}
+
 size_t evb_index_match(const evb_index *index, const evb_event *flat,
                        evb_index_match_fn fn, void *arg)
 {
     size_t *candidates = NULL, count = 0, cap = 0, matched = 0;
-    size_t leaves = evb_event_leaf_count(flat);
+    size_t leaves = evb_event_leaf_count(flat), buckets_found = 0;
+    char small[512];
 
     /* Gather the rules filed under the event's string leaves. */
     for (size_t i = 0; i < leaves && index->bucket_cap; i++) {
@@ -268,44 +284,49 @@ size_t evb_index_match(const evb_index *index, const evb_event *flat,
         if (!cJSON_IsString(value)) {
             continue;
         }
-        size_t len;
-        char *key = make_key(path, value->valuestring, &len);
-        const bucket *b = bucket_find(index, key, len, hash_bytes(key, len));
-        free(key);
-        if (!b->key) {
+
+        size_t a = strlen(path), b = strlen(value->valuestring);
+        char *key = a + b + 2 <= sizeof small ? small : xmalloc(a + b + 2);
+        memcpy(key, path, a + 1);
+        memcpy(key + a + 1, value->valuestring, b + 1);
+        const bucket *found =
+            bucket_find(index, key, a + 1 + b, hash_bytes(key, a + 1 + b));
+        if (key != small) {
+            free(key);
+        }
+        if (!found->key || found->count == 0) {
             continue;
         }
-        if (count + b->count > cap) {
-            cap = (count + b->count) * 2;
+        if (count + found->count > cap) {
+            cap = (count + found->count) * 2;
             candidates = xrealloc(candidates, cap * sizeof *candidates);
         }
-        memcpy(candidates + count, b->ids, b->count * sizeof *b->ids);
-        count += b->count;
-    }
-    if (count + index->unindexed_count > cap) {
-        cap = count + index->unindexed_count;
-        candidates = xrealloc(candidates, (cap ? cap : 1) * sizeof *candidates);
-    }
-    if (index->unindexed_count) {
-        memcpy(candidates + count, index->unindexed,
-               index->unindexed_count * sizeof *index->unindexed);
-        count += index->unindexed_count;
+        memcpy(candidates + count, found->ids,
+               found->count * sizeof *found->ids);
+        count += found->count;
+        buckets_found++;
     }
 
-    /* Verify each candidate once, in insertion order. */
-    if (count > 1) {
+    /* Each bucket is already ascending, so one bucket needs no sort. */
+    if (buckets_found > 1) {
         qsort(candidates, count, sizeof *candidates, id_compare);
     }
-    for (size_t i = 0; i < count; i++) {
-        if (i > 0 && candidates[i] == candidates[i - 1]) {
-            continue;
+
+    /* Merge with the always-checked rules, both ascending, so every rule is
+     * verified once and reported in insertion order. */
+    size_t i = 0, j = 0;
+    size_t last = (size_t)-1;
+    while (i < count || j < index->unindexed_count) {
+        size_t id;
+        if (j == index->unindexed_count ||
+            (i < count && candidates[i] < index->unindexed[j])) {
+            id = candidates[i++];
+        } else {
+            id = index->unindexed[j++];
         }
-        const index_rule *r = &index->rules[candidates[i]];
-        if (r->pattern && evb_pattern_match_event(r->pattern, flat)) {
-            matched++;
-            if (fn) {
-                fn(r->rule, arg);
-            }
+        if (id != last) {
+            matched += verify(index, id, flat, fn, arg);
+            last = id;
         }
     }
     free(candidates);
