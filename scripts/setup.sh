@@ -10,12 +10,17 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libuv1-dev libcriterion-dev
   libyaml-dev libssl-dev zlib1g-dev libgmp-dev
   clang libclang-rt-14-dev clang-format
-  nodejs npm awscli curl wrk procps
+  awscli curl wrk procps
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
 done
+# A Node.js from elsewhere (such as NodeSource's, which bundles npm)
+# conflicts with Debian's npm package, so install Debian's only when the
+# commands are missing.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
