@@ -15,11 +15,14 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "util.h"
 
@@ -103,6 +106,7 @@ typedef struct or_group {
 
 struct evb_pattern {
     node root;
+    locale_t ctype;         /* C.UTF-8 case mapping, or 0 for ASCII only */
     const char *index_path; /* borrowed from a root field */
     const char **index_values;
     size_t index_count;
@@ -249,6 +253,9 @@ void evb_pattern_destroy(evb_pattern *pattern)
     }
     node_free(&pattern->root);
     free(pattern->index_values);
+    if (pattern->ctype) {
+        freelocale(pattern->ctype);
+    }
     free(pattern);
 }
 
@@ -1107,6 +1114,27 @@ static void choose_index_key(evb_pattern *p)
     }
 }
 
+static int uses_case_folding(const node *n)
+{
+    for (size_t i = 0; i < n->field_count; i++) {
+        for (size_t j = 0; j < n->fields[i].count; j++) {
+            enum matcher_kind k = n->fields[i].matchers[j].kind;
+            if (k == M_EQUALS_CI || k == M_PREFIX_CI || k == M_SUFFIX_CI ||
+                k == M_BUT_CI) {
+                return 1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n->or_count; i++) {
+        for (size_t j = 0; j < n->ors[i].count; j++) {
+            if (uses_case_folding(&n->ors[i].alternatives[j])) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 evb_pattern *evb_pattern_compile_json(const cJSON *json, evb_pattern_error *err)
 {
     compiler c = {err, 0};
@@ -1123,6 +1151,10 @@ evb_pattern *evb_pattern_compile_json(const cJSON *json, evb_pattern_error *err)
         return NULL;
     }
     choose_index_key(p);
+    if (uses_case_folding(&p->root)) {
+        /* NOTE: without the C.UTF-8 locale, only ASCII letters fold. */
+        p->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    }
     return p;
 }
 
@@ -1455,34 +1487,105 @@ static size_t leaves_at(const evb_event *ev, const char *path, size_t *end)
 /* ---------------------------------------------------------------------- */
 /* Matching                                                               */
 
-/* NOTE: case folding covers ASCII only; AWS folds all of Unicode. */
-static int equal_ignore_case(const char *a, const char *b, size_t n)
+/* Decode the UTF-8 code point at s[*i]; an invalid byte decodes as itself. */
+static uint32_t utf8_next(const char *s, size_t len, size_t *i)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (tolower((unsigned char)a[i]) != tolower((unsigned char)b[i])) {
+    const unsigned char *u = (const unsigned char *)s + *i;
+    size_t left = len - *i, n;
+    uint32_t c;
+
+    if (u[0] < 0x80) {
+        (*i)++;
+        return u[0];
+    }
+    if ((u[0] & 0xe0) == 0xc0) {
+        n = 2;
+        c = u[0] & 0x1f;
+    } else if ((u[0] & 0xf0) == 0xe0) {
+        n = 3;
+        c = u[0] & 0x0f;
+    } else if ((u[0] & 0xf8) == 0xf0) {
+        n = 4;
+        c = u[0] & 0x07;
+    } else {
+        (*i)++;
+        return u[0];
+    }
+    if (n > left) {
+        (*i)++;
+        return u[0];
+    }
+    for (size_t k = 1; k < n; k++) {
+        if ((u[k] & 0xc0) != 0x80) {
+            (*i)++;
+            return u[0];
+        }
+        c = (c << 6) | (u[k] & 0x3f);
+    }
+    *i += n;
+    return c;
+}
+
+/* Compare two code points the way Java's case-insensitive match does. */
+static int same_ignoring_case(uint32_t a, uint32_t b, locale_t ctype)
+{
+    if (a == b) {
+        return 1;
+    }
+    if (!ctype) {
+        return a < 128 && b < 128 && tolower((int)a) == tolower((int)b);
+    }
+    return towlower_l((wint_t)a, ctype) == towlower_l((wint_t)b, ctype) ||
+           towupper_l((wint_t)a, ctype) == towupper_l((wint_t)b, ctype);
+}
+
+enum affix { WHOLE, PREFIX, SUFFIX };
+
+/* Match `s` against `text` ignoring case, as all of `s`, a prefix or a
+ * suffix, comparing code point by code point. */
+static int match_ignoring_case(const char *s, size_t len, const char *text,
+                               enum affix where, locale_t ctype)
+{
+    size_t text_len = strlen(text), i = 0, j = 0;
+
+    if (where == SUFFIX) {
+        size_t s_points = 0, text_points = 0;
+        for (size_t k = 0; k < len; s_points++) {
+            utf8_next(s, len, &k);
+        }
+        for (size_t k = 0; k < text_len; text_points++) {
+            utf8_next(text, text_len, &k);
+        }
+        if (text_points > s_points) {
+            return 0;
+        }
+        for (size_t skip = s_points - text_points; skip > 0; skip--) {
+            utf8_next(s, len, &i);
+        }
+    }
+    while (i < len && j < text_len) {
+        uint32_t a = utf8_next(s, len, &i);
+        uint32_t b = utf8_next(text, text_len, &j);
+        if (!same_ignoring_case(a, b, ctype)) {
             return 0;
         }
     }
-    return 1;
+    if (j < text_len) {
+        return 0;
+    }
+    return where == PREFIX || i == len;
 }
 
-static int has_prefix(const char *s, size_t len, const char *prefix, int ci)
+static int has_prefix(const char *s, size_t len, const char *prefix)
 {
     size_t n = strlen(prefix);
-    if (n > len) {
-        return 0;
-    }
-    return ci ? equal_ignore_case(s, prefix, n) : memcmp(s, prefix, n) == 0;
+    return n <= len && memcmp(s, prefix, n) == 0;
 }
 
-static int has_suffix(const char *s, size_t len, const char *suffix, int ci)
+static int has_suffix(const char *s, size_t len, const char *suffix)
 {
     size_t n = strlen(suffix);
-    if (n > len) {
-        return 0;
-    }
-    return ci ? equal_ignore_case(s + len - n, suffix, n)
-              : memcmp(s + len - n, suffix, n) == 0;
+    return n <= len && memcmp(s + len - n, suffix, n) == 0;
 }
 
 static int in_range(const matcher *m, double x)
@@ -1493,7 +1596,8 @@ static int in_range(const matcher *m, double x)
     return m->high_open ? x < m->high : x <= m->high;
 }
 
-static int any_string(const matcher *m, const char *s, size_t len)
+static int any_string(const matcher *m, const char *s, size_t len,
+                      locale_t ctype)
 {
     for (size_t i = 0; i < m->value_count; i++) {
         const char *v = m->values[i];
@@ -1503,13 +1607,13 @@ static int any_string(const matcher *m, const char *s, size_t len)
             hit = strcmp(s, v) == 0;
             break;
         case M_BUT_PREFIX:
-            hit = has_prefix(s, len, v, 0);
+            hit = has_prefix(s, len, v);
             break;
         case M_BUT_SUFFIX:
-            hit = has_suffix(s, len, v, 0);
+            hit = has_suffix(s, len, v);
             break;
         case M_BUT_CI:
-            hit = strlen(v) == len && equal_ignore_case(s, v, len);
+            hit = match_ignoring_case(s, len, v, WHOLE, ctype);
             break;
         default:
             hit = wildcard_match(&m->wildcards[i], s, len);
@@ -1522,7 +1626,7 @@ static int any_string(const matcher *m, const char *s, size_t len)
     return 0;
 }
 
-static int value_matches(const matcher *m, const cJSON *v)
+static int value_matches(const matcher *m, const cJSON *v, locale_t ctype)
 {
     const char *s = cJSON_IsString(v) ? v->valuestring : NULL;
     size_t len = s ? strlen(s) : 0;
@@ -1547,14 +1651,15 @@ static int value_matches(const matcher *m, const cJSON *v)
     case M_NULL:
         return cJSON_IsNull(v);
     case M_PREFIX:
+        return s && has_prefix(s, len, m->values[0]);
     case M_PREFIX_CI:
-        return s && has_prefix(s, len, m->values[0], m->kind == M_PREFIX_CI);
+        return s && match_ignoring_case(s, len, m->values[0], PREFIX, ctype);
     case M_SUFFIX:
+        return s && has_suffix(s, len, m->values[0]);
     case M_SUFFIX_CI:
-        return s && has_suffix(s, len, m->values[0], m->kind == M_SUFFIX_CI);
+        return s && match_ignoring_case(s, len, m->values[0], SUFFIX, ctype);
     case M_EQUALS_CI:
-        return s && strlen(m->values[0]) == len &&
-               equal_ignore_case(s, m->values[0], len);
+        return s && match_ignoring_case(s, len, m->values[0], WHOLE, ctype);
     case M_WILDCARD:
         return s && wildcard_match(m->wildcards, s, len);
     case M_BUT_NUMBERS:
@@ -1572,7 +1677,7 @@ static int value_matches(const matcher *m, const cJSON *v)
     case M_BUT_CI:
     case M_BUT_WILDCARD:
         /* Numbers, booleans and null are never among the excluded strings. */
-        return !s || !any_string(m, s, len);
+        return !s || !any_string(m, s, len, ctype);
     case M_NUMERIC:
         return cJSON_IsNumber(v) && in_range(m, v->valuedouble);
     case M_CIDR:
@@ -1586,7 +1691,7 @@ static int value_matches(const matcher *m, const cJSON *v)
     return 0;
 }
 
-static int field_matches(const field *f, const evb_event *ev)
+static int field_matches(const field *f, const evb_event *ev, locale_t ctype)
 {
     size_t end;
     size_t begin = leaves_at(ev, f->path, &end);
@@ -1606,7 +1711,7 @@ static int field_matches(const field *f, const evb_event *ev)
             continue;
         }
         for (size_t j = begin; j < end; j++) {
-            if (value_matches(m, ev->leaves[j].value)) {
+            if (value_matches(m, ev->leaves[j].value, ctype)) {
                 return 1;
             }
         }
@@ -1614,17 +1719,17 @@ static int field_matches(const field *f, const evb_event *ev)
     return 0;
 }
 
-static int node_matches(const node *n, const evb_event *ev)
+static int node_matches(const node *n, const evb_event *ev, locale_t ctype)
 {
     for (size_t i = 0; i < n->field_count; i++) {
-        if (!field_matches(&n->fields[i], ev)) {
+        if (!field_matches(&n->fields[i], ev, ctype)) {
             return 0;
         }
     }
     for (size_t i = 0; i < n->or_count; i++) {
         size_t j;
         for (j = 0; j < n->ors[i].count; j++) {
-            if (node_matches(&n->ors[i].alternatives[j], ev)) {
+            if (node_matches(&n->ors[i].alternatives[j], ev, ctype)) {
                 break;
             }
         }
@@ -1637,7 +1742,7 @@ static int node_matches(const node *n, const evb_event *ev)
 
 int evb_pattern_match_event(const evb_pattern *pattern, const evb_event *event)
 {
-    return node_matches(&pattern->root, event);
+    return node_matches(&pattern->root, event, pattern->ctype);
 }
 
 int evb_pattern_match(const evb_pattern *pattern, const cJSON *event)

@@ -728,3 +728,18 @@ Test(evb_index, agrees_with_full_scan)
         evb_pattern_destroy(patterns[i]);
     }
 }
+
+Test(evb_pattern, case_folding_beyond_ascii)
+{
+    expect_match("{\"s\":[{\"equals-ignore-case\":\"ÄRGER\"}]}",
+                 "{\"s\":\"ärger\"}", 1);
+    expect_match("{\"s\":[{\"prefix\":{\"equals-ignore-case\":\"ΣΟ\"}}]}",
+                 "{\"s\":\"σοφία\"}", 1);
+    expect_match("{\"s\":[{\"suffix\":{\"equals-ignore-case\":\"ÉTÉ\"}}]}",
+                 "{\"s\":\"un été\"}", 1);
+    expect_match("{\"s\":[{\"suffix\":{\"equals-ignore-case\":\"été\"}}]}",
+                 "{\"s\":\"té\"}", 0);
+    expect_match("{\"s\":[{\"anything-but\":{\"equals-ignore-case\":"
+                 "[\"ÖL\"]}}]}",
+                 "{\"s\":\"öl\"}", 0);
+}
