@@ -14,7 +14,7 @@
 #include "util.h"
 
 /* Templates come from the definition, whose JSON nesting cJSON already
- * bounds; this keeps the recursion well below the stack limit anyway. */
+ * bounds. This limit keeps the recursion well below the stack size too. */
 #define PAYLOAD_MAX_DEPTH 256
 
 static bool is_dynamic_key(const char *key)
@@ -163,6 +163,42 @@ cJSON *sfn_select_path(const cJSON *path_member, const char *field,
     sfn_failure_set(failure, SFN_ERR_RUNTIME, "Invalid path '%s' : %s",
                     path_member->valuestring, detail);
     return NULL;
+}
+
+/*
+ * AWS quotes a context path as it applies it to the context object, with one
+ * `$` removed: ItemsPath "$$.Execution.Input" becomes "$.Execution.Input".
+ */
+cJSON *sfn_items_select(const cJSON *items_path_member, const cJSON *input,
+                        const cJSON *context, sfn_failure *failure)
+{
+    const char *text = "$";
+    if (items_path_member && !cJSON_IsString(items_path_member)) {
+        sfn_failure_set(failure, SFN_ERR_RUNTIME,
+                        "The field 'ItemsPath' must be a path string");
+        return NULL;
+    }
+    if (items_path_member)
+        text = items_path_member->valuestring;
+
+    cJSON *items = NULL;
+    char detail[512];
+    sfn_path_result result =
+        sfn_path_query(text, SFN_PATH_REFERENCE, input, context, &items, detail,
+                       sizeof detail);
+    if (result != SFN_PATH_FOUND) {
+        sfn_failure_set(failure, SFN_ERR_RUNTIME, "Invalid path '%s' : %s",
+                        text, detail);
+        return NULL;
+    }
+    if (!cJSON_IsArray(items)) {
+        const char *quoted = strncmp(text, "$$", 2) == 0 ? text + 1 : text;
+        sfn_failure_set(failure, SFN_ERR_RUNTIME,
+                        "Reference path \"%s\" must point to array.", quoted);
+        cJSON_Delete(items);
+        return NULL;
+    }
+    return items;
 }
 
 cJSON *sfn_result_path_apply(const cJSON *result_path_member,

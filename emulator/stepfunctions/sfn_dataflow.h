@@ -10,10 +10,10 @@
  * `.$` is replaced by the value of its path or intrinsic function, under the
  * key without `.$`.
  *
- * Every function leaves its inputs untouched (unless it says it takes
- * ownership) and returns a new tree, or NULL with `failure` filled. The
- * `context` argument is the context object that `$$` paths read; it may be
- * NULL. The JSONata query language is not handled here.
+ * Every function returns a new tree, or NULL with `failure` filled. It
+ * leaves its inputs untouched unless its comment states that it takes
+ * ownership. The `context` argument is the context object that `$$` paths
+ * read, and may be NULL. The JSONata query language is not handled here.
  */
 #ifndef STRATUS_SFN_DATAFLOW_H
 #define STRATUS_SFN_DATAFLOW_H
@@ -27,13 +27,22 @@ cJSON *sfn_payload_apply(const cJSON *payload_template, const cJSON *input,
                          const cJSON *context, sfn_failure *failure);
 
 /*
- * Apply InputPath or OutputPath, given as the state's member (NULL when the
- * member is absent, which selects the whole input; JSON null, which yields
- * {}; or a path string). `field` names the member in causes ("InputPath").
+ * Apply InputPath or OutputPath, given as the state's member. NULL (an
+ * absent member) selects the whole input, JSON null yields {}, and a string
+ * is a path. `field` names the member in causes ("InputPath").
  */
 cJSON *sfn_select_path(const cJSON *path_member, const char *field,
                        const cJSON *input, const cJSON *context,
                        sfn_failure *failure);
+
+/*
+ * Select the array a Map state iterates over: `items_path_member` is its
+ * ItemsPath member (NULL selects the whole input), a reference path. A
+ * value that is not an array raises States.Runtime with AWS's cause
+ * 'Reference path "$.x" must point to array.'.
+ */
+cJSON *sfn_items_select(const cJSON *items_path_member, const cJSON *input,
+                        const cJSON *context, sfn_failure *failure);
 
 /*
  * Apply ResultPath: absent stores the result as the whole output, JSON null
@@ -45,9 +54,9 @@ cJSON *sfn_result_path_apply(const cJSON *result_path_member,
                              sfn_failure *failure);
 
 /*
- * The effective input of a state: InputPath, then Parameters (or, when
- * `template_member` names another member such as "ItemSelector", that
- * one). `state` is the state's definition object.
+ * Compute the effective input of a state: InputPath, then Parameters.
+ * A non-NULL `template_member` such as "ItemSelector" replaces Parameters.
+ * `state` is the state's definition object.
  */
 cJSON *sfn_state_effective_input(const cJSON *state,
                                  const char *template_member,
@@ -55,16 +64,17 @@ cJSON *sfn_state_effective_input(const cJSON *state,
                                  sfn_failure *failure);
 
 /*
- * The output of a state from its task result: ResultSelector, ResultPath
- * against `raw_input`, then OutputPath. Takes ownership of `result`.
+ * Compute the output of a state from its task result: ResultSelector,
+ * ResultPath against `raw_input`, then OutputPath. Takes ownership of
+ * `result`.
  */
 cJSON *sfn_state_output(const cJSON *state, const cJSON *raw_input,
                         cJSON *result, const cJSON *context,
                         sfn_failure *failure);
 
 /*
- * The whole data flow of a Pass state: the effective input, its Result (or
- * the effective input when Result is absent) as the task result, then
+ * Run the whole data flow of a Pass state. Its Result, or the effective
+ * input when Result is absent, is the task result, which then goes through
  * ResultPath and OutputPath. ResultSelector does not apply to Pass.
  */
 cJSON *sfn_pass_state_output(const cJSON *state, const cJSON *raw_input,

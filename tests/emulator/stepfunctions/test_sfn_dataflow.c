@@ -5,6 +5,8 @@
  * data-flow regression cases from STRATUS_SHARED_DIR run through a small
  * Pass/Choice/Parallel interpreter defined here.
  */
+#include <dirent.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "sfn_choice.h"
 #include "sfn_dataflow.h"
+#include "sfn_intrinsic.h"
 #include "sfn_path.h"
 #include "ts.h"
 
@@ -309,16 +312,20 @@ Test(sfn_dataflow, failure_prefix_names_state)
                      "(entered at the event id #2). Invalid path '$.x'");
 }
 
-/* A small interpreter for the regression cases: Pass, Choice, Parallel,
- * Succeed and Fail states, run in this process. */
+/* A small interpreter for the regression cases and recorded histories:
+ * Pass, Choice, Parallel, Map, Succeed and Fail states with Catch, run in
+ * this process. Tasks are not supported. */
 
-#define MAX_TRANSITIONS 100
+#define MAX_TRANSITIONS 200
+#define MAX_NESTING 8
 
 static cJSON *run_states(const cJSON *machine, const cJSON *input,
-                         const cJSON *context, sfn_failure *failure);
+                         const cJSON *context, int nesting,
+                         sfn_failure *failure);
 
 static cJSON *run_parallel(const cJSON *state, const cJSON *raw,
-                           const cJSON *context, sfn_failure *failure)
+                           const cJSON *context, int nesting,
+                           sfn_failure *failure)
 {
     cJSON *effective =
         sfn_state_effective_input(state, NULL, raw, context, failure);
@@ -329,7 +336,7 @@ static cJSON *run_parallel(const cJSON *state, const cJSON *raw,
     cJSON_ArrayForEach(branch,
                        cJSON_GetObjectItemCaseSensitive(state, "Branches"))
     {
-        cJSON *out = run_states(branch, effective, context, failure);
+        cJSON *out = run_states(branch, effective, context, nesting, failure);
         if (!out) {
             cJSON_Delete(results);
             cJSON_Delete(effective);
@@ -338,6 +345,70 @@ static cJSON *run_parallel(const cJSON *state, const cJSON *raw,
         cJSON_AddItemToArray(results, out);
     }
     cJSON_Delete(effective);
+    return sfn_state_output(state, raw, results, context, failure);
+}
+
+/* One Map iteration: the context gains Map.Item, and ItemSelector (or the
+ * older Parameters) builds the iteration input. */
+static cJSON *run_map_item(const cJSON *state, const cJSON *effective,
+                           const cJSON *item, int index, const cJSON *context,
+                           int nesting, sfn_failure *failure)
+{
+    cJSON *item_context = cJSON_Duplicate(context, true);
+    cJSON *map = cJSON_AddObjectToObject(item_context, "Map");
+    cJSON *map_item = cJSON_AddObjectToObject(map, "Item");
+    cJSON_AddNumberToObject(map_item, "Index", index);
+    cJSON_AddItemToObject(map_item, "Value", cJSON_Duplicate(item, true));
+
+    const cJSON *selector =
+        cJSON_GetObjectItemCaseSensitive(state, "ItemSelector");
+    if (!selector)
+        selector = cJSON_GetObjectItemCaseSensitive(state, "Parameters");
+    cJSON *item_input =
+        selector ? sfn_payload_apply(selector, effective, item_context, failure)
+                 : cJSON_Duplicate(item, true);
+    cJSON *out = NULL;
+    if (item_input) {
+        const cJSON *processor =
+            cJSON_GetObjectItemCaseSensitive(state, "ItemProcessor");
+        if (!processor)
+            processor = cJSON_GetObjectItemCaseSensitive(state, "Iterator");
+        out = run_states(processor, item_input, item_context, nesting, failure);
+    }
+    cJSON_Delete(item_input);
+    cJSON_Delete(item_context);
+    return out;
+}
+
+static cJSON *run_map(const cJSON *state, const cJSON *raw,
+                      const cJSON *context, int nesting, sfn_failure *failure)
+{
+    cJSON *effective =
+        sfn_select_path(cJSON_GetObjectItemCaseSensitive(state, "InputPath"),
+                        "InputPath", raw, context, failure);
+    if (!effective)
+        return NULL;
+    cJSON *items =
+        sfn_items_select(cJSON_GetObjectItemCaseSensitive(state, "ItemsPath"),
+                         effective, context, failure);
+    cJSON *results = items ? cJSON_CreateArray() : NULL;
+    const cJSON *item;
+    int index = 0;
+    cJSON_ArrayForEach(item, items)
+    {
+        cJSON *out = run_map_item(state, effective, item, index++, context,
+                                  nesting, failure);
+        if (!out) {
+            cJSON_Delete(results);
+            results = NULL;
+            break;
+        }
+        cJSON_AddItemToArray(results, out);
+    }
+    cJSON_Delete(items);
+    cJSON_Delete(effective);
+    if (!results)
+        return NULL;
     return sfn_state_output(state, raw, results, context, failure);
 }
 
@@ -362,9 +433,118 @@ static cJSON *run_choice(const cJSON *state, const cJSON *raw,
     return out;
 }
 
-static cJSON *run_states(const cJSON *machine, const cJSON *input,
-                         const cJSON *context, sfn_failure *failure)
+/* Error or Cause of a Fail state, from the literal or the *Path member. */
+static bool fail_field(const cJSON *state, const char *name, const cJSON *raw,
+                       const cJSON *context, char *out, size_t len,
+                       sfn_failure *failure)
 {
+    char path_name[32];
+    snprintf(path_name, sizeof path_name, "%sPath", name);
+    const cJSON *literal = cJSON_GetObjectItemCaseSensitive(state, name);
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(state, path_name);
+    out[0] = '\0';
+    if (cJSON_IsString(literal))
+        snprintf(out, len, "%s", literal->valuestring);
+    if (!cJSON_IsString(path))
+        return true;
+
+    cJSON *value;
+    if (sfn_intrinsic_is_call(path->valuestring)) {
+        value = sfn_intrinsic_eval(path->valuestring, raw, context, path_name,
+                                   failure);
+    } else {
+        value = NULL;
+        sfn_path_query(path->valuestring, SFN_PATH_REFERENCE, raw, context,
+                       &value, NULL, 0);
+        if (!value) {
+            char *json = sfn_json_compact(raw);
+            sfn_failure_set(failure, SFN_ERR_RUNTIME,
+                            "The JSONPath '%s' specified for the field '%s' "
+                            "could not be found in the input '%s'",
+                            path->valuestring, path_name, json);
+            free(json);
+        }
+    }
+    if (!value)
+        return false;
+    if (cJSON_IsString(value))
+        snprintf(out, len, "%s", value->valuestring);
+    cJSON_Delete(value);
+    return true;
+}
+
+static cJSON *run_fail(const cJSON *state, const cJSON *raw,
+                       const cJSON *context, sfn_failure *failure)
+{
+    char error[SFN_ERROR_MAX + 1], cause[1024];
+    if (fail_field(state, "Error", raw, context, error, sizeof error,
+                   failure) &&
+        fail_field(state, "Cause", raw, context, cause, sizeof cause, failure))
+        sfn_failure_set(failure, error, "%s", cause);
+    return NULL;
+}
+
+/* The Next of the first catcher that matches, with the state's output for
+ * it; States.Runtime is never caught. */
+static const char *catch_error(const cJSON *state, const cJSON *raw,
+                               cJSON **out, const sfn_failure *failure)
+{
+    if (strcmp(failure->error, SFN_ERR_RUNTIME) == 0)
+        return NULL;
+    const cJSON *catcher;
+    cJSON_ArrayForEach(catcher,
+                       cJSON_GetObjectItemCaseSensitive(state, "Catch"))
+    {
+        const cJSON *name;
+        bool match = false;
+        cJSON_ArrayForEach(
+            name, cJSON_GetObjectItemCaseSensitive(catcher, "ErrorEquals"))
+        {
+            match = match || strcmp(name->valuestring, "States.ALL") == 0 ||
+                    strcmp(name->valuestring, failure->error) == 0;
+        }
+        if (!match)
+            continue;
+        cJSON *error_output = cJSON_CreateObject();
+        cJSON_AddStringToObject(error_output, "Error", failure->error);
+        cJSON_AddStringToObject(error_output, "Cause", failure->cause);
+        *out = sfn_result_path_apply(
+            cJSON_GetObjectItemCaseSensitive(catcher, "ResultPath"), raw,
+            error_output, NULL);
+        return cJSON_GetObjectItemCaseSensitive(catcher, "Next")->valuestring;
+    }
+    return NULL;
+}
+
+static cJSON *run_state(const cJSON *state, const cJSON *data,
+                        const cJSON *context, int nesting, const char **next,
+                        sfn_failure *failure)
+{
+    const char *type =
+        cJSON_GetObjectItemCaseSensitive(state, "Type")->valuestring;
+    if (strcmp(type, "Pass") == 0)
+        return sfn_pass_state_output(state, data, context, failure);
+    if (strcmp(type, "Choice") == 0)
+        return run_choice(state, data, context, next, failure);
+    if (strcmp(type, "Parallel") == 0)
+        return run_parallel(state, data, context, nesting + 1, failure);
+    if (strcmp(type, "Map") == 0)
+        return run_map(state, data, context, nesting + 1, failure);
+    if (strcmp(type, "Succeed") == 0) {
+        *next = NULL;
+        return sfn_select_path(
+            cJSON_GetObjectItemCaseSensitive(state, "OutputPath"), "OutputPath",
+            data, context, failure);
+    }
+    cr_assert_str_eq(type, "Fail", "unsupported state type");
+    return run_fail(state, data, context, failure);
+}
+
+static cJSON *run_states(const cJSON *machine, const cJSON *input,
+                         const cJSON *context, int nesting,
+                         sfn_failure *failure)
+{
+    cr_assert_lt(nesting, MAX_NESTING, "states nested too deeply");
     const cJSON *states = cJSON_GetObjectItemCaseSensitive(machine, "States");
     const char *name =
         cJSON_GetObjectItemCaseSensitive(machine, "StartAt")->valuestring;
@@ -373,32 +553,28 @@ static cJSON *run_states(const cJSON *machine, const cJSON *input,
     for (int step = 0; step < MAX_TRANSITIONS; step++) {
         const cJSON *state = cJSON_GetObjectItemCaseSensitive(states, name);
         cr_assert_not_null(state, "no state named %s", name);
-        const char *type =
-            cJSON_GetObjectItemCaseSensitive(state, "Type")->valuestring;
         const cJSON *next_member =
             cJSON_GetObjectItemCaseSensitive(state, "Next");
         const char *next = next_member ? next_member->valuestring : NULL;
-        cJSON *out;
 
-        if (strcmp(type, "Pass") == 0) {
-            out = sfn_pass_state_output(state, data, context, failure);
-        } else if (strcmp(type, "Choice") == 0) {
-            out = run_choice(state, data, context, &next, failure);
-        } else if (strcmp(type, "Parallel") == 0) {
-            out = run_parallel(state, data, context, failure);
-        } else if (strcmp(type, "Succeed") == 0) {
-            out = cJSON_Duplicate(data, true);
-            next = NULL;
-        } else {
-            cr_assert_str_eq(type, "Fail", "unsupported state type");
-            sfn_failure_set(failure, "States.Fail", "Fail state %s", name);
-            out = NULL;
+        cJSON *state_context = cJSON_Duplicate(context, true);
+        cJSON *state_object = cJSON_AddObjectToObject(state_context, "State");
+        cJSON_AddStringToObject(state_object, "Name", name);
+        cJSON *out =
+            run_state(state, data, state_context, nesting, &next, failure);
+        cJSON_Delete(state_context);
+
+        if (!out) {
+            next = catch_error(state, data, &out, failure);
+            if (!next) {
+                if (strcmp(failure->error, SFN_ERR_RUNTIME) == 0 &&
+                    strncmp(failure->cause, "An error occurred", 17) != 0)
+                    sfn_failure_prefix_state(failure, name, step + 2);
+                cJSON_Delete(data);
+                return NULL;
+            }
         }
         cJSON_Delete(data);
-        if (!out) {
-            sfn_failure_prefix_state(failure, name, step + 2);
-            return NULL;
-        }
         data = out;
         if (!next)
             return data;
@@ -406,6 +582,21 @@ static cJSON *run_states(const cJSON *machine, const cJSON *input,
     }
     cr_assert_fail("more than %d transitions", MAX_TRANSITIONS);
     return NULL;
+}
+
+static cJSON *new_context(const cJSON *exec_input)
+{
+    cJSON *context = cJSON_CreateObject();
+    cJSON *execution = cJSON_AddObjectToObject(context, "Execution");
+    cJSON_AddStringToObject(execution, "Id",
+                            "arn:aws:states:us-east-1:000000000000:execution:"
+                            "case:run-1");
+    cJSON_AddStringToObject(execution, "Name", "run-1");
+    cJSON_AddItemToObject(execution, "Input",
+                          cJSON_Duplicate(exec_input, true));
+    cJSON *machine = cJSON_AddObjectToObject(context, "StateMachine");
+    cJSON_AddStringToObject(machine, "Name", "case");
+    return context;
 }
 
 static void run_case_file(const char *file)
@@ -432,17 +623,9 @@ static void run_case_file(const char *file)
     const char *status =
         cJSON_GetObjectItemCaseSensitive(expected, "status")->valuestring;
 
-    cJSON *context = cJSON_CreateObject();
-    cJSON *execution = cJSON_AddObjectToObject(context, "Execution");
-    cJSON_AddStringToObject(execution, "Id",
-                            "arn:aws:states:us-east-1:000000000000:execution:"
-                            "case:run-1");
-    cJSON_AddStringToObject(execution, "Name", "run-1");
-    cJSON_AddItemToObject(execution, "Input",
-                          cJSON_Duplicate(exec_input, true));
-
+    cJSON *context = new_context(exec_input);
     sfn_failure failure = {0};
-    cJSON *out = run_states(definition, exec_input, context, &failure);
+    cJSON *out = run_states(definition, exec_input, context, 0, &failure);
     if (strcmp(status, "SUCCEEDED") == 0) {
         cr_assert_not_null(out, "%s failed: %s: %s", file, failure.error,
                            failure.cause);
@@ -485,4 +668,312 @@ Test(sfn_dataflow_cases, parallel_result_path_holds_branch_array)
 Test(sfn_dataflow_cases, choice_on_missing_variable_fails)
 {
     run_case_file("choice-on-missing-variable-fails.json");
+}
+
+/* AWS-recorded histories of machines without Task states */
+
+/* Turn JSON5 as the LocalStack templates use it (comments, trailing
+ * commas) into JSON, in place. */
+static void json5_to_json(char *s)
+{
+    char *out = s;
+    bool in_string = false;
+    for (char *c = s; *c; c++) {
+        if (in_string) {
+            *out++ = *c;
+            if (*c == '\\' && c[1])
+                *out++ = *++c;
+            else if (*c == '"')
+                in_string = false;
+        } else if (c[0] == '/' && c[1] == '/') {
+            while (c[1] && c[1] != '\n')
+                c++;
+        } else if (*c == ',') {
+            char *next = c + 1;
+            while (*next == ' ' || *next == '\n' || *next == '\t' ||
+                   *next == '\r')
+                next++;
+            if (*next != '}' && *next != ']')
+                *out++ = ',';
+        } else {
+            if (*c == '"')
+                in_string = true;
+            *out++ = *c;
+        }
+    }
+    *out = '\0';
+}
+
+static cJSON *load_json(const char *path, bool json5)
+{
+    char *text = ts_read_file(path);
+    if (!text)
+        return NULL;
+    if (json5)
+        json5_to_json(text);
+    cJSON *v = cJSON_Parse(text);
+    free(text);
+    return v;
+}
+
+/* True when every state, at any depth, is one the interpreter runs and the
+ * machine uses no feature outside this library (JSONata, variables, item
+ * readers, failure tolerance) and no placeholder the LocalStack test fills
+ * in. */
+static bool machine_supported(const cJSON *machine)
+{
+    char *json = sfn_json_compact(machine);
+    static const char *unsupported[] = {"QueryLanguage",
+                                        "\"Assign\"",
+                                        "\"Arguments\"",
+                                        "\"Output\"",
+                                        "ItemReader",
+                                        "ResultWriter",
+                                        "Tolerated",
+                                        "MaxItems",
+                                        "ItemBatcher",
+                                        "%",
+                                        "Retry",
+                                        "{%",
+                                        "MaxConcurrencyPath"};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
+        ok = ok && !strstr(json, unsupported[i]);
+    free(json);
+
+    const cJSON *state;
+    cJSON_ArrayForEach(state,
+                       cJSON_GetObjectItemCaseSensitive(machine, "States"))
+    {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(state, "Type");
+        const char *t = cJSON_IsString(type) ? type->valuestring : "";
+        ok = ok && (strcmp(t, "Pass") == 0 || strcmp(t, "Choice") == 0 ||
+                    strcmp(t, "Parallel") == 0 || strcmp(t, "Map") == 0 ||
+                    strcmp(t, "Succeed") == 0 || strcmp(t, "Fail") == 0);
+        const cJSON *branch;
+        cJSON_ArrayForEach(branch,
+                           cJSON_GetObjectItemCaseSensitive(state, "Branches"))
+        {
+            ok = ok && machine_supported(branch);
+        }
+        const char *nested[] = {"Iterator", "ItemProcessor"};
+        for (size_t i = 0; i < 2; i++) {
+            const cJSON *sub =
+                cJSON_GetObjectItemCaseSensitive(state, nested[i]);
+            if (sub)
+                ok = ok && machine_supported(sub);
+        }
+    }
+    return ok;
+}
+
+/* True when `expected` contains a LocalStack placeholder such as
+ * "<ExecArnPart_0idx>" that `input` does not contain, so the value cannot
+ * be reproduced here. */
+static bool has_foreign_placeholder(const char *expected, const char *input)
+{
+    for (const char *open = strchr(expected, '<'); open;
+         open = strchr(open + 1, '<')) {
+        const char *close = strchr(open, '>');
+        if (!close)
+            return false;
+        char token[128];
+        size_t n = (size_t)(close - open + 1);
+        if (n >= sizeof token)
+            return true;
+        memcpy(token, open, n);
+        token[n] = '\0';
+        if (!strstr(input, token))
+            return true;
+    }
+    return false;
+}
+
+typedef struct tally {
+    int passed, failed, skipped;
+} tally;
+
+/* LocalStack stores an input or output that is not an object as its JSON
+ * text. Return the value that text encodes (a new tree), or a copy. */
+static cJSON *decode_recorded(const cJSON *value)
+{
+    if (cJSON_IsString(value)) {
+        cJSON *parsed = cJSON_Parse(value->valuestring);
+        if (parsed)
+            return parsed;
+    }
+    return value ? cJSON_Duplicate(value, true) : NULL;
+}
+
+static void run_history(const cJSON *definition, const cJSON *events,
+                        const char *label, tally *t)
+{
+    cJSON *exec_input = NULL, *expected = NULL;
+    const char *expected_error = NULL, *expected_cause = NULL;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, events)
+    {
+        const cJSON *d;
+        if ((d = cJSON_GetObjectItemCaseSensitive(
+                 ev, "executionStartedEventDetails")))
+            exec_input =
+                decode_recorded(cJSON_GetObjectItemCaseSensitive(d, "input"));
+        if ((d = cJSON_GetObjectItemCaseSensitive(
+                 ev, "executionSucceededEventDetails")))
+            expected =
+                decode_recorded(cJSON_GetObjectItemCaseSensitive(d, "output"));
+        if ((d = cJSON_GetObjectItemCaseSensitive(
+                 ev, "executionFailedEventDetails"))) {
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(d, "error");
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(d, "cause");
+            expected_error = cJSON_IsString(e) ? e->valuestring : "";
+            expected_cause = cJSON_IsString(c) ? c->valuestring : NULL;
+        }
+    }
+    char *input_json = exec_input ? sfn_json_compact(exec_input) : NULL;
+    char *expected_json = expected ? sfn_json_compact(expected) : NULL;
+    bool skip =
+        !exec_input || (!expected && !expected_error) ||
+        (expected_json && has_foreign_placeholder(expected_json, input_json));
+    if (skip) {
+        t->skipped++;
+        free(input_json);
+        free(expected_json);
+        cJSON_Delete(exec_input);
+        cJSON_Delete(expected);
+        return;
+    }
+
+    cJSON *context = new_context(exec_input);
+    sfn_failure failure = {0};
+    cJSON *out = run_states(definition, exec_input, context, 0, &failure);
+    bool ok;
+    if (expected) {
+        ok = out && sfn_json_equal(out, expected);
+    } else {
+        bool compare_cause = expected_cause && !has_foreign_placeholder(
+                                                   expected_cause, input_json);
+        ok = !out && strcmp(failure.error, expected_error) == 0 &&
+             (!compare_cause || strcmp(failure.cause, expected_cause) == 0);
+    }
+    if (ok) {
+        t->passed++;
+    } else {
+        char *got = out ? sfn_json_compact(out) : NULL;
+        fprintf(stderr,
+                "MISMATCH %s\n  got      %s %s %s\n  expected %s %s %s\n",
+                label, got ? got : "failure", failure.error, failure.cause,
+                expected_json ? expected_json : "failure",
+                expected_error ? expected_error : "",
+                expected_cause ? expected_cause : "");
+        free(got);
+        t->failed++;
+    }
+    cJSON_Delete(out);
+    cJSON_Delete(context);
+    free(input_json);
+    free(expected_json);
+    cJSON_Delete(exec_input);
+    cJSON_Delete(expected);
+}
+
+/* Tests whose Python code rewrites the indexed template before it runs, so
+ * the template on disk is not the machine that was recorded. */
+static bool template_rewritten(const char *test)
+{
+    /* A parametrized test substitutes its parameter into the template. */
+    if (strchr(test, '['))
+        return true;
+    return strstr(test, "::test_state_pass_result_jsonpaths") != NULL;
+}
+
+static void run_snapshot(const char *root, const char *file, const cJSON *index,
+                         tally *t)
+{
+    char path[2048];
+    snprintf(path, sizeof path,
+             "%s/conformance/localstack/tests/aws/services/stepfunctions/v2/"
+             "%s",
+             root, file);
+    cJSON *snapshot = load_json(path, false);
+    cr_assert_not_null(snapshot, "cannot read %s", path);
+
+    const cJSON *test;
+    cJSON_ArrayForEach(test, snapshot)
+    {
+        const cJSON *templates =
+            cJSON_GetObjectItemCaseSensitive(index, test->string);
+        if (cJSON_GetArraySize(templates) != 1 ||
+            template_rewritten(test->string))
+            continue;
+        snprintf(path, sizeof path, "%s/conformance/localstack/%s", root,
+                 cJSON_GetArrayItem(templates, 0)->valuestring);
+        cJSON *definition = load_json(path, true);
+        if (!definition || !machine_supported(definition)) {
+            cJSON_Delete(definition);
+            continue;
+        }
+
+        const cJSON *record;
+        cJSON_ArrayForEach(
+            record, cJSON_GetObjectItemCaseSensitive(test, "recorded-content"))
+        {
+            const cJSON *events =
+                cJSON_GetObjectItemCaseSensitive(record, "events");
+            if (!events)
+                continue;
+            char label[2048];
+            snprintf(label, sizeof label, "%s %s", test->string,
+                     record->string);
+            run_history(definition, events, label, t);
+        }
+        cJSON_Delete(definition);
+    }
+    cJSON_Delete(snapshot);
+}
+
+Test(sfn_dataflow_cases, aws_recorded_histories)
+{
+    const char *root = ts_shared_dir();
+    if (!root) {
+        cr_skip_test("STRATUS_SHARED_DIR is not set or has no cases/; "
+                     "skipping the AWS-recorded histories");
+    }
+    char path[2048];
+    snprintf(path, sizeof path,
+             "%s/conformance/localstack/"
+             "INDEX-stepfunctions-tests-to-templates.json",
+             root);
+    cJSON *index = load_json(path, false);
+    cr_assert_not_null(index, "cannot read %s", path);
+
+    const char *files[] = {
+        "scenarios/test_base_scenarios.snapshot.json",
+        "base/test_base.snapshot.json",
+        "context_object/test_context_object.snapshot.json",
+        "comments/test_comments.snapshot.json",
+        "test_sfn_api.snapshot.json",
+        "test_sfn_api_express.snapshot.json",
+        "test_sfn_api_logs.snapshot.json",
+        "test_sfn_api_versioning.snapshot.json",
+        "test_sfn_api_aliasing.snapshot.json",
+        "test_sfn_api_map_run.snapshot.json",
+        "express/test_express_sync.snapshot.json",
+        "express/test_express_async.snapshot.json",
+        "logs/test_logs.snapshot.json",
+        "error_handling/test_states_errors.snapshot.json",
+        "outputdecl/test_output.snapshot.json",
+        "query_language/test_base_query_language.snapshot.json",
+        "query_language/test_mixed_query_language.snapshot.json"};
+    tally t = {0};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        run_snapshot(root, files[i], index, &t);
+    cJSON_Delete(index);
+
+    fprintf(stderr,
+            "data-flow AWS-recorded histories: %d passed, %d failed, "
+            "%d skipped\n",
+            t.passed, t.failed, t.skipped);
+    cr_assert_gt(t.passed, 0);
+    cr_assert_eq(t.failed, 0, "%d recorded histories differ", t.failed);
 }
