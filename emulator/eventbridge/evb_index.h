@@ -42,9 +42,10 @@ int evb_index_remove(evb_index *index, void *rule);
 size_t evb_index_size(const evb_index *index);
 
 /*
- * Call `fn(rule, arg)` for each rule whose pattern matches `event` (with
- * `flat` its evb_event_create form), and return how many matched. The
- * index is not modified, so concurrent readers are safe.
+ * Call `fn(rule, arg)` for each rule whose pattern matches the flattened
+ * event `flat` (from evb_event_create), and return how many matched. `fn`
+ * may be NULL. Matching does not modify the index, so concurrent readers
+ * are safe while no thread adds or removes rules.
  */
 size_t evb_index_match(const evb_index *index, const evb_event *flat,
                        evb_index_match_fn fn, void *arg);

@@ -32,10 +32,10 @@
 #define PATTERN_MAX_DEPTH 64
 
 /*
- * Wildcard complexity limit. AWS rejects a wildcard whose worst-case input
- * keeps too many automaton states alive at once but does not publish the
- * limit; this value separates the accepted and rejected cases recorded
- * against AWS (see GAPS.md).
+ * Wildcard complexity limit. AWS rejects a wildcard when its worst-case
+ * input keeps too many automaton states alive at once, but it does not
+ * publish the limit. NOTE: this value is an estimate that separates the
+ * accepted and rejected wildcards recorded against AWS (see GAPS.md).
  */
 #define WILDCARD_MAX_COMPLEXITY 10
 #define WILDCARD_MAX_SUBSETS 2048
@@ -861,8 +861,8 @@ static int compile_value(const cJSON *v, matcher *m, int *wildcards,
         return 0;
     }
     if (cJSON_IsNumber(v)) {
-        /* A number AWS cannot compare still matches by its text; here it
-         * simply never matches numerically. */
+        /* NOTE: AWS also matches a number by its literal text, which cJSON
+         * does not keep, so numbers match by value only. */
         m->kind = M_NUMBER;
         m->numbers = xmalloc(sizeof *m->numbers);
         m->numbers[0] = v->valuedouble;
@@ -1526,7 +1526,7 @@ static uint32_t utf8_next(const char *s, size_t len, size_t *i)
     return c;
 }
 
-/* Compare two code points the way Java's case-insensitive match does. */
+/* Compare two code points with the locale's simple case mapping. */
 static int same_ignoring_case(uint32_t a, uint32_t b, locale_t ctype)
 {
     if (a == b) {

@@ -79,11 +79,11 @@ int evb_pattern_match_event(const evb_pattern *pattern, const evb_event *event);
 int evb_pattern_match(const evb_pattern *pattern, const cJSON *event);
 
 /*
- * Candidate exact values for a rule index: the path and the exact string
- * values of the field that every match needs and that has the fewest exact
- * values. Returns 0 and fills the outputs (borrowed from the pattern) when
- * such a field exists; returns -1 when the pattern has no field made only of
- * exact string values outside $or.
+ * Find the key a rule index files the pattern under: the path and values of
+ * the field, outside $or and made only of exact strings, that has the
+ * fewest values. Every match needs one of those values at that path.
+ * Returns 0 and fills the outputs, which the pattern owns, or returns -1
+ * when the pattern has no such field.
  */
 int evb_pattern_index_key(const evb_pattern *pattern, const char **path,
                           const char *const **values, size_t *count);

@@ -20,7 +20,7 @@
 
 #include "aws.h"
 
-/* InputPathsMap holds at most this many variables. */
+/* The maximum number of variables in InputPathsMap. */
 #define EVB_TRANSFORM_MAX_PATHS 100
 /* Maximum length of an InputPathsMap key or JSONPath, and of InputPath. */
 #define EVB_TRANSFORM_MAX_PATH_LEN 256

@@ -437,7 +437,7 @@ Test(evb_transform, put_targets_validation)
         validate_message("{\"Id\":\"t1\",\"InputPath\":\"detail\"}"),
         "InputPath for target t1 is not a valid JSONPath.");
 
-    /* InputPathsMap holds at most 100 variables. */
+    /* InputPathsMap accepts at most 100 variables. */
     cJSON *target = parse("{\"Id\":\"t1\",\"InputTransformer\":{"
                           "\"InputTemplate\":\"x\",\"InputPathsMap\":{}}}");
     cJSON *map = cJSON_GetObjectItemCaseSensitive(
