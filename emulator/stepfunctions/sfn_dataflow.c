@@ -39,6 +39,14 @@ static cJSON *resolve_dynamic(const char *key, const cJSON *value,
     if (sfn_intrinsic_is_call(text))
         return sfn_intrinsic_eval(text, input, context, key, failure);
 
+    /* AWS rejects even "$" on a null state input, with this cause. */
+    if (strncmp(text, "$$", 2) != 0 && (!input || cJSON_IsNull(input))) {
+        sfn_failure_set(failure, SFN_ERR_RUNTIME,
+                        "Unable to apply Path transformation to null or empty "
+                        "input.");
+        return NULL;
+    }
+
     cJSON *out = NULL;
     char detail[512];
     sfn_path_result result = sfn_path_query(

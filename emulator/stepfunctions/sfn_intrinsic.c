@@ -50,7 +50,7 @@ typedef struct function function;
 
 typedef struct expr {
     expr_kind kind;
-    char *text; /* EX_STRING: the literal with its escapes; EX_PATH: path */
+    char *text; /* the literal with its escapes, or the path */
     double number;
     const function *fn;
     struct expr *args;
@@ -444,7 +444,7 @@ static cJSON *invalid_arguments(const call_args *args, sfn_failure *failure)
     return NULL;
 }
 
-/* A JSON string holding the buffer's text; empties the buffer. */
+/* Move the buffer's text into a new JSON string. */
 static cJSON *string_from_buffer(strbuf *b)
 {
     /* strbuf_take() does not terminate a buffer that was never written. */

@@ -161,7 +161,7 @@ static void filter_free(filter_expr *fx)
     free(fx);
 }
 
-/* A quoted name or string literal with backslash escapes; `p` is on the
+/* Parse a quoted name or string literal with backslash escapes. `p` is on the
  * opening quote. */
 static char *parse_quoted(parser *p)
 {
@@ -270,7 +270,7 @@ static bool parse_bracket_names(parser *p, segment *seg)
 
 static filter_expr *parse_or(parser *p);
 
-/* `[?(expr)]`; `p` is on the `?`. */
+/* Parse `[?(expr)]` when `p` is on the `?`. */
 static bool parse_bracket_filter(parser *p, segment *seg)
 {
     p->pos++;
@@ -293,7 +293,7 @@ static bool parse_bracket_filter(parser *p, segment *seg)
     return true;
 }
 
-/* `[...]`; `p` is on the `[`. */
+/* Parse `[...]` when `p` is on the `[`. */
 static bool parse_bracket(parser *p, segment *seg)
 {
     p->pos++;

@@ -161,6 +161,27 @@ Test(sfn_dataflow, payload_missing_context_path_is_runtime_error)
     cJSON_Delete(tmpl);
 }
 
+Test(sfn_dataflow, payload_path_on_null_input_fails)
+{
+    cJSON *tmpl = parse("{\"Input.$\":\"$\",\"Id.$\":\"$$.Execution.Id\"}");
+    cJSON *input = cJSON_CreateNull();
+    sfn_failure failure = {0};
+    cr_assert_null(sfn_payload_apply(tmpl, input, NULL, &failure));
+    cr_assert_str_eq(failure.error, "States.Runtime");
+    cr_assert_str_eq(failure.cause, "Unable to apply Path transformation to "
+                                    "null or empty input.");
+
+    cJSON *context_only = parse("{\"Id.$\":\"$$.Execution.Id\"}");
+    cJSON *context = parse("{\"Execution\":{\"Id\":\"e\"}}");
+    cJSON *out = sfn_payload_apply(context_only, input, context, &failure);
+    assert_json(out, "{\"Id\":\"e\"}");
+    cJSON_Delete(out);
+    cJSON_Delete(context);
+    cJSON_Delete(context_only);
+    cJSON_Delete(input);
+    cJSON_Delete(tmpl);
+}
+
 Test(sfn_dataflow, input_path_selects_and_null_empties)
 {
     expect_pass("{\"InputPath\":\"$.a\"}", "{\"a\":{\"b\":1}}", "{\"b\":1}");
