@@ -281,6 +281,37 @@ Test(sfn_dataflow, result_selector_missing_path_quotes_result)
     cJSON_Delete(state);
 }
 
+Test(sfn_dataflow, items_path_selects_array)
+{
+    cJSON *input = parse("{\"list\":[1,2],\"text\":\"x\"}");
+    cJSON *context = parse("{\"Execution\":{\"Input\":{\"a\":1}}}");
+    cJSON *list_path = cJSON_CreateString("$.list");
+    cJSON *text_path = cJSON_CreateString("$.text");
+    cJSON *context_path = cJSON_CreateString("$$.Execution.Input");
+    sfn_failure failure = {0};
+
+    cJSON *items = sfn_items_select(list_path, input, context, &failure);
+    assert_json(items, "[1,2]");
+    cJSON_Delete(items);
+
+    cr_assert_null(sfn_items_select(NULL, input, context, &failure));
+    cr_assert_str_eq(failure.cause,
+                     "Reference path \"$\" must point to array.");
+    cr_assert_null(sfn_items_select(text_path, input, context, &failure));
+    cr_assert_str_eq(failure.cause,
+                     "Reference path \"$.text\" must point to array.");
+    cr_assert_null(sfn_items_select(context_path, input, context, &failure));
+    cr_assert_str_eq(failure.error, "States.Runtime");
+    cr_assert_str_eq(failure.cause, "Reference path \"$.Execution.Input\" "
+                                    "must point to array.");
+
+    cJSON_Delete(context_path);
+    cJSON_Delete(text_path);
+    cJSON_Delete(list_path);
+    cJSON_Delete(context);
+    cJSON_Delete(input);
+}
+
 Test(sfn_dataflow, item_selector_template_member)
 {
     cJSON *state =
