@@ -111,8 +111,10 @@ void strbuf_printf(strbuf *b, const char *fmt, ...)
 
 char *strbuf_take(strbuf *b, size_t *len)
 {
-    if (!b->data)
+    if (!b->data) {
         strbuf_reserve(b, 0);
+        b->data[0] = '\0';
+    }
     char *data = b->data;
     if (len)
         *len = b->len;
