@@ -170,6 +170,72 @@ static int fail_at(evb_pattern_error *err, const char *json, size_t len,
                 reason, (int)len, json, truncated, line, column);
 }
 
+/*
+ * Where AWS's streaming parser stands when a check fails, relative to the
+ * token of a node: after its first token (a scalar, the opening quote of a
+ * string, or the opening bracket), after the whole string once its text was
+ * read, or after the closing bracket. AT_NONE: AWS reports no location.
+ */
+enum at { AT_NONE, AT_VALUE, AT_TEXT, AT_END };
+
+typedef struct location {
+    const cJSON *node;
+    size_t value_end, text_end, close_end; /* offsets after each token */
+} location;
+
+struct evb_pattern_source {
+    const char *json;
+    size_t len;
+    location *locations; /* sorted by node address */
+    size_t count;
+};
+
+static int location_compare(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)((const location *)a)->node;
+    uintptr_t y = (uintptr_t)((const location *)b)->node;
+    return (x > y) - (x < y);
+}
+
+/* Fail, naming the location AWS reports for `item` when the source is known. */
+static int fail_node(evb_pattern_error *err, const cJSON *item, enum at how,
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_node(evb_pattern_error *err, const cJSON *item, enum at how,
+                     const char *fmt, ...)
+{
+    const struct evb_pattern_source *src = err->source;
+    char reason[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+
+    location key = {item, 0, 0, 0};
+    const location *loc = src && item && how != AT_NONE
+                              ? bsearch(&key, src->locations, src->count,
+                                        sizeof key, location_compare)
+                              : NULL;
+    if (!loc) {
+        return fail(err, "%s", reason);
+    }
+
+    size_t offset = how == AT_VALUE  ? loc->value_end
+                    : how == AT_TEXT ? loc->text_end
+                                     : loc->close_end;
+    size_t line = 1, line_start = 0;
+    for (size_t i = 0; i < offset && i < src->len; i++) {
+        if (src->json[i] == '\n') {
+            line++;
+            line_start = i + 1;
+        }
+    }
+    return fail_at(err, src->json, src->len, line, offset - line_start + 1,
+                   "%s", reason);
+}
+
 /* The text Jackson reports for a token, used in "Invalid member" errors. */
 static void token_text(const cJSON *item, char *out, size_t size)
 {
@@ -196,12 +262,13 @@ static void token_text(const cJSON *item, char *out, size_t size)
  * AWS compares numbers as IEEE doubles and rejects pattern numbers outside
  * the finite double range with "Cannot compare number".
  */
-static int check_comparable(const cJSON *item, evb_pattern_error *err)
+static int check_comparable(const cJSON *item, evb_pattern_error *err,
+                            const cJSON *where, enum at how)
 {
     if (!isfinite(item->valuedouble)) {
         char text[64];
         token_text(item, text, sizeof text);
-        return fail(err, "Cannot compare number : %s", text);
+        return fail_node(err, where, how, "Cannot compare number : %s", text);
     }
     return 0;
 }
@@ -369,7 +436,8 @@ static int cidr_compile(const char *text, matcher *m, evb_pattern_error *err)
 /* Wildcards                                                              */
 
 static int wildcard_compile(const char *text, wildcard *w,
-                            evb_pattern_error *err)
+                            evb_pattern_error *err, const cJSON *where,
+                            enum at how)
 {
     size_t n = strlen(text);
 
@@ -380,15 +448,17 @@ static int wildcard_compile(const char *text, wildcard *w,
         unsigned char c = (unsigned char)text[i];
         if (c == '*') {
             if (text[i + 1] == '*') {
-                return fail(err, "Consecutive wildcard characters at pos %zu",
-                            i + 1);
+                return fail_node(err, where, how,
+                                 "Consecutive wildcard characters at pos %zu",
+                                 i + 1);
             }
             w->tokens[w->count++] = WILDCARD_STAR;
         } else if (c == '\\') {
             if (text[i + 1] == '*' || text[i + 1] == '\\') {
                 w->tokens[w->count++] = (unsigned char)text[++i];
             } else {
-                return fail(err, "Invalid escape character at pos %zu", i + 1);
+                return fail_node(err, where, how,
+                                 "Invalid escape character at pos %zu", i + 1);
             }
         } else {
             w->tokens[w->count++] = c;
@@ -538,7 +608,8 @@ static void matcher_add_value(matcher *m, const char *value)
 static int only_one_key(const cJSON *expr, evb_pattern_error *err)
 {
     if (expr->child && expr->child->next) {
-        return fail(err, "Only one key allowed in match expression");
+        return fail_node(err, expr->child->next, AT_VALUE,
+                         "Only one key allowed in match expression");
     }
     return 0;
 }
@@ -546,7 +617,8 @@ static int only_one_key(const cJSON *expr, evb_pattern_error *err)
 static int too_many_elements(const cJSON *expr, evb_pattern_error *err)
 {
     if (expr->child && expr->child->next) {
-        return fail(err, "Too many elements in numeric expression");
+        return fail_node(err, expr->child->next, AT_VALUE,
+                         "Too many elements in numeric expression");
     }
     return 0;
 }
@@ -560,14 +632,16 @@ static int compile_case_insensitive_affix(const cJSON *outer,
     const cJSON *inner = operand->child;
 
     if (!inner) {
-        return fail(err, "%c%s expression name not found",
-                    toupper((unsigned char)name[0]), name + 1);
+        return fail_node(err, operand, AT_END, "%c%s expression name not found",
+                         toupper((unsigned char)name[0]), name + 1);
     }
     if (strcmp(inner->string, "equals-ignore-case") != 0) {
-        return fail(err, "Unsupported %s pattern: %s", name, inner->string);
+        return fail_node(err, inner, AT_VALUE, "Unsupported %s pattern: %s",
+                         name, inner->string);
     }
     if (!cJSON_IsString(inner)) {
-        return fail(err, "equals-ignore-case match pattern must be a string");
+        return fail_node(err, inner, AT_VALUE,
+                         "equals-ignore-case match pattern must be a string");
     }
     if (only_one_key(operand, err) || only_one_key(outer, err)) {
         return -1;
@@ -575,6 +649,18 @@ static int compile_case_insensitive_affix(const cJSON *outer,
     m->kind = strcmp(name, "prefix") == 0 ? M_PREFIX_CI : M_SUFFIX_CI;
     matcher_add_value(m, inner->valuestring);
     return 0;
+}
+
+/* A missing array element is the array's end in AWS's error locations. */
+static int fail_element(evb_pattern_error *err, const cJSON *element,
+                        const cJSON *array, const char *fmt, const char *arg)
+    __attribute__((format(printf, 4, 0)));
+
+static int fail_element(evb_pattern_error *err, const cJSON *element,
+                        const cJSON *array, const char *fmt, const char *arg)
+{
+    return element ? fail_node(err, element, AT_VALUE, fmt, arg)
+                   : fail_node(err, array, AT_END, fmt, arg);
 }
 
 static int compile_numeric(const cJSON *operand, matcher *m,
@@ -589,21 +675,21 @@ static int compile_numeric(const cJSON *operand, matcher *m,
     m->high = INFINITY;
     if (!cJSON_IsString(op)) {
         token_text(op, text, sizeof text);
-        return fail(err, "Invalid member in numeric match: %s", text);
+        return fail_element(err, op, operand,
+                            "Invalid member in numeric match: %s", text);
     }
 
+    /* AWS reads the operand before it looks at the operator. */
     const char *name = op->valuestring;
     int lower = strcmp(name, ">") == 0 || strcmp(name, ">=") == 0;
     int upper = strcmp(name, "<") == 0 || strcmp(name, "<=") == 0;
     if (!lower && !upper && strcmp(name, "=") != 0) {
-        return fail(err, "Unrecognized numeric range operator: %s", name);
+        return fail_element(err, value, operand,
+                            "Unrecognized numeric range operator: %s", name);
     }
     if (!cJSON_IsNumber(value)) {
-        return fail(err, "Value of %s must be numeric",
-                    strcmp(name, "=") == 0 ? "equals" : name);
-    }
-    if (check_comparable(value, err)) {
-        return -1;
+        return fail_element(err, value, operand, "Value of %s must be numeric",
+                            strcmp(name, "=") == 0 ? "equals" : name);
     }
 
     if (strcmp(name, "=") == 0) {
@@ -615,38 +701,47 @@ static int compile_numeric(const cJSON *operand, matcher *m,
         m->low = value->valuedouble;
         m->low_open = name[1] == '\0';
     }
-    if (!lower) {
-        if (value->next) {
-            return fail(err, "Too many elements in numeric expression");
-        }
-        return 0;
+    if (!lower && value->next) {
+        return fail_node(err, value->next, AT_VALUE,
+                         "Too many elements in numeric expression");
     }
 
-    const cJSON *op2 = value->next;
-    if (!op2) {
-        return 0;
+    const cJSON *op2 = lower ? value->next : NULL;
+    if (op2) {
+        if (!cJSON_IsString(op2)) {
+            token_text(op2, text, sizeof text);
+            return fail_node(err, op2, AT_VALUE,
+                             "Bad value in numeric range: %s", text);
+        }
+        if (strcmp(op2->valuestring, "<") != 0 &&
+            strcmp(op2->valuestring, "<=") != 0) {
+            return fail_node(err, op2, AT_TEXT,
+                             "Bad numeric range operator: %s",
+                             op2->valuestring);
+        }
+        if (!cJSON_IsNumber(op2->next)) {
+            return fail_element(err, op2->next, operand,
+                                "Value of %s must be numeric",
+                                op2->valuestring);
+        }
+        if (op2->next->next) {
+            return fail_node(err, op2->next->next, AT_VALUE,
+                             "Too many terms in numeric range expression");
+        }
     }
-    if (!cJSON_IsString(op2)) {
-        token_text(op2, text, sizeof text);
-        return fail(err, "Bad value in numeric range: %s", text);
-    }
-    if (strcmp(op2->valuestring, "<") != 0 &&
-        strcmp(op2->valuestring, "<=") != 0) {
-        return fail(err, "Bad numeric range operator: %s", op2->valuestring);
-    }
-    if (!cJSON_IsNumber(op2->next)) {
-        return fail(err, "Value of %s must be numeric", op2->valuestring);
-    }
-    if (check_comparable(op2->next, err)) {
+
+    /* AWS converts the numbers once the array is read. */
+    if (check_comparable(value, err, operand, AT_END) ||
+        (op2 && check_comparable(op2->next, err, operand, AT_END))) {
         return -1;
     }
-    if (op2->next->next) {
-        return fail(err, "Too many terms in numeric range expression");
-    }
-    m->high = op2->next->valuedouble;
-    m->high_open = op2->valuestring[1] == '\0';
-    if (!(m->low < m->high)) {
-        return fail(err, "Bottom must be less than top");
+    if (op2) {
+        m->high = op2->next->valuedouble;
+        m->high_open = op2->valuestring[1] == '\0';
+        if (!(m->low < m->high)) {
+            return fail_node(err, operand, AT_END,
+                             "Bottom must be less than top");
+        }
     }
     return 0;
 }
@@ -663,7 +758,10 @@ static int compile_anything_but_values(const cJSON *operand, matcher *m,
             matcher_add_value(m, v->valuestring);
             strings = 1;
         } else if (cJSON_IsNumber(v)) {
-            if (check_comparable(v, err)) {
+            /* AWS reports no location for a single value it cannot
+             * compare, because that error escapes its parser. */
+            if (check_comparable(v, err, v,
+                                 cJSON_IsArray(operand) ? AT_VALUE : AT_NONE)) {
                 return -1;
             }
             m->numbers = xrealloc(m->numbers,
@@ -671,12 +769,14 @@ static int compile_anything_but_values(const cJSON *operand, matcher *m,
             m->numbers[m->number_count++] = v->valuedouble;
             numbers = 1;
         } else {
-            return fail(err, "Inside anything but list, start|null|boolean is "
+            return fail_node(err, v, AT_VALUE,
+                             "Inside anything but list, start|null|boolean is "
                              "not supported.");
         }
     }
     if (strings == numbers) {
-        return fail(err, "Inside anything but list, either all values are "
+        return fail_node(err, operand, AT_END,
+                         "Inside anything but list, either all values are "
                          "number or string, mixed type is not supported");
     }
     m->kind = strings ? M_BUT_STRINGS : M_BUT_NUMBERS;
@@ -692,24 +792,29 @@ static int compile_anything_but_set(const cJSON *operand, matcher *m,
     for (const cJSON *v = items; v; v = cJSON_IsArray(operand) ? v->next : 0) {
         if (!cJSON_IsString(v)) {
             if (m->kind == M_BUT_CI) {
-                return fail(err, "Inside anything-but/equals-ignore-case list, "
+                return fail_node(err, v, AT_VALUE,
+                                 "Inside anything-but/equals-ignore-case list, "
                                  "number|start|null|boolean is not supported.");
             }
             if (m->kind == M_BUT_WILDCARD) {
-                return fail(err, "wildcard match pattern must be a string");
+                return fail_node(err, v, AT_VALUE,
+                                 "wildcard match pattern must be a string");
             }
-            return fail(err, "prefix/suffix match pattern must be a string");
+            return fail_node(err, v, AT_VALUE,
+                             "prefix/suffix match pattern must be a string");
         }
         if ((m->kind == M_BUT_PREFIX || m->kind == M_BUT_SUFFIX) &&
             v->valuestring[0] == '\0') {
-            return fail(err, "Null prefix/suffix not allowed");
+            return fail_node(err, v, AT_TEXT, "Null prefix/suffix not allowed");
         }
         matcher_add_value(m, v->valuestring);
     }
     if (m->kind == M_BUT_WILDCARD) {
         m->wildcards = xcalloc(m->value_count + 1, sizeof *m->wildcards);
         for (size_t i = 0; i < m->value_count; i++) {
-            if (wildcard_compile(m->values[i], &m->wildcards[i], err)) {
+            /* AWS checks a list once it has read all of it. */
+            if (wildcard_compile(m->values[i], &m->wildcards[i], err, operand,
+                                 cJSON_IsArray(operand) ? AT_END : AT_TEXT)) {
                 return -1;
             }
         }
@@ -727,7 +832,8 @@ static int compile_anything_but(const cJSON *outer, const cJSON *operand,
     if (cJSON_IsObject(operand)) {
         set = operand;
         if (!set->child) {
-            return fail(err, "Anything-But expression name not found");
+            return fail_node(err, set, AT_END,
+                             "Anything-But expression name not found");
         }
         const char *name = set->child->string;
         if (strcmp(name, "equals-ignore-case") == 0) {
@@ -739,13 +845,15 @@ static int compile_anything_but(const cJSON *outer, const cJSON *operand,
         } else if (strcmp(name, "wildcard") == 0) {
             m->kind = M_BUT_WILDCARD;
         } else {
-            return fail(err, "Unsupported anything-but pattern: %s", name);
+            return fail_node(err, set->child, AT_VALUE,
+                             "Unsupported anything-but pattern: %s", name);
         }
         operand = set->child;
     }
     if (!cJSON_IsArray(operand) && !cJSON_IsString(operand) &&
         !cJSON_IsNumber(operand)) {
-        return fail(err, "Value of anything-but must be an array or single "
+        return fail_node(err, operand, AT_VALUE,
+                         "Value of anything-but must be an array or single "
                          "string/number value.");
     }
 
@@ -754,7 +862,7 @@ static int compile_anything_but(const cJSON *outer, const cJSON *operand,
     if (rc) {
         return rc;
     }
-    if (too_many_elements(outer, err) || (set && too_many_elements(set, err))) {
+    if ((set && too_many_elements(set, err)) || too_many_elements(outer, err)) {
         return -1;
     }
     return 0;
@@ -767,13 +875,14 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     const char *name;
 
     if (!operand) {
-        return fail(err, "Match expression name not found");
+        return fail_node(err, expr, AT_END, "Match expression name not found");
     }
     name = operand->string;
 
     if (strcmp(name, "exactly") == 0) {
         if (!cJSON_IsString(operand)) {
-            return fail(err, "exact match pattern must be a string");
+            return fail_node(err, operand, AT_VALUE,
+                             "exact match pattern must be a string");
         }
         m->kind = M_STRING;
         matcher_add_value(m, operand->valuestring);
@@ -784,7 +893,8 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
             return compile_case_insensitive_affix(expr, operand, name, m, err);
         }
         if (!cJSON_IsString(operand)) {
-            return fail(err, "%s match pattern must be a string", name);
+            return fail_node(err, operand, AT_VALUE,
+                             "%s match pattern must be a string", name);
         }
         m->kind = name[0] == 'p' ? M_PREFIX : M_SUFFIX;
         matcher_add_value(m, operand->valuestring);
@@ -792,7 +902,8 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     }
     if (strcmp(name, "numeric") == 0) {
         if (!cJSON_IsArray(operand)) {
-            return fail(err, "Value of numeric must be an array.");
+            return fail_node(err, operand, AT_VALUE,
+                             "Value of numeric must be an array.");
         }
         if (compile_numeric(operand, m, err)) {
             return -1;
@@ -804,8 +915,9 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     }
     if (strcmp(name, "exists") == 0) {
         if (!cJSON_IsBool(operand)) {
-            return fail(err,
-                        "exists match pattern must be either true or false.");
+            return fail_node(err, operand, AT_VALUE,
+                             "exists match pattern must be either true or "
+                             "false.");
         }
         m->kind = cJSON_IsTrue(operand) ? M_EXISTS : M_ABSENT;
         return only_one_key(expr, err);
@@ -813,7 +925,8 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     if (strcmp(name, "cidr") == 0) {
         /* AWS reuses the prefix message for a non-string CIDR. */
         if (!cJSON_IsString(operand)) {
-            return fail(err, "prefix match pattern must be a string");
+            return fail_node(err, operand, AT_VALUE,
+                             "prefix match pattern must be a string");
         }
         m->kind = M_CIDR;
         if (cidr_compile(operand->valuestring, m, err)) {
@@ -823,8 +936,9 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     }
     if (strcmp(name, "equals-ignore-case") == 0) {
         if (!cJSON_IsString(operand)) {
-            return fail(err,
-                        "equals-ignore-case match pattern must be a string");
+            return fail_node(err, operand, AT_VALUE,
+                             "equals-ignore-case match pattern must be a "
+                             "string");
         }
         m->kind = M_EQUALS_CI;
         matcher_add_value(m, operand->valuestring);
@@ -832,18 +946,21 @@ static int compile_expression(const cJSON *expr, matcher *m, int *wildcards,
     }
     if (strcmp(name, "wildcard") == 0) {
         if (!cJSON_IsString(operand)) {
-            return fail(err, "wildcard match pattern must be a string");
+            return fail_node(err, operand, AT_VALUE,
+                             "wildcard match pattern must be a string");
         }
         m->kind = M_WILDCARD;
         matcher_add_value(m, operand->valuestring);
         m->wildcards = xcalloc(1, sizeof *m->wildcards);
-        if (wildcard_compile(operand->valuestring, m->wildcards, err)) {
+        if (wildcard_compile(operand->valuestring, m->wildcards, err, operand,
+                             AT_TEXT)) {
             return -1;
         }
         *wildcards = 1;
         return only_one_key(expr, err);
     }
-    return fail(err, "Unrecognized match type %s", name);
+    return fail_node(err, operand, AT_VALUE, "Unrecognized match type %s",
+                     name);
 }
 
 /* Compile one element of a field's value list. */
@@ -876,8 +993,9 @@ static int compile_value(const cJSON *v, matcher *m, int *wildcards,
     } else if (cJSON_IsNull(v)) {
         m->kind = M_NULL;
     } else {
-        return fail(err,
-                    "Match value must be String, number, true, false, or null");
+        return fail_node(
+            err, v, AT_VALUE,
+            "Match value must be String, number, true, false, or null");
     }
     return 0;
 }
@@ -922,7 +1040,7 @@ static int compile_field(compiler *c, const cJSON *list, char *path,
     }
     if (f.count == 0) {
         field_free(&f);
-        return fail(c->err, "Empty arrays are not allowed");
+        return fail_node(c->err, list, AT_END, "Empty arrays are not allowed");
     }
 
     /* A repeated key replaces the earlier one, as in AWS. */
@@ -946,12 +1064,14 @@ static int compile_or(compiler *c, const cJSON *list, const char *prefix,
     int rc = 0;
 
     if (!cJSON_IsArray(list)) {
-        return fail(c->err, "It must be an Array followed with $or.");
+        return fail_node(c->err, list, AT_VALUE,
+                         "It must be an Array followed with $or.");
     }
     for (const cJSON *alt = list->child; alt; alt = alt->next) {
         if (!cJSON_IsObject(alt)) {
-            rc = fail(c->err, "Only JSON object is allowed in array of $or "
-                              "relationship.");
+            rc = fail_node(c->err, alt, AT_VALUE,
+                           "Only JSON object is allowed in array of $or "
+                           "relationship.");
             break;
         }
         g.alternatives =
@@ -965,8 +1085,9 @@ static int compile_or(compiler *c, const cJSON *list, const char *prefix,
         }
     }
     if (rc == 0 && g.count < 2) {
-        rc = fail(c->err,
-                  "There must have at least 2 Objects in $or relationship.");
+        rc = fail_node(c->err, list, AT_END,
+                       "There must have at least 2 Objects in $or "
+                       "relationship.");
     }
     if (rc) {
         for (size_t i = 0; i < g.count; i++) {
@@ -1025,7 +1146,8 @@ static int compile_object(compiler *c, const cJSON *object, const char *prefix,
                     PATTERN_MAX_DEPTH);
     }
     if (!object->child) {
-        return fail(c->err, "Empty objects are not allowed");
+        return fail_node(c->err, object, AT_END,
+                         "Empty objects are not allowed");
     }
 
     for (const cJSON *item = object->child; item; item = item->next) {
@@ -1035,10 +1157,10 @@ static int compile_object(compiler *c, const cJSON *object, const char *prefix,
         if (strcmp(name, "$or") == 0) {
             rc = compile_or(c, item, prefix, target, depth);
         } else if (inside_or && reserved_in_or(name)) {
-            rc = fail(c->err,
-                      "%s is Ruler reserved fieldName which cannot be used "
-                      "inside $or.",
-                      name);
+            rc = fail_node(c->err, item, AT_VALUE,
+                           "%s is Ruler reserved fieldName which cannot be "
+                           "used inside $or.",
+                           name);
         } else if (cJSON_IsObject(item)) {
             char *path = path_join(prefix, name);
             rc = compile_object(c, item, path, target, inside_or, depth + 1);
@@ -1046,7 +1168,8 @@ static int compile_object(compiler *c, const cJSON *object, const char *prefix,
         } else if (cJSON_IsArray(item)) {
             rc = compile_field(c, item, path_join(prefix, name), target);
         } else {
-            rc = fail(c->err, "\"%s\" must be an object or an array", name);
+            rc = fail_node(c->err, item, AT_VALUE,
+                           "\"%s\" must be an object or an array", name);
         }
         if (rc) {
             return rc;
@@ -1135,13 +1258,13 @@ static int uses_case_folding(const node *n)
     return 0;
 }
 
-evb_pattern *evb_pattern_compile_json(const cJSON *json, evb_pattern_error *err)
+static evb_pattern *compile_tree(const cJSON *json, evb_pattern_error *err)
 {
     compiler c = {err, 0};
     evb_pattern *p;
 
     if (!cJSON_IsObject(json)) {
-        fail(err, "Filter is not an object");
+        fail_node(err, json, AT_VALUE, "Filter is not an object");
         return NULL;
     }
     p = xcalloc(1, sizeof *p);
@@ -1156,6 +1279,12 @@ evb_pattern *evb_pattern_compile_json(const cJSON *json, evb_pattern_error *err)
         p->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
     }
     return p;
+}
+
+evb_pattern *evb_pattern_compile_json(const cJSON *json, evb_pattern_error *err)
+{
+    err->source = NULL;
+    return compile_tree(json, err);
 }
 
 /*
@@ -1325,27 +1454,122 @@ static void syntax_error(const char *json, size_t len, evb_pattern_error *err)
     fail_at(err, json, len, line, sc.column - line_start, "%s", sc.reason);
 }
 
+/* Skip white space and, when `expected` is not NUL, that one character. */
+static int skip_to(const char *json, size_t len, size_t *pos, char expected)
+{
+    while (*pos < len && isspace((unsigned char)json[*pos])) {
+        (*pos)++;
+    }
+    if (expected == '\0') {
+        return 0;
+    }
+    if (*pos >= len || json[*pos] != expected) {
+        return -1;
+    }
+    (*pos)++;
+    return 0;
+}
+
+static void skip_string(const char *json, size_t len, size_t *pos)
+{
+    for ((*pos)++; *pos < len; (*pos)++) {
+        if (json[*pos] == '\\') {
+            (*pos)++;
+        } else if (json[*pos] == '"') {
+            (*pos)++;
+            return;
+        }
+    }
+}
+
+/*
+ * Record the token offsets of `item` and its descendants by walking the
+ * text cJSON parsed it from, in the same order. Returns -1 if the text and
+ * the tree disagree, which leaves the locations unusable.
+ */
+static int locate(struct evb_pattern_source *src, size_t *cap,
+                  const cJSON *item, size_t *pos, int depth)
+{
+    const char *json = src->json;
+    size_t len = src->len, self = src->count;
+
+    if (depth > PATTERN_MAX_DEPTH * 4 || skip_to(json, len, pos, '\0') ||
+        *pos >= len) {
+        return -1;
+    }
+    if (src->count == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        src->locations = xrealloc(src->locations, *cap * sizeof(location));
+    }
+    memset(&src->locations[self], 0, sizeof(location));
+    src->locations[self].node = item;
+    src->count++;
+
+    char c = json[*pos];
+    if (c == '{' || c == '[') {
+        int object = c == '{';
+        (*pos)++;
+        src->locations[self].value_end = *pos;
+        for (const cJSON *child = item->child; child; child = child->next) {
+            if (object) {
+                if (skip_to(json, len, pos, '\0') || *pos >= len ||
+                    json[*pos] != '"') {
+                    return -1;
+                }
+                skip_string(json, len, pos);
+                if (skip_to(json, len, pos, ':')) {
+                    return -1;
+                }
+            }
+            if (locate(src, cap, child, pos, depth + 1)) {
+                return -1;
+            }
+            skip_to(json, len, pos, '\0');
+            if (child->next && skip_to(json, len, pos, ',')) {
+                return -1;
+            }
+        }
+        if (skip_to(json, len, pos, object ? '}' : ']')) {
+            return -1;
+        }
+        src->locations[self].close_end = *pos;
+    } else if (c == '"') {
+        src->locations[self].value_end = *pos + 1;
+        skip_string(json, len, pos);
+        src->locations[self].text_end = *pos;
+    } else {
+        while (*pos < len &&
+               (isalnum((unsigned char)json[*pos]) || json[*pos] == '-' ||
+                json[*pos] == '+' || json[*pos] == '.')) {
+            (*pos)++;
+        }
+        src->locations[self].value_end = *pos;
+    }
+    return 0;
+}
+
 evb_pattern *evb_pattern_compile(const char *json, size_t len,
                                  evb_pattern_error *err)
 {
     cJSON *tree = cJSON_ParseWithLength(json, len);
+    struct evb_pattern_source src = {json, len, NULL, 0};
+    size_t cap = 0, pos = 0;
     evb_pattern *p;
 
     if (!tree) {
         syntax_error(json, len, err);
         return NULL;
     }
-    if (!cJSON_IsObject(tree)) {
-        /* The column is the one after the first token. */
-        size_t at = 0;
-        while (at < len && isspace((unsigned char)json[at])) {
-            at++;
-        }
-        cJSON_Delete(tree);
-        fail_at(err, json, len, 1, at + 2, "Filter is not an object");
-        return NULL;
+    if (locate(&src, &cap, tree, &pos, 0) == 0) {
+        qsort(src.locations, src.count, sizeof *src.locations,
+              location_compare);
+        err->source = &src;
+    } else {
+        err->source = NULL;
     }
-    p = evb_pattern_compile_json(tree, err);
+    p = compile_tree(tree, err);
+    err->source = NULL;
+    free(src.locations);
     cJSON_Delete(tree);
     return p;
 }

@@ -13,8 +13,8 @@
  * each element of an array is a separate value of the same field, with no
  * array consistency across fields.
  *
- * Left out: the Jackson location suffix AWS appends to some messages, and
- * exact reproduction of Jackson's syntax error texts (see GAPS.md).
+ * Messages compiled from text end with the line and column AWS's parser
+ * reports. Known differences from AWS are listed in GAPS.md.
  */
 #ifndef STRATUS_EVB_PATTERN_H
 #define STRATUS_EVB_PATTERN_H
@@ -34,7 +34,10 @@
  */
 typedef struct evb_pattern_error {
     const char *code;
-    char message[512];
+    char message[1024];
+    /* Internal: the source text while evb_pattern_compile runs, so that
+     * messages can name AWS's line and column. */
+    const struct evb_pattern_source *source;
 } evb_pattern_error;
 
 typedef struct evb_pattern evb_pattern;

@@ -78,6 +78,7 @@ static void expect_match(const char *pattern, const char *event, int expected)
                  event, got, got < 0 ? err.message : "");
 }
 
+/* Expect `pattern` to be invalid for `reason`, ignoring AWS's location. */
 static void expect_invalid(const char *pattern, const char *reason)
 {
     evb_pattern_error err = {0};
@@ -86,10 +87,26 @@ static void expect_invalid(const char *pattern, const char *reason)
     evb_pattern_destroy(p);
     if (!p) {
         char expected[600];
+        char *location = strstr(err.message, "\n at [Source: ");
+        if (location) {
+            *location = '\0';
+        }
         snprintf(expected, sizeof expected,
                  "Event pattern is not valid. Reason: %s", reason);
         cr_expect_str_eq(err.message, expected, "pattern %s", pattern);
         cr_expect_str_eq(err.code, "InvalidEventPatternException");
+    }
+}
+
+/* Expect the full message, with the location AWS's parser reports. */
+static void expect_message(const char *pattern, const char *message)
+{
+    evb_pattern_error err = {0};
+    evb_pattern *p = evb_pattern_compile(pattern, strlen(pattern), &err);
+    cr_expect_null(p, "pattern %s compiled but should fail", pattern);
+    evb_pattern_destroy(p);
+    if (!p) {
+        cr_expect_str_eq(err.message, message, "pattern %s", pattern);
     }
 }
 
@@ -163,8 +180,12 @@ static int name_compare(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The recorded AWS message for template `stem`, or NULL. */
-static const char *snapshot_message(const cJSON *snapshot, const char *stem)
+/*
+ * The recorded AWS message for template `stem`, or NULL: "Message" is the
+ * form without Jackson's location, "MessageRaw" the text AWS returned.
+ */
+static const char *snapshot_message(const cJSON *snapshot, const char *stem,
+                                    const char *member)
 {
     char key[512];
     snprintf(key, sizeof key, SNAPSHOT_KEY "test_event_pattern[%s]", stem);
@@ -175,8 +196,40 @@ static const char *snapshot_message(const cJSON *snapshot, const char *stem)
     const cJSON *exc =
         cJSON_GetObjectItemCaseSensitive(named, "exception_message");
     const cJSON *error = cJSON_GetObjectItemCaseSensitive(exc, "Error");
-    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, "Message");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(error, member);
     return cJSON_IsString(message) ? message->valuestring : NULL;
+}
+
+/*
+ * Compare AWS's raw message, location included, with what Stratus reports
+ * for the same source text, which the raw message quotes. Returns 1 when
+ * they are equal, 0 when not, -1 when the recorded source was altered by
+ * the recorder's placeholders and cannot be replayed.
+ */
+static int compare_raw_message(const char *stem, const char *raw,
+                               const char *plain_message)
+{
+    const char *open = strstr(raw, "(String)\"");
+    const char *close = NULL;
+
+    if (!open) {
+        /* AWS gave no location, so the whole text must match. */
+        cr_expect_str_eq(plain_message, raw, "%s: raw message", stem);
+        return strcmp(plain_message, raw) == 0;
+    }
+    open += strlen("(String)\"");
+    for (const char *p = open; (p = strstr(p, "\"; line: ")); p++) {
+        close = p;
+    }
+    if (!close || strstr(raw, "<partition>") || strstr(raw, "<region>")) {
+        return -1;
+    }
+
+    evb_pattern_error err = {0};
+    evb_pattern *p = evb_pattern_compile(open, (size_t)(close - open), &err);
+    evb_pattern_destroy(p);
+    cr_expect_str_eq(err.message, raw, "%s: raw message", stem);
+    return strcmp(err.message, raw) == 0;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -211,7 +264,7 @@ Test(evb_pattern, conformance_templates)
     closedir(dir);
     qsort(names, count, sizeof *names, name_compare);
 
-    size_t passed = 0, messages_checked = 0;
+    size_t passed = 0, messages_checked = 0, raw_checked = 0, raw_equal = 0;
     for (size_t i = 0; i < count; i++) {
         char stem[256];
         snprintf(stem, sizeof stem, "%.*s", (int)(strlen(names[i]) - 6),
@@ -238,12 +291,18 @@ Test(evb_pattern, conformance_templates)
 
         int ok = got == expected;
         if (ok && expected < 0) {
-            const char *want = snapshot_message(snapshot, stem);
+            const char *want = snapshot_message(snapshot, stem, "Message");
+            const char *raw = snapshot_message(snapshot, stem, "MessageRaw");
             if (want) {
                 messages_checked++;
                 ok = strcmp(want, err.message) == 0;
                 cr_expect(ok, "%s: message\n  got:  %s\n  want: %s", stem,
                           err.message, want);
+            }
+            int raw_ok = raw ? compare_raw_message(stem, raw, err.message) : -1;
+            if (raw_ok >= 0) {
+                raw_checked++;
+                raw_equal += (size_t)raw_ok;
             }
         } else {
             cr_expect(ok, "%s: expected %d, got %d (%s)", stem, expected, got,
@@ -261,8 +320,9 @@ Test(evb_pattern, conformance_templates)
                 passed, count, messages_checked);
     fprintf(stderr,
             "evb_pattern: %zu of %zu pattern templates pass (%zu AWS error "
-            "messages compared)\n",
-            passed, count, messages_checked);
+            "messages compared; %zu of %zu raw messages with AWS's location "
+            "equal)\n",
+            passed, count, messages_checked, raw_equal, raw_checked);
     cr_expect(count > 0, "no templates found in %s", dir_path);
 }
 
@@ -742,4 +802,23 @@ Test(evb_pattern, case_folding_beyond_ascii)
     expect_match("{\"s\":[{\"anything-but\":{\"equals-ignore-case\":"
                  "[\"ÖL\"]}}]}",
                  "{\"s\":\"öl\"}", 0);
+}
+
+Test(evb_pattern, error_locations)
+{
+    /* After the whole string once AWS has read its text. */
+    expect_message("{\"a\": [{\"prefix\": \"x\", \"suffix\": \"y\"}]}",
+                   "Event pattern is not valid. Reason: Only one key allowed "
+                   "in match expression\n at [Source: (String)\"{\"a\": "
+                   "[{\"prefix\": \"x\", \"suffix\": \"y\"}]}\"; line: 1, "
+                   "column: 35]");
+    /* After the closing bracket, on the second line. */
+    expect_message("{\"a\":\n [{}]}",
+                   "Event pattern is not valid. Reason: Match expression name "
+                   "not found\n at [Source: (String)\"{\"a\":\n [{}]}\"; "
+                   "line: 2, column: 5]");
+    /* CIDR errors escape AWS's parser, so they carry no location. */
+    expect_message("{\"ip\": [{\"cidr\": \"1.2.3.4\"}]}",
+                   "Event pattern is not valid. Reason: Malformed CIDR, one "
+                   "'/' required");
 }
