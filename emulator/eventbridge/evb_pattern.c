@@ -180,6 +180,7 @@ enum at { AT_NONE, AT_VALUE, AT_TEXT, AT_END };
 
 typedef struct location {
     const cJSON *node;
+    size_t value_start;                    /* offset of the first token */
     size_t value_end, text_end, close_end; /* offsets after each token */
 } location;
 
@@ -213,7 +214,7 @@ static int fail_node(evb_pattern_error *err, const cJSON *item, enum at how,
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
 
-    location key = {item, 0, 0, 0};
+    location key = {item, 0, 0, 0, 0};
     const location *loc = src && item && how != AT_NONE
                               ? bsearch(&key, src->locations, src->count,
                                         sizeof key, location_compare)
@@ -259,12 +260,127 @@ static void token_text(const cJSON *item, char *out, size_t size)
 }
 
 /*
- * AWS compares numbers as IEEE doubles and rejects pattern numbers outside
- * the finite double range with "Cannot compare number".
+ * Reduce a decimal number to its sign, significant digits and exponent so
+ * that equal values compare equal as text: "300.0" and "3e2" both become
+ * digits "3" with exponent 2. Returns 0, or -1 when `text` is not a plain
+ * decimal number.
+ */
+static int decimal_normalize(const char *text, size_t len, int *negative,
+                             char *digits, size_t size, long *exponent)
+{
+    size_t i = 0, n = 0;
+    long point = 0, exp = 0;
+    int seen_point = 0, leading = 1;
+
+    *negative = i < len && text[i] == '-';
+    if (*negative || (i < len && text[i] == '+')) {
+        i++;
+    }
+    for (; i < len && (isdigit((unsigned char)text[i]) || text[i] == '.');
+         i++) {
+        if (text[i] == '.') {
+            if (seen_point) {
+                return -1;
+            }
+            seen_point = 1;
+            continue;
+        }
+        if (leading && text[i] == '0') {
+            if (seen_point) {
+                point--; /* a zero between the point and the first digit */
+            }
+            continue;
+        }
+        leading = 0;
+        if (n + 1 >= size) {
+            return -1;
+        }
+        digits[n++] = text[i];
+        if (!seen_point) {
+            point++;
+        }
+    }
+    if (i < len && (text[i] == 'e' || text[i] == 'E')) {
+        char *end;
+        char buffer[32];
+        snprintf(buffer, sizeof buffer, "%.*s", (int)(len - i - 1),
+                 text + i + 1);
+        exp = strtol(buffer, &end, 10);
+        if (*end != '\0' || end == buffer) {
+            return -1;
+        }
+        i = len;
+    }
+    if (i != len) {
+        return -1;
+    }
+    while (n > 0 && digits[n - 1] == '0') {
+        n--;
+    }
+    digits[n] = '\0';
+    *exponent = n ? point + exp : 0;
+    if (n == 0) {
+        *negative = 0;
+    }
+    return 0;
+}
+
+/*
+ * Return 1 when the decimal `text` is exactly the double nearest to it, in
+ * its shortest form, as AWS requires before it compares numbers.
+ */
+static int exactly_a_double(const char *text, size_t len)
+{
+    char copy[128], shortest[64], a[64], b[64];
+    int neg_a, neg_b;
+    long exp_a, exp_b;
+
+    if (len >= sizeof copy) {
+        return 0;
+    }
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    double value = strtod(copy, NULL);
+    if (!isfinite(value)) {
+        return 0;
+    }
+    for (int precision = 1; precision <= 17; precision++) {
+        snprintf(shortest, sizeof shortest, "%.*e", precision - 1, value);
+        if (strtod(shortest, NULL) == value) {
+            break;
+        }
+    }
+    if (decimal_normalize(copy, len, &neg_a, a, sizeof a, &exp_a) ||
+        decimal_normalize(shortest, strlen(shortest), &neg_b, b, sizeof b,
+                          &exp_b)) {
+        return 0;
+    }
+    return neg_a == neg_b && exp_a == exp_b && strcmp(a, b) == 0;
+}
+
+/*
+ * AWS compares numbers as IEEE doubles and rejects a pattern number that no
+ * double holds exactly with "Cannot compare number". Without the source
+ * text, only infinities are detected.
  */
 static int check_comparable(const cJSON *item, evb_pattern_error *err,
                             const cJSON *where, enum at how)
 {
+    const struct evb_pattern_source *src = err->source;
+    location key = {item, 0, 0, 0, 0};
+    const location *loc = src ? bsearch(&key, src->locations, src->count,
+                                        sizeof key, location_compare)
+                              : NULL;
+
+    if (loc) {
+        const char *text = src->json + loc->value_start;
+        size_t len = loc->value_end - loc->value_start;
+        if (!exactly_a_double(text, len)) {
+            return fail_node(err, where, how, "Cannot compare number : %.*s",
+                             (int)len, text);
+        }
+        return 0;
+    }
     if (!isfinite(item->valuedouble)) {
         char text[64];
         token_text(item, text, sizeof text);
@@ -1503,6 +1619,7 @@ static int locate(struct evb_pattern_source *src, size_t *cap,
     }
     memset(&src->locations[self], 0, sizeof(location));
     src->locations[self].node = item;
+    src->locations[self].value_start = *pos;
     src->count++;
 
     char c = json[*pos];

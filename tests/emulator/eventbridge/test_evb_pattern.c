@@ -822,3 +822,18 @@ Test(evb_pattern, error_locations)
                    "Event pattern is not valid. Reason: Malformed CIDR, one "
                    "'/' required");
 }
+
+Test(evb_pattern, numbers_must_be_exact_doubles)
+{
+    expect_match("{\"n\":[{\"numeric\":[\">\",3.018e2]}]}", "{\"n\":302}", 1);
+    expect_match("{\"n\":[{\"numeric\":[\"=\",0.1]}]}", "{\"n\":0.1}", 1);
+    expect_match("{\"n\":[{\"numeric\":[\"<\",300.000]}]}", "{\"n\":299}", 1);
+    expect_invalid("{\"n\":[{\"numeric\":[\"<\",0.30000000000000000001]}]}",
+                   "Cannot compare number : 0.30000000000000000001");
+    expect_invalid("{\"n\":[{\"numeric\":[\">\",1,\"<\",1e400]}]}",
+                   "Cannot compare number : 1e400");
+    expect_invalid("{\"n\":[{\"anything-but\":[1,12345678901234567891]}]}",
+                   "Cannot compare number : 12345678901234567891");
+    /* A plain value AWS cannot compare is still a valid pattern. */
+    expect_match("{\"n\":[12345678901234567891]}", "{\"n\":1}", 0);
+}
