@@ -479,3 +479,53 @@ Test(evb_transform, json_path_and_input_path)
     cr_expect_eq(evb_json_path_is_valid("detail"), 0);
     cJSON_Delete(event);
 }
+
+/* The card-valuation rule's transformer: every placeholder sits inside a
+ * JSON string, and optional detail members are often absent. */
+static const char *const card_paths =
+    "{\"cardId\":\"$.detail.cardId\",\"userId\":\"$.detail.userId\","
+    "\"frontS3Key\":\"$.detail.frontS3Key\",\"backS3Key\":"
+    "\"$.detail.backS3Key\",\"s3Bucket\":\"$.detail.s3Bucket\",\"name\":"
+    "\"$.detail.name\",\"set\":\"$.detail.set\",\"number\":"
+    "\"$.detail.number\",\"rarity\":\"$.detail.rarity\","
+    "\"conditionEstimate\":\"$.detail.conditionEstimate\"}";
+static const char *const card_template =
+    "{\n  \"userId\": \"<userId>\",\n  \"cardId\": \"<cardId>\",\n"
+    "  \"s3Keys\": {\"front\": \"<frontS3Key>\"},\n  \"cardMeta\": {\n"
+    "    \"name\": \"<name>\", \"set\": \"<set>\", \"number\": \"<number>\",\n"
+    "    \"rarity\": \"<rarity>\", \"conditionEstimate\": "
+    "\"<conditionEstimate>\",\n    \"frontS3Key\": \"<frontS3Key>\"\n  },\n"
+    "  \"requestId\": \"<cardId>\"\n}";
+
+Test(evb_transform, card_template_with_absent_members)
+{
+    cJSON *event = parse(
+        "{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"CardCreated\","
+        "\"source\":\"collectiq.cards\",\"detail\":{\"cardId\":\"c-1\","
+        "\"userId\":\"u-1\",\"frontS3Key\":\"uploads/u-1/front.jpg\"}}");
+    char *body = render(card_paths, card_template, event, NULL);
+
+    cr_assert_eq(evb_transform_output_is_deliverable(body, strlen(body)), 1,
+                 "%s", body);
+    cJSON *got = parse(body);
+    const cJSON *meta = cJSON_GetObjectItemCaseSensitive(got, "cardMeta");
+    cr_expect_str_eq(
+        cJSON_GetObjectItemCaseSensitive(meta, "name")->valuestring, "");
+    cr_expect_str_eq(
+        cJSON_GetObjectItemCaseSensitive(got, "requestId")->valuestring, "c-1");
+    cr_expect_str_eq(
+        cJSON_GetObjectItemCaseSensitive(meta, "frontS3Key")->valuestring,
+        "uploads/u-1/front.jpg");
+    cJSON_Delete(got);
+    free(body);
+    cJSON_Delete(event);
+
+    /* A quote in a card name is not escaped, so AWS drops the delivery. */
+    event = parse("{\"detail\":{\"cardId\":\"c-2\",\"userId\":\"u\","
+                  "\"name\":\"Charizard \\\"Holo\\\"\"}}");
+    body = render(card_paths, card_template, event, NULL);
+    cr_expect_eq(evb_transform_output_is_deliverable(body, strlen(body)), 0,
+                 "%s", body);
+    free(body);
+    cJSON_Delete(event);
+}
