@@ -817,6 +817,13 @@ Test(evb_pattern, error_locations)
                    "Event pattern is not valid. Reason: Match expression name "
                    "not found\n at [Source: (String)\"{\"a\":\n [{}]}\"; "
                    "line: 2, column: 5]");
+    /* A message a CloudFormation deployment received from AWS. */
+    expect_message("{\"detail-type\":[\"dual\"],\"detail\":{\"delaySeconds\":"
+                   "[{\"exists\":\"false\"}]}}",
+                   "Event pattern is not valid. Reason: exists match pattern "
+                   "must be either true or false.\n at [Source: (String)\"{"
+                   "\"detail-type\":[\"dual\"],\"detail\":{\"delaySeconds\":"
+                   "[{\"exists\":\"false\"}]}}\"; line: 1, column: 62]");
     /* CIDR errors escape AWS's parser, so they carry no location. */
     expect_message("{\"ip\": [{\"cidr\": \"1.2.3.4\"}]}",
                    "Event pattern is not valid. Reason: Malformed CIDR, one "
