@@ -50,7 +50,7 @@ struct http_response;
     X(RESOURCE_CONFLICT, "ResourceConflictException", 409, NULL)               \
     X(INVALID_PARAMETER_VALUE, "InvalidParameterValueException", 400, NULL)    \
     X(INVALID_REQUEST_CONTENT, "InvalidRequestContentException", 400, NULL)    \
-    X(INVOKE_REQUEST_TOO_LARGE, "RequestTooLargeException", 413, NULL)        \
+    X(INVOKE_REQUEST_TOO_LARGE, "RequestTooLargeException", 413, NULL)         \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 
