@@ -171,7 +171,7 @@ static int fail_at(evb_pattern_error *err, const char *json, size_t len,
 }
 
 /*
- * Where AWS's streaming parser stands when a check fails, relative to the
+ * Where AWS's streaming parser is when a check fails, relative to the
  * token of a node: after its first token (a scalar, the opening quote of a
  * string, or the opening bracket), after the whole string once its text was
  * read, or after the closing bracket. AT_NONE: AWS reports no location.
@@ -360,7 +360,7 @@ static int exactly_a_double(const char *text, size_t len)
 
 /*
  * AWS compares numbers as IEEE doubles and rejects a pattern number that no
- * double holds exactly with "Cannot compare number". Without the source
+ * double represents exactly with "Cannot compare number". Without the source
  * text, only infinities are detected.
  */
 static int check_comparable(const cJSON *item, evb_pattern_error *err,
@@ -1218,7 +1218,7 @@ static int compile_or(compiler *c, const cJSON *list, const char *prefix,
     return 0;
 }
 
-/* Field names AWS reserves for operators; they may not appear in $or. */
+/* Field names AWS reserves for operators, which may not appear inside $or. */
 static int reserved_in_or(const char *name)
 {
     static const char *const reserved[] = {"exactly",
