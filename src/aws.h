@@ -95,7 +95,7 @@ typedef enum aws_protocol {
 } aws_protocol;
 
 /*
- * A request as a handler sees it. Everything is borrowed from the dispatcher
+ * The request passed to a handler. Everything is borrowed from the dispatcher
  * and valid only during the handler call. `body` is the parsed JSON body of a
  * JSON protocol (an empty object when the body was empty).
  */

@@ -2,8 +2,8 @@
  * clock.h: the one source of time for an instance.
  *
  * A real clock follows the system's wall clock. A virtual clock starts at a
- * given time and moves only when told to: the scheduler jumps it to the next
- * due job when nothing else is in flight, and a scenario can advance it.
+ * given time and moves only through clock_advance_to, which the scenario
+ * runner calls to skip to the next due job or to advance by a set time.
  */
 #ifndef STRATUS_CLOCK_H
 #define STRATUS_CLOCK_H

@@ -64,7 +64,7 @@ typedef void (*http_abort_fn)(void *arg);
 /*
  * Defer the response of the request being handled. The handler then leaves
  * `resp` untouched. Returns NULL when the request did not come from a
- * listener (in-process tests), so the handler must answer at once.
+ * listener (in-process tests), so the handler must respond at once.
  */
 http_pending *http_request_defer(const http_request *req,
                                  http_abort_fn on_abort, void *arg);

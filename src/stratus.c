@@ -207,7 +207,7 @@ static void stratus_handle(stratus *srv, const http_request *req,
 
 /*
  * The stack's HTTP API port. No routes exist until the API Gateway service
- * lands, so every request gets API Gateway's answer for an unknown route.
+ * lands, so every request gets API Gateway's response for an unknown route.
  */
 static void stratus_handle_api(stratus *srv, const http_request *req,
                                http_response *resp, int *needs_commit)
