@@ -6,13 +6,16 @@
 #include "stack.h"
 
 #include "ddb.h"
+#include "lam.h"
 
 const aws_service *const aws_services[] = {
     &ddb_service,
+    &lam_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
 const stack_type stack_types[] = {
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
+    {"AWS::Lambda::Function", lam_stack_apply_function},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;

@@ -67,6 +67,50 @@ cJSON *ts_call(stratus *srv, const char *target, const char *json_body,
     return out;
 }
 
+cJSON *ts_rest_call(stratus *srv, const char *method, const char *path,
+                    const char *service, const char *body, int *status,
+                    http_response *resp)
+{
+    char auth[256];
+    snprintf(auth, sizeof auth,
+             "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/%s/"
+             "aws4_request, SignedHeaders=host, Signature=00",
+             service);
+    http_header headers[] = {
+        {"Content-Type", "application/json"},
+        {"Authorization", auth},
+    };
+    const char *mark = strchr(path, '?');
+    char *bare = mark ? xstrndup(path, (size_t)(mark - path)) : xstrdup(path);
+    http_request req = {
+        .method = method,
+        .path = bare,
+        .query = mark ? mark + 1 : "",
+        .headers = headers,
+        .header_count = sizeof headers / sizeof *headers,
+        .body = body ? body : "",
+        .body_len = body ? strlen(body) : 0,
+        .remote_addr = "127.0.0.1",
+    };
+    http_response out;
+    int needs_commit = 0;
+
+    http_response_init(&out);
+    aws_dispatch(srv, &req, &out, &needs_commit);
+    stratus_turn_end(srv);
+    free(bare);
+    if (status)
+        *status = out.status;
+    cJSON *parsed = out.body && out.body_len
+                        ? cJSON_ParseWithLength(out.body, out.body_len)
+                        : NULL;
+    if (resp)
+        *resp = out;
+    else
+        http_response_cleanup(&out);
+    return parsed;
+}
+
 const char *ts_shared_dir(void)
 {
     static char path[1024];

@@ -22,6 +22,17 @@ void ts_free(stratus *srv);
 cJSON *ts_call(stratus *srv, const char *target, const char *json_body,
                int *status);
 
+/*
+ * Send a REST-JSON request (`path` may carry a "?query"), signed for
+ * us-east-1 and `service` with a dummy key, end the turn, and return the
+ * parsed response body (NULL when empty or not JSON; the caller frees it).
+ * `*status` receives the HTTP status and, when `resp` is not NULL, the
+ * whole response is moved there (the caller cleans it up).
+ */
+cJSON *ts_rest_call(stratus *srv, const char *method, const char *path,
+                    const char *service, const char *body, int *status,
+                    http_response *resp);
+
 /* The shared/ folder of the checkout, or NULL when it is absent. */
 const char *ts_shared_dir(void);
 

@@ -1,0 +1,128 @@
+/*
+ * lam.c: the Lambda service: its initialisation (schema, the asynchronous
+ * invoke job), its teardown (execution environments, unpacked code), the
+ * AWS::Lambda::Function stack type and its operation table, REST-JSON under
+ * the 2015-03-31 API version.
+ *
+ * Implemented: CreateFunction, GetFunction, GetFunctionConfiguration,
+ * ListFunctions, UpdateFunctionConfiguration, UpdateFunctionCode,
+ * DeleteFunction and Invoke. The other operations of the API are listed
+ * without a handler, so clients get a clear NotImplementedException.
+ */
+#include "lam.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs.h"
+#include "lam_internal.h"
+
+static int lam_init(stratus *srv, aws_error *err)
+{
+    if (lam__store_init(srv, err) != 0)
+        return -1;
+    lam_state *st = xcalloc(1, sizeof *st);
+    st->srv = srv;
+    st->idle_ms = 300000;
+
+    srv->service_state[stratus_service_index(&lam_service)] = st;
+    jobs_register(srv->jobs, LAM_JOB_INVOKE, lam__invoke_job);
+    return 0;
+}
+
+static void lam_cleanup(stratus *srv)
+{
+    lam_state *st = lam__state(srv);
+    if (!st)
+        return;
+    lam__env_cleanup(st);
+    lam__code_cleanup(st);
+    free(st);
+    srv->service_state[stratus_service_index(&lam_service)] = NULL;
+}
+
+int lam_stack_apply_function(stratus *srv, const char *account,
+                             const char *region, const char *logical_id,
+                             const cJSON *properties, aws_error *err)
+{
+    cJSON *request = cJSON_Duplicate(properties, 1);
+    cJSON *config = NULL;
+    if (!cJSON_GetObjectItemCaseSensitive(request, "FunctionName"))
+        cJSON_AddStringToObject(request, "FunctionName", logical_id);
+
+    int rc = lam__function_put(srv, account, region, request, 1, &config, err);
+    if (rc != 0 && err->code == AWS_ERR_RESOURCE_CONFLICT) {
+        aws_error_reset(err);
+        rc = lam__function_put(srv, account, region, request, 0, &config, err);
+    }
+    cJSON_Delete(config);
+    cJSON_Delete(request);
+    return rc;
+}
+
+#define LAM_FN "/2015-03-31/functions/{FunctionName}"
+
+static const aws_operation lam_operations[] = {
+    {"CreateFunction", lam_op_create_function, "POST", "/2015-03-31/functions"},
+    {"ListFunctions", lam_op_list_functions, "GET", "/2015-03-31/functions"},
+    {"GetFunction", lam_op_get_function, "GET", LAM_FN},
+    {"DeleteFunction", lam_op_delete_function, "DELETE", LAM_FN},
+    {"GetFunctionConfiguration", lam_op_get_function_configuration, "GET",
+     LAM_FN "/configuration"},
+    {"UpdateFunctionConfiguration", lam_op_update_function_configuration, "PUT",
+     LAM_FN "/configuration"},
+    {"UpdateFunctionCode", lam_op_update_function_code, "PUT", LAM_FN "/code"},
+    {"Invoke", lam_op_invoke, "POST", LAM_FN "/invocations"},
+    {"InvokeAsync", NULL, "POST",
+     "/2014-11-13/functions/{FunctionName}/"
+     "invoke-async"},
+    {"InvokeWithResponseStream", NULL, "POST",
+     "/2021-11-15/functions/{FunctionName}/response-streaming-invocations"},
+    {"AddPermission", NULL, "POST", LAM_FN "/policy"},
+    {"GetPolicy", NULL, "GET", LAM_FN "/policy"},
+    {"RemovePermission", NULL, "DELETE", LAM_FN "/policy/{StatementId}"},
+    {"PublishVersion", NULL, "POST", LAM_FN "/versions"},
+    {"ListVersionsByFunction", NULL, "GET", LAM_FN "/versions"},
+    {"CreateAlias", NULL, "POST", LAM_FN "/aliases"},
+    {"ListAliases", NULL, "GET", LAM_FN "/aliases"},
+    {"GetAlias", NULL, "GET", LAM_FN "/aliases/{Name}"},
+    {"UpdateAlias", NULL, "PUT", LAM_FN "/aliases/{Name}"},
+    {"DeleteAlias", NULL, "DELETE", LAM_FN "/aliases/{Name}"},
+    {"PutFunctionConcurrency", NULL, "PUT",
+     "/2017-10-31/functions/{FunctionName}/concurrency"},
+    {"GetFunctionConcurrency", NULL, "GET",
+     "/2019-09-30/functions/{FunctionName}/concurrency"},
+    {"DeleteFunctionConcurrency", NULL, "DELETE",
+     "/2017-10-31/functions/{FunctionName}/concurrency"},
+    {"PutFunctionEventInvokeConfig", NULL, "PUT",
+     "/2019-09-25/functions/{FunctionName}/event-invoke-config"},
+    {"GetFunctionEventInvokeConfig", NULL, "GET",
+     "/2019-09-25/functions/{FunctionName}/event-invoke-config"},
+    {"CreateEventSourceMapping", NULL, "POST",
+     "/2015-03-31/event-source-mappings"},
+    {"ListEventSourceMappings", NULL, "GET",
+     "/2015-03-31/event-source-mappings"},
+    {"CreateFunctionUrlConfig", NULL, "POST",
+     "/2021-10-31/functions/{FunctionName}/url"},
+    {"GetFunctionUrlConfig", NULL, "GET",
+     "/2021-10-31/functions/{FunctionName}/url"},
+    {"ListTags", NULL, "GET", "/2017-03-31/tags/{Resource}"},
+    {"TagResource", NULL, "POST", "/2017-03-31/tags/{Resource}"},
+    {"UntagResource", NULL, "DELETE", "/2017-03-31/tags/{Resource}"},
+    {"GetAccountSettings", NULL, "GET", "/2016-08-19/account-settings"},
+    {"PublishLayerVersion", NULL, "POST",
+     "/2018-10-31/layers/{LayerName}/versions"},
+    {"ListLayers", NULL, "GET", "/2018-10-31/layers"},
+};
+
+const aws_service lam_service = {
+    .name = "lambda",
+    .signing_name = "lambda",
+    .target_prefix = NULL,
+    .error_prefix = "",
+    .protocol = AWS_PROTO_REST_JSON,
+    .operations = lam_operations,
+    .operation_count = sizeof lam_operations / sizeof *lam_operations,
+    .init = lam_init,
+    .cleanup = lam_cleanup,
+};

@@ -1,0 +1,80 @@
+/*
+ * lam.h: the Lambda service's interface to the rest of Stratus: its operation
+ * table, the stack resource type AWS::Lambda::Function, and the invoke
+ * interface other services (Step Functions, EventBridge) call with a
+ * completion callback.
+ */
+#ifndef STRATUS_LAM_H
+#define STRATUS_LAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws.h"
+
+struct stratus;
+
+extern const aws_service lam_service;
+
+/*
+ * The outcome of one invocation, borrowed by the completion callback.
+ * `function_error` is NULL on success, else "Unhandled" and `payload` is
+ * the error object {errorType, errorMessage, trace}. `log_tail` is the last
+ * 4 KB of the invocation's log, START/END/REPORT lines included.
+ */
+typedef struct lam_result {
+    const char *request_id;
+    const char *function_error;
+    const char *payload;
+    size_t payload_len;
+    const char *log_tail;
+    size_t log_tail_len;
+} lam_result;
+
+typedef void (*lam_invoke_cb)(struct stratus *srv, const lam_result *result,
+                              void *arg);
+
+typedef struct lam_invocation lam_invocation;
+
+/*
+ * Start a synchronous invocation of `function` (a name, a partial or a full
+ * ARN) with the event `payload` (JSON text, `len` bytes). `callback` runs
+ * once, later, from the loop, never from inside this call. Returns the
+ * invocation (valid until the callback returns), or NULL with `err` filled
+ * (ResourceNotFoundException 404, InvalidRequestContentException).
+ */
+lam_invocation *lam_invoke(struct stratus *srv, const char *account,
+                           const char *region, const char *function,
+                           const char *payload, size_t len,
+                           const char *client_context, lam_invoke_cb callback,
+                           void *arg, aws_error *err);
+
+/* Drop the callback of a running invocation whose caller went away; the
+ * invocation still runs to its end. */
+void lam_invocation_detach(lam_invocation *inv);
+
+/* The request id of an invocation. */
+const char *lam_invocation_request_id(const lam_invocation *inv);
+
+/*
+ * Set how long an idle execution environment stays warm before it is
+ * stopped, in milliseconds (default 300000).
+ */
+void lam_set_idle_timeout(struct stratus *srv, int64_t idle_ms);
+
+/* Number of execution environments currently alive (tests). */
+int lam_environment_count(struct stratus *srv);
+
+/*
+ * Apply an AWS::Lambda::Function stack resource: `properties` are
+ * CreateFunction request members. An existing function gets the new
+ * configuration and code. Must run inside a store call. Returns 0, or -1
+ * with `err` filled.
+ */
+int lam_stack_apply_function(struct stratus *srv, const char *account,
+                             const char *region, const char *logical_id,
+                             const cJSON *properties, aws_error *err);
+
+#endif

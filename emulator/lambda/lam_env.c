@@ -1,0 +1,1057 @@
+/*
+ * lam_env.c: execution environments. Each one is a child process (the
+ * function's `bootstrap`, or Stratus's Node bootstrap for nodejs runtimes)
+ * speaking the Lambda Runtime API to its own loopback listener.
+ *
+ * Invocations of a function wait in its queue, and an environment that
+ * polls `next` takes the head. When none is free a new one starts, so
+ * concurrent invocations run in separate processes. An environment serves
+ * one invocation at a time, stays warm for the idle timeout, and is killed
+ * (with its whole process group) when an invocation times out, when its
+ * function changes, or when the instance stops. Its stdout and stderr are
+ * read line by line into the invocation's log.
+ *
+ * Note that each environment, not each function, gets a listener: the
+ * Runtime API carries no environment id, and the port a runtime connects to
+ * (the Host header) is what tells Stratus which process is asking.
+ *
+ * Not modelled: extensions, the Telemetry API, response streaming,
+ * SnapStart, and a memory limit on the process.
+ */
+#include "lam_internal.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct lam_env {
+    lam_state *state;
+    lam_function_runtime *fn;
+    http_listener *listener;
+    int port;
+    uv_process_t process;
+    uv_pipe_t out, err;
+    uv_timer_t idle_timer;
+    int open_handles;
+    int spawned, exited, killed, retired, finished;
+    int64_t exit_status;
+    int term_signal;
+    int out_open, err_open;
+    strbuf out_line, err_line;
+    strbuf init_log;
+    http_pending *next_pending;
+    lam_invocation *inv;
+    int served;
+    int64_t spawned_ms;
+    double init_ms;
+    lam_env *next;
+};
+
+static void lam_dispatch(lam_function_runtime *fn);
+static void lam_env_kill(lam_env *env);
+static void lam_env_maybe_finish(lam_env *env);
+
+lam_state *lam__state(stratus *srv)
+{
+    return stratus_service_state(srv, &lam_service);
+}
+
+static int64_t lam_wall_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static double lam_monotonic_ms(void)
+{
+    return (double)uv_hrtime() / 1e6;
+}
+
+/* ---- functions and their queues ---- */
+
+static lam_function_runtime *lam_runtime_get(lam_state *st, const char *account,
+                                             const char *region,
+                                             const char *name, int create)
+{
+    for (lam_function_runtime *fn = st->functions; fn; fn = fn->next)
+        if (strcmp(fn->account, account) == 0 &&
+            strcmp(fn->region, region) == 0 && strcmp(fn->name, name) == 0)
+            return fn;
+    if (!create)
+        return NULL;
+    lam_function_runtime *fn = xcalloc(1, sizeof *fn);
+    fn->state = st;
+    snprintf(fn->account, sizeof fn->account, "%s", account);
+    snprintf(fn->region, sizeof fn->region, "%s", region);
+    snprintf(fn->name, sizeof fn->name, "%s", name);
+    fn->next = st->functions;
+    st->functions = fn;
+    return fn;
+}
+
+static void lam_queue_remove(lam_invocation *inv)
+{
+    lam_function_runtime *fn = inv->fn;
+    lam_invocation **pp = &fn->queue_head;
+    lam_invocation *prev = NULL;
+    while (*pp && *pp != inv) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if (!*pp)
+        return;
+    *pp = inv->next;
+    if (fn->queue_tail == inv)
+        fn->queue_tail = prev;
+    inv->next = NULL;
+    inv->queued = 0;
+}
+
+/* Keep at most a few tails' worth of log so a chatty function cannot grow
+ * memory without bound. */
+static void lam_log_append(strbuf *log, const char *text, size_t len)
+{
+    strbuf_append(log, text, len);
+    if (log->len > 4 * LAM_LOG_TAIL) {
+        size_t drop = log->len - LAM_LOG_TAIL;
+        memmove(log->data, log->data + drop, log->len - drop + 1);
+        log->len -= drop;
+    }
+}
+
+/* ---- finishing invocations ---- */
+
+static void lam_on_invocation_closed(uv_handle_t *h)
+{
+    lam_invocation *inv = h->data;
+    free(inv->payload);
+    free(inv->client_context);
+    lam__function_free(&inv->function);
+    strbuf_free(&inv->log);
+    free(inv);
+}
+
+static int lam_max_memory_mb(const lam_env *env)
+{
+    char path[64], line[256];
+    long kb = 0;
+    snprintf(path, sizeof path, "/proc/%d/status", env->process.pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return (int)((kb + 1023) / 1024);
+}
+
+/* Finish `inv` with `payload` (copied); `function_error` NULL on success. */
+static void lam_complete(lam_invocation *inv, const char *function_error,
+                         const char *payload, size_t len)
+{
+    if (inv->done)
+        return;
+    inv->done = 1;
+    uv_timer_stop(&inv->timer);
+    if (inv->queued)
+        lam_queue_remove(inv);
+
+    lam_env *env = inv->env;
+    if (env) {
+        double duration = (double)(lam_wall_ms() - inv->started_ms);
+        const cJSON *memory = cJSON_GetObjectItemCaseSensitive(
+            inv->function.config, "MemorySize");
+        strbuf_printf(&inv->log, "END RequestId: %s\n", inv->request_id);
+        strbuf_printf(&inv->log,
+                      "REPORT RequestId: %s\tDuration: %.2f ms\tBilled "
+                      "Duration: %lld ms\tMemory Size: %d MB\tMax Memory "
+                      "Used: %d MB\t",
+                      inv->request_id, duration,
+                      (long long)(duration < 1 ? 1 : duration + 0.999),
+                      cJSON_IsNumber(memory) ? memory->valueint : 128,
+                      lam_max_memory_mb(env));
+        if (env->served == 1)
+            strbuf_printf(&inv->log, "Init Duration: %.2f ms\t", env->init_ms);
+        strbuf_puts(&inv->log, "\n");
+        env->inv = NULL;
+        inv->env = NULL;
+    }
+
+    size_t tail_len = inv->log.len < LAM_LOG_TAIL ? inv->log.len : LAM_LOG_TAIL;
+    lam_result result = {
+        .request_id = inv->request_id,
+        .function_error = function_error,
+        .payload = payload,
+        .payload_len = len,
+        .log_tail =
+            inv->log.data ? inv->log.data + inv->log.len - tail_len : "",
+        .log_tail_len = tail_len,
+    };
+    log_at(LOG_INFO, "lambda", inv->request_id, "%s finished%s%s",
+           inv->fn->name, function_error ? " with a function error: " : "",
+           function_error ? function_error : "");
+    if (inv->callback)
+        inv->callback(inv->state->srv, &result, inv->arg);
+    uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
+
+    if (env && env->retired)
+        lam_env_kill(env);
+}
+
+void lam__invocation_fail(lam_invocation *inv, const char *type,
+                          const char *message)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "errorType", type);
+    cJSON_AddStringToObject(body, "errorMessage", message);
+    char *text = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    lam_complete(inv, "Unhandled", text, strlen(text));
+    free(text);
+}
+
+static void lam_on_timeout(uv_timer_t *t)
+{
+    lam_invocation *inv = t->data;
+    char message[160], iso[32];
+
+    /* Texts as AWS returns them (LocalStack's AWS-validated snapshot
+     * test_lambda.snapshot.json, test_lambda_invoke_timed_out_...). */
+    snprintf(message, sizeof message,
+             "RequestId: %s Error: Task timed out after %.2f seconds",
+             inv->request_id, inv->timeout_s);
+    clock_format_iso(lam_wall_ms(), iso);
+    strbuf_printf(&inv->log, "%s %s Task timed out after %.2f seconds\n", iso,
+                  inv->request_id, inv->timeout_s);
+    lam_env *env = inv->env;
+    log_at(LOG_INFO, "lambda", inv->request_id, "%s timed out after %.2f s",
+           inv->fn->name, inv->timeout_s);
+    if (env)
+        lam_env_kill(env);
+    lam__invocation_fail(inv, "Sandbox.Timedout", message);
+}
+
+/* ---- environments ---- */
+
+static lam_env *lam_env_by_port(lam_state *st, int port)
+{
+    for (lam_function_runtime *fn = st->functions; fn; fn = fn->next)
+        for (lam_env *env = fn->envs; env; env = env->next)
+            if (env->port == port && !env->finished)
+                return env;
+    return NULL;
+}
+
+static void lam_env_kill(lam_env *env)
+{
+    if (env->killed || env->exited || !env->spawned)
+        return;
+    env->killed = 1;
+    /* The environment runs in its own process group (UV_PROCESS_DETACHED
+     * calls setsid), so its children go too. */
+    kill(-env->process.pid, SIGKILL);
+}
+
+/* Remove `l` from the instance's listeners. Returns 1 when it was there
+ * (still running), 0 when the instance already stopped it. */
+static int lam_listener_unregister(stratus *srv, http_listener *l)
+{
+    for (size_t i = 0; i < srv->listener_count; i++) {
+        if (srv->listeners[i] == l) {
+            memmove(&srv->listeners[i], &srv->listeners[i + 1],
+                    (srv->listener_count - i - 1) * sizeof *srv->listeners);
+            srv->listener_count--;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void lam_on_env_handle_closed(uv_handle_t *h)
+{
+    lam_env *env = h->data;
+    if (--env->open_handles > 0)
+        return;
+    strbuf_free(&env->out_line);
+    strbuf_free(&env->err_line);
+    strbuf_free(&env->init_log);
+    free(env);
+}
+
+static void lam_env_unlink(lam_env *env)
+{
+    lam_env **pp = &env->fn->envs;
+    while (*pp && *pp != env)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = env->next;
+}
+
+/* The process is gone and its output read: fail the invocation it leaves
+ * behind, stop its listener and free it. */
+static void lam_env_finish(lam_env *env)
+{
+    lam_function_runtime *fn = env->fn;
+    lam_state *st = env->state;
+    char reason[160], message[256];
+
+    env->finished = 1;
+    if (env->exit_status == 0 && env->term_signal == 0) {
+        snprintf(reason, sizeof reason,
+                 "Runtime exited without providing a "
+                 "reason");
+    } else if (env->term_signal) {
+        /* The signal names of Go's os/exec, as AWS's runtime reports them
+         * ("signal: killed"). */
+        char name[64];
+        const char *text = strsignal(env->term_signal);
+        snprintf(name, sizeof name, "%s", text ? text : "unknown");
+        name[0] = (char)tolower((unsigned char)name[0]);
+        snprintf(reason, sizeof reason, "Runtime exited with error: signal: %s",
+                 name);
+    } else {
+        snprintf(reason, sizeof reason,
+                 "Runtime exited with error: exit status %lld",
+                 (long long)env->exit_status);
+    }
+
+    lam_invocation *victim = env->inv;
+    if (!victim && env->served == 0 && !env->killed)
+        victim = fn->queue_head; /* it waited for this environment's init */
+    if (victim) {
+        snprintf(message, sizeof message, "RequestId: %s Error: %s",
+                 victim->request_id, reason);
+        if (!env->inv)
+            lam_log_append(&victim->log,
+                           env->init_log.data ? env->init_log.data : "",
+                           env->init_log.len);
+        lam__invocation_fail(victim, "Runtime.ExitError", message);
+    }
+    log_at(LOG_INFO, "lambda", NULL, "%s environment on port %d ended: %s",
+           fn->name, env->port, reason);
+
+    lam_env_unlink(env);
+    st->environment_count--;
+    if (env->listener && lam_listener_unregister(st->srv, env->listener))
+        http_listener_stop(env->listener);
+    env->listener = NULL;
+    uv_close((uv_handle_t *)&env->idle_timer, lam_on_env_handle_closed);
+    lam_dispatch(fn);
+}
+
+static void lam_env_maybe_finish(lam_env *env)
+{
+    if (env->exited && !env->out_open && !env->err_open && !env->finished)
+        lam_env_finish(env);
+}
+
+static void lam_on_exit(uv_process_t *p, int64_t status, int term_signal)
+{
+    lam_env *env = p->data;
+    env->exited = 1;
+    env->exit_status = status;
+    env->term_signal = term_signal;
+    /* Children the runtime left behind would keep the pipes open. */
+    kill(-p->pid, SIGKILL);
+    uv_close((uv_handle_t *)p, lam_on_env_handle_closed);
+    lam_env_maybe_finish(env);
+}
+
+static void lam_env_line(lam_env *env, const char *line, size_t len)
+{
+    lam_invocation *inv = env->inv;
+    log_at(LOG_INFO, "lambda", inv ? inv->request_id : NULL, "%s: %.*s",
+           env->fn->name, (int)len, line);
+    strbuf *log = inv ? &inv->log : &env->init_log;
+    lam_log_append(log, line, len);
+    lam_log_append(log, "\n", 1);
+}
+
+static void lam_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    buf->base = xmalloc(suggested);
+    buf->len = suggested;
+}
+
+static void lam_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+    lam_env *env = s->data;
+    int is_out = s == (uv_stream_t *)&env->out;
+    strbuf *line = is_out ? &env->out_line : &env->err_line;
+
+    if (n > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf->base[i] == '\n') {
+                lam_env_line(env, line->data ? line->data : "", line->len);
+                line->len = 0;
+            } else if (line->len < 65536) {
+                strbuf_append(line, &buf->base[i], 1);
+            }
+        }
+    }
+    free(buf->base);
+    if (n >= 0)
+        return;
+
+    if (line->len) {
+        lam_env_line(env, line->data, line->len);
+        line->len = 0;
+    }
+    uv_read_stop(s);
+    uv_close((uv_handle_t *)s, lam_on_env_handle_closed);
+    if (is_out)
+        env->out_open = 0;
+    else
+        env->err_open = 0;
+    lam_env_maybe_finish(env);
+}
+
+static void lam_on_idle(uv_timer_t *t)
+{
+    lam_env *env = t->data;
+    if (!env->inv) {
+        log_at(LOG_DEBUG, "lambda", NULL,
+               "%s environment on port %d idle, stopping", env->fn->name,
+               env->port);
+        lam_env_kill(env);
+    }
+}
+
+static void lam_env_add(strbuf *env_block, const char *name, const char *value)
+{
+    strbuf_printf(env_block, "%s=%s", name, value ? value : "");
+    strbuf_append(env_block, "", 1); /* keep the NUL as separator */
+}
+
+/* The AWS API port handlers reach Stratus on: the first listener that is
+ * not a Runtime API listener, else the configured port. */
+static int lam_aws_port(lam_state *st)
+{
+    stratus *srv = st->srv;
+    for (size_t i = 0; i < srv->listener_count; i++) {
+        int mine = 0;
+        for (lam_function_runtime *fn = st->functions; fn && !mine;
+             fn = fn->next)
+            for (lam_env *env = fn->envs; env && !mine; env = env->next)
+                mine = env->listener == srv->listeners[i];
+        if (!mine)
+            return http_listener_port(srv->listeners[i]);
+    }
+    return srv->cfg.port;
+}
+
+static const char *lam_node_bootstrap(void)
+{
+    static char path[PATH_MAX];
+    const char *env = getenv("STRATUS_LAMBDA_NODE_BOOTSTRAP");
+    if (env && env[0])
+        return env;
+    /* The source tree this file was compiled from. */
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(slash + 1, sizeof path - (size_t)(slash + 1 - path),
+                 "runtime/node/bootstrap.mjs");
+    return path;
+}
+
+static void lam_random_hex(char *out, size_t digits)
+{
+    char uuid[37];
+    size_t n = 0;
+    while (n < digits) {
+        util_uuid4(uuid);
+        for (size_t i = 0; uuid[i] && n < digits; i++)
+            if (uuid[i] != '-')
+                out[n++] = uuid[i];
+    }
+    out[n] = '\0';
+}
+
+/* Build the environment block of a new process: Lambda's defined runtime
+ * variables over the function's own. */
+static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
+                           char **block_out)
+{
+    const cJSON *config = inv->function.config;
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(config, "Environment"), "Variables");
+    const cJSON *runtime = cJSON_GetObjectItemCaseSensitive(config, "Runtime");
+    const cJSON *handler = cJSON_GetObjectItemCaseSensitive(config, "Handler");
+    const cJSON *memory =
+        cJSON_GetObjectItemCaseSensitive(config, "MemorySize");
+    const char *rt = cJSON_IsString(runtime) ? runtime->valuestring : "";
+    char text[512], date[32], hex[33];
+    strbuf b;
+    strbuf_init(&b);
+
+    const cJSON *v;
+    cJSON_ArrayForEach(v, vars) if (cJSON_IsString(v))
+        lam_env_add(&b, v->string, v->valuestring);
+
+    lam_env_add(&b, "PATH", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+    lam_env_add(&b, "LANG", "en_US.UTF-8");
+    lam_env_add(&b, "TZ", ":UTC");
+    lam_env_add(&b, "LAMBDA_TASK_ROOT", inv->function.code_dir);
+    lam_env_add(&b, "LAMBDA_RUNTIME_DIR", inv->function.code_dir);
+    lam_env_add(&b, "_HANDLER",
+                cJSON_IsString(handler) ? handler->valuestring : "");
+    lam_env_add(&b, "AWS_LAMBDA_FUNCTION_NAME", env->fn->name);
+    lam_env_add(&b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
+    snprintf(text, sizeof text, "%d",
+             cJSON_IsNumber(memory) ? memory->valueint : 128);
+    lam_env_add(&b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", text);
+    snprintf(text, sizeof text, "/aws/lambda/%s", env->fn->name);
+    lam_env_add(&b, "AWS_LAMBDA_LOG_GROUP_NAME", text);
+    clock_format_iso(lam_wall_ms(), date);
+    lam_random_hex(hex, 32);
+    snprintf(text, sizeof text, "%.4s/%.2s/%.2s/[$LATEST]%s", date, date + 5,
+             date + 8, hex);
+    lam_env_add(&b, "AWS_LAMBDA_LOG_STREAM_NAME", text);
+    lam_env_add(&b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+    lam_env_add(&b, "AWS_REGION", env->fn->region);
+    lam_env_add(&b, "AWS_DEFAULT_REGION", env->fn->region);
+    if (strncmp(rt, "provided", 8) != 0) {
+        snprintf(text, sizeof text, "AWS_Lambda_%s", rt);
+        lam_env_add(&b, "AWS_EXECUTION_ENV", text);
+    }
+    snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
+    lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
+    snprintf(text, sizeof text, "http://127.0.0.1:%d",
+             lam_aws_port(env->state));
+    lam_env_add(&b, "AWS_ENDPOINT_URL", text);
+    /* A 12-digit access key is that account to Stratus, so the handler's
+     * own AWS calls land in its function's account. */
+    lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);
+    lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", "stratus-local-secret");
+    lam_env_add(&b, "AWS_SESSION_TOKEN", "stratus-local-session");
+
+    size_t count = 0;
+    for (size_t i = 0; i < b.len; i += strlen(b.data + i) + 1)
+        count++;
+    char **list = xcalloc(count + 1, sizeof *list);
+    size_t n = 0;
+    for (size_t i = 0; i < b.len; i += strlen(b.data + i) + 1)
+        list[n++] = b.data + i;
+    *block_out = strbuf_take(&b, NULL);
+    return list;
+}
+
+/* Start a new environment for the function of `inv`. Returns 0, or -1
+ * with a message in `why` (the caller fails the invocation). */
+static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
+                         char *why, size_t why_size)
+{
+    lam_state *st = inv->state;
+    stratus *srv = st->srv;
+    const cJSON *runtime =
+        cJSON_GetObjectItemCaseSensitive(inv->function.config, "Runtime");
+    const char *rt = cJSON_IsString(runtime) ? runtime->valuestring : "";
+    char bootstrap[PATH_MAX + 16];
+    char *args[4] = {NULL};
+    char errbuf[256];
+
+    if (strncmp(rt, "provided", 8) == 0) {
+        snprintf(bootstrap, sizeof bootstrap, "%s/bootstrap",
+                 inv->function.code_dir);
+        if (access(bootstrap, X_OK) != 0) {
+            snprintf(why, why_size,
+                     "Runtime.InvalidEntrypoint|RequestId: %s Error: "
+                     "Couldn't find valid bootstrap(s): [%s]",
+                     inv->request_id, bootstrap);
+            return -1;
+        }
+        args[0] = bootstrap;
+    } else if (strncmp(rt, "nodejs", 6) == 0) {
+        args[0] = "node";
+        args[1] = (char *)lam_node_bootstrap();
+    } else {
+        snprintf(why, why_size,
+                 "Runtime.Unavailable|Stratus cannot run the %s runtime; it "
+                 "runs provided.al2023, provided.al2 and nodejs runtimes",
+                 rt);
+        return -1;
+    }
+
+    lam_env *env = xcalloc(1, sizeof *env);
+    env->state = st;
+    env->fn = fn;
+    strbuf_init(&env->out_line);
+    strbuf_init(&env->err_line);
+    strbuf_init(&env->init_log);
+    if (http_listener_start(&env->listener, srv, "127.0.0.1", 0,
+                            lam__runtime_handle, errbuf, sizeof errbuf) != 0) {
+        snprintf(why, why_size, "Runtime.Unavailable|%s", errbuf);
+        free(env);
+        return -1;
+    }
+    srv->listeners[srv->listener_count++] = env->listener;
+    env->port = http_listener_port(env->listener);
+
+    char *block = NULL;
+    char **vars = lam_env_vars(env, inv, &block);
+    uv_stdio_container_t stdio[3];
+    uv_pipe_init(&srv->loop, &env->out, 0);
+    uv_pipe_init(&srv->loop, &env->err, 0);
+    env->out.data = env->err.data = env->process.data = env;
+    env->open_handles = 3;
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[1].data.stream = (uv_stream_t *)&env->out;
+    stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+    stdio[2].data.stream = (uv_stream_t *)&env->err;
+    uv_process_options_t options = {
+        .exit_cb = lam_on_exit,
+        .file = args[0],
+        .args = args,
+        .env = vars,
+        .cwd = inv->function.code_dir,
+        .flags = UV_PROCESS_DETACHED,
+        .stdio_count = 3,
+        .stdio = stdio,
+    };
+    int rc = uv_spawn(&srv->loop, &env->process, &options);
+    free(vars);
+    free(block);
+
+    uv_timer_init(&srv->loop, &env->idle_timer);
+    env->idle_timer.data = env;
+    env->open_handles++;
+    env->next = fn->envs;
+    fn->envs = env;
+    st->environment_count++;
+    env->spawned_ms = (int64_t)lam_monotonic_ms();
+
+    if (rc != 0) {
+        snprintf(why, why_size, "Runtime.ExitError|RequestId: %s Error: %s: %s",
+                 inv->request_id, args[0], uv_strerror(rc));
+        /* Nothing runs: close what was opened and forget the environment. */
+        env->exited = 1;
+        env->finished = 1;
+        env->process.data = env;
+        uv_close((uv_handle_t *)&env->process, lam_on_env_handle_closed);
+        uv_close((uv_handle_t *)&env->out, lam_on_env_handle_closed);
+        uv_close((uv_handle_t *)&env->err, lam_on_env_handle_closed);
+        uv_close((uv_handle_t *)&env->idle_timer, lam_on_env_handle_closed);
+        lam_env_unlink(env);
+        st->environment_count--;
+        if (lam_listener_unregister(srv, env->listener))
+            http_listener_stop(env->listener);
+        return -1;
+    }
+    env->spawned = 1;
+    env->out_open = env->err_open = 1;
+    uv_read_start((uv_stream_t *)&env->out, lam_on_alloc, lam_on_read);
+    uv_read_start((uv_stream_t *)&env->err, lam_on_alloc, lam_on_read);
+    log_at(LOG_INFO, "lambda", inv->request_id,
+           "%s started an environment (pid %d, Runtime API port %d)", fn->name,
+           env->process.pid, env->port);
+    return 0;
+}
+
+/* ---- handing invocations to environments ---- */
+
+static void lam_next_response(lam_invocation *inv, http_response *resp)
+{
+    char deadline[32];
+    snprintf(deadline, sizeof deadline, "%lld", (long long)inv->deadline_ms);
+    resp->status = 200;
+    http_response_header(resp, "Content-Type", "application/json");
+    http_response_header(resp, "Lambda-Runtime-Aws-Request-Id",
+                         inv->request_id);
+    http_response_header(resp, "Lambda-Runtime-Deadline-Ms", deadline);
+    http_response_header(resp, "Lambda-Runtime-Invoked-Function-Arn", inv->arn);
+    http_response_header(resp, "Lambda-Runtime-Trace-Id", inv->trace_id);
+    if (inv->client_context)
+        http_response_header(resp, "Lambda-Runtime-Client-Context",
+                             inv->client_context);
+    http_response_body(resp, inv->payload, inv->payload_len);
+}
+
+static void lam_deliver(lam_env *env, lam_invocation *inv)
+{
+    http_response resp;
+
+    lam_queue_remove(inv);
+    inv->env = env;
+    env->inv = inv;
+    env->served++;
+    inv->started_ms = lam_wall_ms();
+    uv_timer_stop(&env->idle_timer);
+    if (env->served == 1 && env->init_log.len)
+        lam_log_append(&inv->log, env->init_log.data, env->init_log.len);
+    strbuf_printf(&inv->log, "START RequestId: %s Version: $LATEST\n",
+                  inv->request_id);
+
+    http_response_init(&resp);
+    lam_next_response(inv, &resp);
+    http_pending *p = env->next_pending;
+    env->next_pending = NULL;
+    lam__pending_complete(env->state, p, &resp);
+    http_response_cleanup(&resp);
+    log_at(LOG_DEBUG, "lambda", inv->request_id,
+           "%s invocation handed to the environment on port %d", env->fn->name,
+           env->port);
+}
+
+static void lam_fail_from_why(lam_invocation *inv, const char *why)
+{
+    const char *bar = strchr(why, '|');
+    char type[64];
+    snprintf(type, sizeof type, "%.*s", bar ? (int)(bar - why) : 0, why);
+    lam__invocation_fail(inv, type[0] ? type : "Runtime.Unavailable",
+                         bar ? bar + 1 : why);
+}
+
+static void lam_dispatch(lam_function_runtime *fn)
+{
+    lam_state *st = fn->state;
+
+    /* Hand queued invocations to environments waiting in `next`. */
+    for (lam_env *env = fn->envs; env && fn->queue_head; env = env->next)
+        if (env->next_pending && !env->inv && !env->retired && !env->killed)
+            lam_deliver(env, fn->queue_head);
+
+    /* Start environments for what is left, counting those still starting
+     * (alive, not yet polling). */
+    int starting = 0, queued = 0;
+    for (lam_env *env = fn->envs; env; env = env->next)
+        if (!env->inv && !env->next_pending && !env->retired && !env->killed &&
+            !env->exited)
+            starting++;
+    for (lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
+        queued++;
+    while (queued > starting && fn->queue_head) {
+        if (st->environment_count >= LAM_MAX_ENVIRONMENTS ||
+            st->srv->listener_count >= STRATUS_MAX_LISTENERS) {
+            /* NOTE: AWS would throttle; Stratus waits for an environment
+             * to end (the invocation's timeout still runs). */
+            log_warn("lambda", "%s: %d environments alive, invocation waits",
+                     fn->name, st->environment_count);
+            return;
+        }
+        /* The invocation that will wait longest decides the configuration:
+         * every queued one carries the function as it was when invoked. */
+        lam_invocation *inv = fn->queue_head;
+        for (int i = 0; i < starting && inv->next; i++)
+            inv = inv->next;
+        char why[600];
+        if (lam_env_spawn(fn, inv, why, sizeof why) != 0) {
+            log_at(LOG_INFO, "lambda", inv->request_id,
+                   "%s: cannot start an environment: %s", fn->name, why);
+            lam_fail_from_why(inv, why);
+            queued--;
+            continue;
+        }
+        starting++;
+    }
+}
+
+static void lam_on_start(uv_timer_t *t)
+{
+    lam_invocation *inv = t->data;
+    int64_t remaining = inv->deadline_ms - lam_wall_ms();
+    uv_timer_start(&inv->timer, lam_on_timeout,
+                   remaining > 0 ? (uint64_t)remaining : 0, 0);
+    lam_dispatch(inv->fn);
+}
+
+void lam__env_submit(lam_invocation *inv)
+{
+    lam_state *st = inv->state;
+    const cJSON *name =
+        cJSON_GetObjectItemCaseSensitive(inv->function.config, "FunctionName");
+    const cJSON *arn =
+        cJSON_GetObjectItemCaseSensitive(inv->function.config, "FunctionArn");
+    const cJSON *timeout =
+        cJSON_GetObjectItemCaseSensitive(inv->function.config, "Timeout");
+    char root[9], trace[25], parent[17];
+
+    inv->fn =
+        lam_runtime_get(st, inv->account, inv->region, name->valuestring, 1);
+    snprintf(inv->arn, sizeof inv->arn, "%s", arn->valuestring);
+    inv->timeout_s = cJSON_IsNumber(timeout) ? timeout->valuedouble : 3;
+    inv->deadline_ms = lam_wall_ms() + (int64_t)(inv->timeout_s * 1000);
+    snprintf(root, sizeof root, "%08llx",
+             (unsigned long long)(lam_wall_ms() / 1000) & 0xffffffffULL);
+    lam_random_hex(trace, 24);
+    lam_random_hex(parent, 16);
+    snprintf(inv->trace_id, sizeof inv->trace_id,
+             "Root=1-%s-%s;Parent=%s;Sampled=0", root, trace, parent);
+    strbuf_init(&inv->log);
+
+    inv->queued = 1;
+    if (inv->fn->queue_tail)
+        inv->fn->queue_tail->next = inv;
+    else
+        inv->fn->queue_head = inv;
+    inv->fn->queue_tail = inv;
+
+    /* Dispatch from the loop, so a callback never runs inside the caller. */
+    uv_timer_init(&st->srv->loop, &inv->timer);
+    inv->timer.data = inv;
+    uv_timer_start(&inv->timer, lam_on_start, 0, 0);
+}
+
+void lam__env_retire(stratus *srv, const char *account, const char *region,
+                     const char *name)
+{
+    lam_state *st = lam__state(srv);
+    lam_function_runtime *fn = lam_runtime_get(st, account, region, name, 0);
+    if (!fn)
+        return;
+    for (lam_env *env = fn->envs; env; env = env->next) {
+        env->retired = 1;
+        if (!env->inv)
+            lam_env_kill(env);
+    }
+}
+
+/* ---- the Runtime API ---- */
+
+static void lam_runtime_reply(http_response *resp, int status, const char *json)
+{
+    resp->status = status;
+    http_response_header(resp, "Content-Type", "application/json");
+    http_response_body(resp, json, strlen(json));
+}
+
+static void lam_on_next_abort(void *arg)
+{
+    lam_env *env = arg;
+    env->next_pending = NULL;
+}
+
+static void lam_runtime_next(lam_env *env, const http_request *req,
+                             http_response *resp)
+{
+    if (env->next_pending) {
+        lam_runtime_reply(resp, 400,
+                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
+                          "\"this environment already waits in next\"}");
+        return;
+    }
+    if (env->inv && !env->inv->done) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "RequestId: %s Error: the runtime asked for the next event "
+                 "without answering this one",
+                 env->inv->request_id);
+        lam__invocation_fail(env->inv, "Runtime.NoResponse", message);
+    }
+    if (env->served == 0 && env->init_ms == 0)
+        env->init_ms = lam_monotonic_ms() - (double)env->spawned_ms;
+    env->next_pending = http_request_defer(req, lam_on_next_abort, env);
+    if (!env->next_pending) {
+        lam_runtime_reply(resp, 500,
+                          "{\"errorType\":\"Runtime.Unavailable\","
+                          "\"errorMessage\":\"next needs a connection\"}");
+        return;
+    }
+    uv_timer_start(&env->idle_timer, lam_on_idle, (uint64_t)env->state->idle_ms,
+                   0);
+    if (env->retired)
+        lam_env_kill(env);
+    else
+        lam_dispatch(env->fn);
+}
+
+/* The error object a runtime posted, made sure to be a JSON object. */
+static char *lam_error_payload(const http_request *req, size_t *len)
+{
+    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
+    if (!cJSON_IsObject(body)) {
+        const char *type =
+            http_request_header(req, "Lambda-Runtime-Function-Error-Type");
+        cJSON_Delete(body);
+        body = cJSON_CreateObject();
+        cJSON_AddStringToObject(body, "errorType",
+                                type ? type : "Runtime.Unknown");
+        char *text = xstrndup(req->body, req->body_len);
+        cJSON_AddStringToObject(body, "errorMessage", text);
+        free(text);
+    }
+    char *out = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    *len = strlen(out);
+    return out;
+}
+
+static void lam_runtime_result(lam_env *env, const http_request *req,
+                               const char *request_id, int is_error,
+                               http_response *resp)
+{
+    lam_invocation *inv = env->inv;
+    if (!inv || inv->done || strcmp(inv->request_id, request_id) != 0) {
+        lam_runtime_reply(resp, 400,
+                          "{\"errorType\":\"InvalidRequestID\","
+                          "\"errorMessage\":\"Invalid request ID\"}");
+        return;
+    }
+    if (is_error) {
+        size_t len = 0;
+        char *payload = lam_error_payload(req, &len);
+        lam_complete(inv, "Unhandled", payload, len);
+        free(payload);
+    } else if (req->body_len > LAM_MAX_PAYLOAD) {
+        char message[160];
+        snprintf(message, sizeof message,
+                 "Response payload size exceeded maximum allowed payload "
+                 "size (%d bytes).",
+                 LAM_MAX_PAYLOAD);
+        lam__invocation_fail(inv, "Function.ResponseSizeTooLarge", message);
+    } else {
+        lam_complete(inv, NULL, req->body, req->body_len);
+    }
+    lam_runtime_reply(resp, 202, "{\"status\":\"OK\"}");
+}
+
+static void lam_runtime_init_error(lam_env *env, const http_request *req,
+                                   http_response *resp)
+{
+    lam_invocation *victim = env->inv ? env->inv : env->fn->queue_head;
+    if (victim) {
+        size_t len = 0;
+        char *payload = lam_error_payload(req, &len);
+        lam_log_append(&victim->log,
+                       env->init_log.data ? env->init_log.data : "",
+                       env->init_log.len);
+        lam_complete(victim, "Unhandled", payload, len);
+        free(payload);
+    }
+    env->served++; /* its failure is reported; the exit must not repeat it */
+    lam_env_kill(env);
+    lam_runtime_reply(resp, 202, "{\"status\":\"OK\"}");
+}
+
+void lam__runtime_handle(stratus *srv, const http_request *req,
+                         http_response *resp, int *needs_commit)
+{
+    lam_state *st = lam__state(srv);
+    const char *host = http_request_header(req, "Host");
+    const char *colon = host ? strrchr(host, ':') : NULL;
+    lam_env *env = colon ? lam_env_by_port(st, atoi(colon + 1)) : NULL;
+    cJSON *params = cJSON_CreateObject();
+
+    *needs_commit = 0;
+    if (!env) {
+        lam_runtime_reply(resp, 400,
+                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
+                          "\"the Host header names no Runtime API port of "
+                          "this instance\"}");
+    } else if (strcmp(req->method, "GET") == 0 &&
+               aws_path_match("/2018-06-01/runtime/invocation/next", req->path,
+                              params)) {
+        lam_runtime_next(env, req, resp);
+    } else if (strcmp(req->method, "POST") == 0 &&
+               aws_path_match("/2018-06-01/runtime/invocation/{id}/response",
+                              req->path, params)) {
+        lam_runtime_result(
+            env, req,
+            cJSON_GetObjectItemCaseSensitive(params, "id")->valuestring, 0,
+            resp);
+    } else if (strcmp(req->method, "POST") == 0 &&
+               aws_path_match("/2018-06-01/runtime/invocation/{id}/error",
+                              req->path, params)) {
+        lam_runtime_result(
+            env, req,
+            cJSON_GetObjectItemCaseSensitive(params, "id")->valuestring, 1,
+            resp);
+    } else if (strcmp(req->method, "POST") == 0 &&
+               aws_path_match("/2018-06-01/runtime/init/error", req->path,
+                              params)) {
+        lam_runtime_init_error(env, req, resp);
+    } else {
+        lam_runtime_reply(resp, 404,
+                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
+                          "\"not a Runtime API path\"}");
+    }
+    cJSON_Delete(params);
+}
+
+static void lam_on_wake(uv_idle_t *h)
+{
+    (void)h; /* only there so the loop's next poll does not block */
+}
+
+void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp)
+{
+    http_pending_complete(p, resp);
+    /* The instance sends completed responses at its turn end, after the
+     * poll phase. Completed from a timer or a process-exit callback, the
+     * poll would first sleep until the next timer (an invocation's
+     * timeout), so keep the instance's idle handle running: the turn end
+     * stops it again. An active handle is left as it is. */
+    uv_idle_start(&st->srv->pending, lam_on_wake);
+}
+
+/* ---- instance teardown ---- */
+
+void lam__env_cleanup(lam_state *st)
+{
+    lam_function_runtime *fn = st->functions;
+    while (fn) {
+        lam_function_runtime *next_fn = fn->next;
+        for (lam_invocation *inv = fn->queue_head; inv;) {
+            lam_invocation *next = inv->next;
+            inv->callback = NULL;
+            inv->done = 1;
+            uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
+            inv = next;
+        }
+        lam_env *env = fn->envs;
+        while (env) {
+            lam_env *next = env->next;
+            lam_invocation *inv = env->inv;
+            if (inv) {
+                inv->callback = NULL;
+                inv->done = 1;
+                uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
+            }
+            if (env->listener &&
+                lam_listener_unregister(st->srv, env->listener))
+                http_listener_stop(env->listener);
+            if (!env->exited) {
+                kill(-env->process.pid, SIGKILL);
+                while (waitpid(env->process.pid, NULL, 0) < 0 && errno == EINTR)
+                    ;
+                uv_close((uv_handle_t *)&env->process,
+                         lam_on_env_handle_closed);
+            }
+            if (env->out_open)
+                uv_close((uv_handle_t *)&env->out, lam_on_env_handle_closed);
+            if (env->err_open)
+                uv_close((uv_handle_t *)&env->err, lam_on_env_handle_closed);
+            if (!env->finished)
+                uv_close((uv_handle_t *)&env->idle_timer,
+                         lam_on_env_handle_closed);
+            env = next;
+        }
+        free(fn);
+        fn = next_fn;
+    }
+    st->functions = NULL;
+    st->environment_count = 0;
+}
+
+int lam_environment_count(stratus *srv)
+{
+    return lam__state(srv)->environment_count;
+}
+
+void lam_set_idle_timeout(stratus *srv, int64_t idle_ms)
+{
+    lam__state(srv)->idle_ms = idle_ms;
+}

@@ -1,0 +1,151 @@
+/*
+ * lam_internal.h: what the files of the Lambda service share: the
+ * per-instance state, functions as stored, invocations and execution
+ * environments.
+ */
+#ifndef STRATUS_LAM_INTERNAL_H
+#define STRATUS_LAM_INTERNAL_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <uv.h>
+
+#include "aws.h"
+#include "http.h"
+#include "lam.h"
+#include "stratus.h"
+#include "util.h"
+
+#define LAM_JOB_INVOKE "lambda.invoke"
+/* Most execution environments alive at once in one instance; each uses
+ * one listener of the instance's STRATUS_MAX_LISTENERS. */
+#define LAM_MAX_ENVIRONMENTS 32
+/* Bytes of log kept for LogType Tail, as AWS returns. */
+#define LAM_LOG_TAIL 4096
+/* Largest synchronous request and response payload, in bytes (AWS's
+ * documented 6 MB invocation payload quota). */
+#define LAM_MAX_PAYLOAD 6291456
+
+typedef struct lam_env lam_env;
+typedef struct lam_function_runtime lam_function_runtime;
+
+/* Per-instance state of the service. */
+typedef struct lam_state {
+    stratus *srv;
+    lam_function_runtime *functions;
+    int environment_count;
+    int64_t idle_ms;
+    /* Where ZipFile code is unpacked: <data dir>/lambda-code, or a private
+     * temporary directory (removed at cleanup) for in-memory instances. */
+    char code_root[1100];
+    int code_root_is_temporary;
+} lam_state;
+
+/* A function as stored: its FunctionConfiguration and its code directory. */
+typedef struct lam_function {
+    cJSON *config;
+    char *code_dir;
+} lam_function;
+
+/* The in-memory side of one function: invocations waiting for an
+ * environment, and its environments. */
+struct lam_function_runtime {
+    lam_state *state;
+    char account[13];
+    char region[32];
+    char name[72];
+    lam_invocation *queue_head, *queue_tail;
+    lam_env *envs;
+    lam_function_runtime *next;
+};
+
+struct lam_invocation {
+    lam_state *state;
+    lam_function_runtime *fn;
+    char account[13];
+    char region[32];
+    char request_id[37];
+    char arn[256];
+    char trace_id[128];
+    char *payload;
+    size_t payload_len;
+    char *client_context;
+    lam_function function; /* snapshot taken at invoke time */
+    double timeout_s;
+    uv_timer_t timer;
+    lam_env *env;
+    int64_t started_ms; /* wall clock, when delivered */
+    int64_t deadline_ms;
+    strbuf log;
+    lam_invoke_cb callback;
+    void *arg;
+    int done;
+    int queued;
+    lam_invocation *next; /* in the function's queue */
+};
+
+/* lam_function.c */
+int lam__store_init(stratus *srv, aws_error *err);
+/* Split a FunctionName parameter (name, partial or full ARN, optional
+ * qualifier) into the bare name. Returns 0, or -1 with `err` filled. */
+int lam__function_name(const char *input, const char *region,
+                       const char *account, char *name, size_t size,
+                       aws_error *err);
+void lam__function_arn(const char *region, const char *account,
+                       const char *name, char *out, size_t size);
+/* Load a function; returns 0, or -1 (ResourceNotFoundException) with `err`
+ * filled. The caller frees `out` with lam__function_free. */
+int lam__function_load(stratus *srv, const char *account, const char *region,
+                       const char *name, lam_function *out, aws_error *err);
+void lam__function_free(lam_function *f);
+int lam__function_put(stratus *srv, const char *account, const char *region,
+                      const cJSON *request, int create, cJSON **out,
+                      aws_error *err);
+
+cJSON *lam_op_create_function(aws_request *req, aws_error *err);
+cJSON *lam_op_get_function(aws_request *req, aws_error *err);
+cJSON *lam_op_get_function_configuration(aws_request *req, aws_error *err);
+cJSON *lam_op_list_functions(aws_request *req, aws_error *err);
+cJSON *lam_op_update_function_configuration(aws_request *req, aws_error *err);
+cJSON *lam_op_update_function_code(aws_request *req, aws_error *err);
+cJSON *lam_op_delete_function(aws_request *req, aws_error *err);
+
+/* lam_code.c */
+/*
+ * Resolve the Code member of CreateFunction or the UpdateFunctionCode
+ * request into a code directory, its CodeSha256 and CodeSize. Accepts
+ * {"Directory": "/abs/path"} (a Stratus extension) and {"ZipFile": base64}
+ * (unpacked under the code root). Returns 0, or -1 with `err` filled.
+ */
+int lam__code_resolve(lam_state *st, const cJSON *code, char **code_dir,
+                      char sha256_b64[64], int64_t *size, aws_error *err);
+void lam__code_cleanup(lam_state *st);
+/* Base64 of `len` bytes; the caller frees the result. */
+char *lam__base64(const unsigned char *data, size_t len);
+
+/* lam_invoke.c */
+cJSON *lam_op_invoke(aws_request *req, aws_error *err);
+int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
+                        const cJSON *payload);
+
+/* lam_env.c */
+lam_state *lam__state(stratus *srv);
+/* Queue an invocation of its function and start an environment if none is
+ * free. Takes `inv`. */
+void lam__env_submit(lam_invocation *inv);
+/* Stop the function's environments (after an update or a deletion): idle
+ * ones now, busy ones when their invocation ends. */
+void lam__env_retire(stratus *srv, const char *account, const char *region,
+                     const char *name);
+void lam__env_cleanup(lam_state *st);
+/* Complete a held response and make sure the loop sends it promptly. */
+void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp);
+/* The handler of every Runtime API listener. */
+void lam__runtime_handle(stratus *srv, const http_request *req,
+                         http_response *resp, int *needs_commit);
+/* Finish an invocation with an error payload {errorType, errorMessage}. */
+void lam__invocation_fail(lam_invocation *inv, const char *type,
+                          const char *message);
+
+#endif

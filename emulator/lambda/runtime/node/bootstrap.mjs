@@ -1,0 +1,222 @@
+// Stratus's Node.js runtime client for the nodejs* Lambda runtimes.
+//
+// It polls the Lambda Runtime API at AWS_LAMBDA_RUNTIME_API with node's
+// http module, loads the handler named by _HANDLER ("dir/file.export") from
+// LAMBDA_TASK_ROOT (.js, .mjs or .cjs; ES modules and CommonJS), calls it
+// async-style or callback-style with the event and a context object, and
+// posts the result or an {errorType, errorMessage, trace} error object.
+// console output is prefixed "<time>\t<request id>\t<LEVEL>\t" as in Lambda.
+//
+// Not provided: response streaming, context.clientContext parsing beyond
+// JSON, context.identity, and callbackWaitsForEmptyEventLoop (the result is
+// posted as soon as the handler settles).
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import util from 'node:util';
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API;
+const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+const handlerName = process.env._HANDLER || '';
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const base = '/2018-06-01/runtime';
+
+let currentRequestId;
+
+function call(method, urlPath, body, headers = {}) {
+  const [host, port] = api.split(':');
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host, port: Number(port), method, path: urlPath, agent, headers },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+function errorObject(err) {
+  if (err instanceof Error) {
+    return {
+      errorType: err.name && err.name !== 'Error' ? err.name : err.constructor?.name || 'Error',
+      errorMessage: err.message,
+      trace: String(err.stack || '').split('\n'),
+    };
+  }
+  return {
+    errorType: typeof err,
+    errorMessage: typeof err === 'string' ? err : JSON.stringify(err) ?? String(err),
+    trace: [],
+  };
+}
+
+function postError(urlPath, err, type) {
+  const obj = errorObject(err);
+  if (type) obj.errorType = type;
+  const body = JSON.stringify(obj);
+  return call('POST', urlPath, body, {
+    'Content-Type': 'application/json',
+    'Lambda-Runtime-Function-Error-Type': obj.errorType,
+  });
+}
+
+function patchConsole() {
+  const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
+  for (const [method, level] of Object.entries(levels)) {
+    console[method] = (...args) => {
+      const line = util.format(...args).replace(/\n/g, '\r');
+      process.stdout.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${line}\n`);
+    };
+  }
+}
+
+async function loadHandler() {
+  const slash = handlerName.lastIndexOf('/');
+  const dir = handlerName.slice(0, slash + 1);
+  const rest = handlerName.slice(slash + 1);
+  const dot = rest.indexOf('.');
+  if (dot < 0) {
+    const err = new Error(`Bad handler ${handlerName}: expected file.export`);
+    err.name = 'Runtime.MalformedHandlerName';
+    throw err;
+  }
+  const file = dir + rest.slice(0, dot);
+  const exportPath = rest.slice(dot + 1).split('.');
+  const candidates = ['.js', '.mjs', '.cjs'].map((ext) => path.resolve(taskRoot, file + ext));
+  const found = candidates.find((p) => fs.existsSync(p));
+  if (!found) {
+    const err = new Error(`Cannot find module '${file}'`);
+    err.name = 'Runtime.ImportModuleError';
+    throw err;
+  }
+  let mod;
+  try {
+    mod = await import(pathToFileURL(found).href);
+  } catch (cause) {
+    const err = new Error(`${cause?.name ?? 'Error'}: ${cause?.message ?? cause}`);
+    err.name = 'Runtime.ImportModuleError';
+    err.stack = cause?.stack ?? err.stack;
+    throw err;
+  }
+  let fn = mod;
+  for (const key of exportPath) fn = fn?.[key] ?? (fn === mod ? mod.default?.[key] : undefined);
+  if (typeof fn !== 'function') {
+    const err = new Error(`${file}.${exportPath.join('.')} is undefined or not exported`);
+    err.name = 'Runtime.HandlerNotFound';
+    throw err;
+  }
+  return fn;
+}
+
+function makeContext(headers) {
+  const deadline = Number(headers['lambda-runtime-deadline-ms']);
+  const context = {
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+  if (headers['lambda-runtime-client-context']) {
+    try {
+      context.clientContext = JSON.parse(headers['lambda-runtime-client-context']);
+    } catch {
+      context.clientContext = undefined;
+    }
+  }
+  return context;
+}
+
+function runHandler(handler, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, value) => {
+      if (settled) return;
+      settled = true;
+      if (err !== null && err !== undefined) reject(err);
+      else resolve(value);
+    };
+    context.done = callback;
+    context.succeed = (value) => callback(null, value);
+    context.fail = (err) => callback(err ?? new Error('handled'));
+    try {
+      const result = handler(event, context, callback);
+      if (result && typeof result.then === 'function') {
+        result.then((v) => callback(null, v), (e) => callback(e ?? new Error('Promise rejected')));
+      } else if (handler.length < 3) {
+        callback(null, result);
+      }
+    } catch (err) {
+      callback(err);
+    }
+  });
+}
+
+async function main() {
+  patchConsole();
+  let handler;
+  try {
+    handler = await loadHandler();
+  } catch (err) {
+    console.error(`${err.name}: ${err.message}`);
+    await postError(`${base}/init/error`, err, err.name).catch(() => {});
+    process.exit(1);
+  }
+
+  process.on('uncaughtException', async (err) => {
+    if (currentRequestId) {
+      await postError(`${base}/invocation/${currentRequestId}/error`, err).catch(() => {});
+    }
+    process.exit(129);
+  });
+
+  for (;;) {
+    let next;
+    try {
+      next = await call('GET', `${base}/invocation/next`);
+    } catch (err) {
+      // The Runtime API is gone: Stratus stopped this environment.
+      process.exit(0);
+    }
+    if (next.status !== 200) {
+      process.stderr.write(`Runtime API next returned HTTP ${next.status}: ${next.body}\n`);
+      process.exit(1);
+    }
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    currentRequestId = requestId;
+    process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
+    let event;
+    try {
+      event = JSON.parse(next.body.toString('utf8'));
+    } catch (err) {
+      await postError(`${base}/invocation/${requestId}/error`, err, 'Runtime.UnmarshalError');
+      continue;
+    }
+    try {
+      const result = await runHandler(handler, event, makeContext(next.headers));
+      const body = JSON.stringify(result === undefined ? null : result);
+      await call('POST', `${base}/invocation/${requestId}/response`, body, {
+        'Content-Type': 'application/json',
+      });
+    } catch (err) {
+      console.error(util.format('Invoke Error', JSON.stringify(errorObject(err))));
+      await postError(`${base}/invocation/${requestId}/error`, err);
+    }
+    currentRequestId = undefined;
+  }
+}
+
+main();

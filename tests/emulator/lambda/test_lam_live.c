@@ -1,0 +1,463 @@
+/*
+ * test_lam_live.c: Invoke end to end over real sockets: a custom runtime
+ * (a shell `bootstrap` speaking the Runtime API with curl) and Stratus's
+ * Node bootstrap, with results, function errors, timeouts, crashes, log
+ * tails, warm reuse and concurrent environments.
+ */
+#include "lam_live.h"
+
+#include <openssl/evp.h>
+
+/* A custom runtime: echoes the event with its environment, or misbehaves
+ * when the event contains a keyword (crash, sleep, nap, fail). Stops after 1000
+ * events or when the Runtime API goes away. */
+static const char echo_bootstrap[] =
+    "#!/bin/sh\n"
+    "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+    "work=\"$LAMBDA_TASK_ROOT/work.$$\"\n"
+    "mkdir -p \"$work\"\n"
+    "echo \"bootstrap $$ starting\" >&2\n"
+    "n=0\n"
+    "while [ \"$n\" -lt 1000 ]; do\n"
+    "  n=$((n + 1))\n"
+    "  curl -sS -D \"$work/h\" -o \"$work/e\" \"$api/invocation/next\" || "
+    "exit 0\n"
+    "  id=$(grep -i '^lambda-runtime-aws-request-id:' \"$work/h\" | cut -d' ' "
+    "-f2 | tr -d '\\r')\n"
+    "  deadline=$(grep -i '^lambda-runtime-deadline-ms:' \"$work/h\" | cut "
+    "-d' ' -f2 | tr -d '\\r')\n"
+    "  event=$(cat \"$work/e\")\n"
+    "  echo \"handling $id\" >&2\n"
+    "  case \"$event\" in\n"
+    "    *crash*) exit 3 ;;\n"
+    "    *sleep*) sleep 5 ;;\n"
+    "    *nap*) sleep 1 ;;\n"
+    "  esac\n"
+    "  [ -n \"$RECORD\" ] && echo \"$id\" >> \"$RECORD\"\n"
+    "  case \"$event\" in\n"
+    "    *fail*) curl -sS -X POST --data-binary "
+    "'{\"errorType\":\"Custom.Failure\",\"errorMessage\":\"failed on "
+    "purpose\",\"trace\":[]}' \"$api/invocation/$id/error\" >/dev/null ;;\n"
+    "    *) printf '{\"event\":%s,\"pid\":%s,\"name\":\"%s\",\"region\":\"%s\","
+    "\"endpoint\":\"%s\",\"root\":\"%s\",\"handler\":\"%s\",\"group\":\"%s\","
+    "\"tz\":\"%s\",\"key\":\"%s\",\"deadline\":%s}' \"$event\" \"$$\" "
+    "\"$AWS_LAMBDA_FUNCTION_NAME\" \"$AWS_REGION\" \"$AWS_ENDPOINT_URL\" "
+    "\"$LAMBDA_TASK_ROOT\" \"$_HANDLER\" \"$AWS_LAMBDA_LOG_GROUP_NAME\" "
+    "\"$TZ\" \"$AWS_ACCESS_KEY_ID\" \"$deadline\" > \"$work/r\"\n"
+    "       curl -sS -X POST --data-binary @\"$work/r\" "
+    "\"$api/invocation/$id/response\" >/dev/null ;;\n"
+    "  esac\n"
+    "done\n";
+
+static const char node_esm_handler[] =
+    "export const handler = async (event, context) => {\n"
+    "  if (event.throw) throw new Error('failure');\n"
+    "  console.log('node handling', context.awsRequestId);\n"
+    "  return { echo: event, fn: context.functionName,\n"
+    "    arn: context.invokedFunctionArn,\n"
+    "    remaining: context.getRemainingTimeInMillis(),\n"
+    "    memory: context.memoryLimitInMB, version: context.functionVersion,\n"
+    "    group: context.logGroupName, env: process.env.AWS_EXECUTION_ENV };\n"
+    "};\n";
+
+static const char node_cjs_handler[] =
+    "exports.handler = (event, context, callback) => {\n"
+    "  if (event.fail) return callback(new Error('boom'));\n"
+    "  callback(null, { cjs: true, id: context.awsRequestId });\n"
+    "};\n";
+
+static lam_live live;
+
+static int have_tools(void)
+{
+    return access("/usr/bin/curl", X_OK) == 0 &&
+           (access("/usr/bin/node", X_OK) == 0 ||
+            access("/usr/local/bin/node", X_OK) == 0);
+}
+
+static void require_tools(void)
+{
+    if (!have_tools())
+        cr_skip_test("curl or node is not installed; skipping");
+}
+
+static void setup(void)
+{
+    lam_live_start(&live);
+}
+
+static void teardown(void)
+{
+    if (live.srv)
+        lam_live_stop(&live);
+    live.srv = NULL;
+}
+
+TestSuite(lam_live, .init = setup, .fini = teardown, .timeout = 60);
+
+static void echo_function(const char *name, const char *extra)
+{
+    char dir[128];
+    lam_live_subdir(&live, name, dir, sizeof dir);
+    lam_live_write(dir, "bootstrap", echo_bootstrap, 0755);
+    lam_live_create(&live, name, "provided.al2023", "echo.handler", dir, extra);
+}
+
+static cJSON *parse(const lam_reply *r)
+{
+    cJSON *out = cJSON_ParseWithLength(r->body, r->body_len);
+    cr_assert_not_null(out, "not JSON: %s", r->body);
+    return out;
+}
+
+static const char *str(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static double num(const cJSON *obj, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    return cJSON_IsNumber(v) ? v->valuedouble : -1;
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+Test(lam_live, custom_runtime_echoes_event)
+{
+    require_tools();
+    lam_reply r;
+    char value[128], endpoint[64];
+    echo_function("echo", NULL);
+
+    long long before = now_ms();
+    cr_assert_eq(lam_live_invoke(&live, "echo", "{\"k\":1}", NULL, &r), 200);
+    cr_assert_null(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value));
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Executed-Version", value, sizeof value),
+        "$LATEST");
+    cJSON *out = parse(&r);
+    cr_assert_eq(num(cJSON_GetObjectItemCaseSensitive(out, "event"), "k"), 1);
+    cr_assert_str_eq(str(out, "name"), "echo");
+    cr_assert_str_eq(str(out, "region"), "us-east-1");
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d", live.port);
+    cr_assert_str_eq(str(out, "endpoint"), endpoint);
+    cr_assert_str_eq(str(out, "handler"), "echo.handler");
+    cr_assert_str_eq(str(out, "group"), "/aws/lambda/echo");
+    cr_assert_str_eq(str(out, "tz"), ":UTC");
+    cr_assert_str_eq(str(out, "key"), "123456789012");
+    cr_assert_not_null(strstr(str(out, "root"), "/echo"));
+    /* The deadline is absolute: invoke time plus the 3-second timeout. */
+    double deadline = num(out, "deadline");
+    cr_assert_geq(deadline, (double)before + 2500);
+    cr_assert_leq(deadline, (double)now_ms() + 3500);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, warm_environment_is_reused)
+{
+    require_tools();
+    lam_reply a, b;
+    echo_function("warm", NULL);
+    cr_assert_eq(lam_live_invoke(&live, "warm", "{}", NULL, &a), 200);
+    cr_assert_eq(lam_live_invoke(&live, "warm", "{}", NULL, &b), 200);
+    cJSON *x = parse(&a), *y = parse(&b);
+    cr_assert_eq(num(x, "pid"), num(y, "pid"));
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    lam_reply_free(&a);
+    lam_reply_free(&b);
+}
+
+typedef struct concurrent_call {
+    const char *name;
+    lam_reply reply;
+    int status;
+} concurrent_call;
+
+static void *invoke_thread(void *arg)
+{
+    concurrent_call *c = arg;
+    char path[128];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/invocations",
+             c->name);
+    if (lam_http(live.port, "POST", path, LAM_LIVE_AUTH, "{\"nap\":1}", 20000,
+                 &c->reply) == 0)
+        c->status = c->reply.status;
+    return NULL;
+}
+
+Test(lam_live, concurrent_invocations_get_separate_environments)
+{
+    require_tools();
+    echo_function("busy", NULL);
+    concurrent_call calls[2] = {{.name = "busy"}, {.name = "busy"}};
+    pthread_t threads[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&threads[i], NULL, invoke_thread, &calls[i]);
+    for (int i = 0; i < 2; i++)
+        pthread_join(threads[i], NULL);
+    cr_assert_eq(calls[0].status, 200);
+    cr_assert_eq(calls[1].status, 200);
+    cJSON *x = parse(&calls[0].reply), *y = parse(&calls[1].reply);
+    cr_assert_neq(num(x, "pid"), num(y, "pid"));
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    lam_reply_free(&calls[0].reply);
+    lam_reply_free(&calls[1].reply);
+}
+
+Test(lam_live, function_error_is_200_unhandled)
+{
+    require_tools();
+    lam_reply r;
+    char value[64];
+    echo_function("failing", NULL);
+    cr_assert_eq(lam_live_invoke(&live, "failing", "{\"fail\":1}", NULL, &r),
+                 200);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Custom.Failure");
+    cr_assert_str_eq(str(out, "errorMessage"), "failed on purpose");
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, timeout_kills_environment)
+{
+    require_tools();
+    lam_reply r;
+    char value[64], request_id[64], expected[160];
+    echo_function("slow", "\"Timeout\":1");
+
+    long long before = now_ms();
+    cr_assert_eq(lam_live_invoke(&live, "slow", "{\"sleep\":1}", NULL, &r),
+                 200);
+    long long took = now_ms() - before;
+    cr_assert_geq(took, 900);
+    cr_assert_lt(took, 4500);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    lam_reply_header(&r, "x-amzn-RequestId", request_id, sizeof request_id);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Sandbox.Timedout");
+    snprintf(expected, sizeof expected,
+             "RequestId: %s Error: Task timed out after 1.00 seconds",
+             request_id);
+    cr_assert_str_eq(str(out, "errorMessage"), expected);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+
+    /* A new environment serves the next invocation. */
+    cr_assert_eq(lam_live_invoke(&live, "slow", "{\"k\":2}", NULL, &r), 200);
+    cr_assert_null(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value));
+    lam_reply_free(&r);
+}
+
+Test(lam_live, crash_is_runtime_exit_error)
+{
+    require_tools();
+    lam_reply r;
+    char value[64], request_id[64], expected[160];
+    echo_function("crashy", NULL);
+    cr_assert_eq(lam_live_invoke(&live, "crashy", "{\"crash\":1}", NULL, &r),
+                 200);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    lam_reply_header(&r, "x-amzn-RequestId", request_id, sizeof request_id);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Runtime.ExitError");
+    snprintf(expected, sizeof expected,
+             "RequestId: %s Error: Runtime exited with error: exit status 3",
+             request_id);
+    cr_assert_str_eq(str(out, "errorMessage"), expected);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, log_tail_has_report_lines)
+{
+    require_tools();
+    lam_reply r;
+    char tail[8192], request_id[64], line[160];
+    echo_function("logs", NULL);
+    cr_assert_eq(
+        lam_live_invoke(&live, "logs", "{}", "X-Amz-Log-Type: Tail\r\n", &r),
+        200);
+    cr_assert_not_null(
+        lam_reply_header(&r, "X-Amz-Log-Result", tail, sizeof tail));
+    lam_reply_header(&r, "x-amzn-RequestId", request_id, sizeof request_id);
+    unsigned char decoded[8192];
+    int n = EVP_DecodeBlock(decoded, (const unsigned char *)tail,
+                            (int)strlen(tail));
+    cr_assert_gt(n, 0);
+    decoded[n] = '\0';
+    const char *text = (const char *)decoded;
+    cr_assert_not_null(strstr(text, "starting\n"), "%s", text);
+    snprintf(line, sizeof line, "START RequestId: %s Version: $LATEST\n",
+             request_id);
+    cr_assert_not_null(strstr(text, line), "%s", text);
+    snprintf(line, sizeof line, "handling %s\n", request_id);
+    cr_assert_not_null(strstr(text, line), "%s", text);
+    snprintf(line, sizeof line, "END RequestId: %s\n", request_id);
+    cr_assert_not_null(strstr(text, line), "%s", text);
+    snprintf(line, sizeof line, "REPORT RequestId: %s\tDuration: ", request_id);
+    cr_assert_not_null(strstr(text, line), "%s", text);
+    cr_assert_not_null(strstr(text, "Init Duration: "), "%s", text);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, missing_bootstrap_is_reported)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128];
+    lam_live_subdir(&live, "empty", dir, sizeof dir);
+    lam_live_create(&live, "empty", "provided.al2", "x.y", dir, NULL);
+    cr_assert_eq(lam_live_invoke(&live, "empty", "{}", NULL, &r), 200);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Runtime.InvalidEntrypoint");
+    cr_assert_not_null(
+        strstr(str(out, "errorMessage"), "Couldn't find valid bootstrap(s)"));
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, node_esm_handler_runs)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128], value[64];
+    lam_live_subdir(&live, "esm", dir, sizeof dir);
+    lam_live_write(dir, "index.mjs", node_esm_handler, 0644);
+    lam_live_create(&live, "esm", "nodejs20.x", "index.handler", dir,
+                    "\"MemorySize\":256,\"Timeout\":10");
+
+    cr_assert_eq(lam_live_invoke(&live, "esm", "{\"a\":[1,2]}", NULL, &r), 200);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "fn"), "esm");
+    cr_assert_str_eq(str(out, "arn"),
+                     "arn:aws:lambda:us-east-1:123456789012:function:esm");
+    cr_assert_str_eq(str(out, "memory"), "256");
+    cr_assert_str_eq(str(out, "version"), "$LATEST");
+    cr_assert_str_eq(str(out, "group"), "/aws/lambda/esm");
+    cr_assert_str_eq(str(out, "env"), "AWS_Lambda_nodejs20.x");
+    cr_assert_gt(num(out, "remaining"), 5000);
+    cr_assert_leq(num(out, "remaining"), 10000);
+    const cJSON *echo = cJSON_GetObjectItemCaseSensitive(out, "echo");
+    cr_assert_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(echo, "a")), 2);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+
+    cr_assert_eq(lam_live_invoke(&live, "esm", "{\"throw\":true}", NULL, &r),
+                 200);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Error");
+    cr_assert_str_eq(str(out, "errorMessage"), "failure");
+    cr_assert(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(out, "trace")));
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, node_callback_handler_runs)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128], value[64];
+    lam_live_subdir(&live, "cjs", dir, sizeof dir);
+    lam_live_write(dir, "app.js", node_cjs_handler, 0644);
+    lam_live_create(&live, "cjs", "nodejs22.x", "app.handler", dir,
+                    "\"Timeout\":10");
+
+    cr_assert_eq(lam_live_invoke(&live, "cjs", "{}", NULL, &r), 200);
+    cJSON *out = parse(&r);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "cjs")));
+    cr_assert_eq(strlen(str(out, "id")), 36);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+
+    cr_assert_eq(lam_live_invoke(&live, "cjs", "{\"fail\":1}", NULL, &r), 200);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    out = parse(&r);
+    cr_assert_str_eq(str(out, "errorMessage"), "boom");
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, node_missing_handler_is_init_error)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128];
+    lam_live_subdir(&live, "nohandler", dir, sizeof dir);
+    lam_live_write(dir, "index.mjs", "export const other = 1;\n", 0644);
+    lam_live_create(&live, "nohandler", "nodejs20.x", "index.handler", dir,
+                    "\"Timeout\":10");
+    cr_assert_eq(lam_live_invoke(&live, "nohandler", "{}", NULL, &r), 200);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Runtime.HandlerNotFound");
+    cr_assert_str_eq(str(out, "errorMessage"),
+                     "index.handler is undefined or not exported");
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, zip_code_runs_on_node)
+{
+    require_tools();
+    lam_reply r;
+    const char *body =
+        "{\"FunctionName\":\"zipped\",\"Runtime\":\"nodejs20.x\",\"Role\":"
+        "\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"index.handler\","
+        "\"Timeout\":10,\"Code\":{\"ZipFile\":\"UEsDBBQAAAAAAAAAIVxMzgStPQAAA"
+        "D0AAAAJAAAAaW5kZXgubWpzZXhwb3J0IGNvbnN0IGhhbmRsZXIgPSBhc3luYyAoZXZlb"
+        "nQpID0+ICh7IHppcHBlZDogZXZlbnQgfSk7ClBLAQIUAxQAAAAAAAAAIVxMzgStPQAAA"
+        "D0AAAAJAAAAAAAAAAAAAACkAQAAAABpbmRleC5tanNQSwUGAAAAAAEAAQA3AAAAZAAAA"
+        "AAA\"}}";
+    cr_assert_eq(lam_live_api(&live, "POST", "/2015-03-31/functions", NULL,
+                              body, 5000, &r),
+                 201, "%s", r.body);
+    lam_reply_free(&r);
+    cr_assert_eq(lam_live_invoke(&live, "zipped", "{\"z\":1}", NULL, &r), 200);
+    cr_assert_str_eq(r.body, "{\"zipped\":{\"z\":1}}");
+    lam_reply_free(&r);
+}
+
+Test(lam_live, update_restarts_environment)
+{
+    require_tools();
+    lam_reply a, b, u;
+    echo_function("changing", "\"Environment\":{\"Variables\":{\"A\":\"1\"}}");
+    cr_assert_eq(lam_live_invoke(&live, "changing", "{}", NULL, &a), 200);
+    cr_assert_eq(lam_live_api(&live, "PUT",
+                              "/2015-03-31/functions/changing/configuration",
+                              NULL, "{\"Description\":\"v2\"}", 5000, &u),
+                 200);
+    cr_assert_eq(lam_live_invoke(&live, "changing", "{}", NULL, &b), 200);
+    cJSON *x = parse(&a), *y = parse(&b);
+    cr_assert_neq(num(x, "pid"), num(y, "pid"));
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    lam_reply_free(&a);
+    lam_reply_free(&b);
+    lam_reply_free(&u);
+}
