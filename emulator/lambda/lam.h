@@ -41,7 +41,8 @@ typedef struct lam_invocation lam_invocation;
 /*
  * Start a synchronous invocation of `function` (a name, a partial or a full
  * ARN) with the event `payload` (JSON text, `len` bytes). `callback` runs
- * once, later, from the loop, never from inside this call. Returns the
+ * once, later, from the loop, never from inside this call, and not at all
+ * when the instance stops first. Returns the
  * invocation (valid until the callback returns), or NULL with `err` filled
  * (ResourceNotFoundException 404, InvalidRequestContentException).
  */

@@ -999,6 +999,14 @@ void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp)
 
 /* ---- instance teardown ---- */
 
+static void lam_invocation_drop(lam_invocation *inv)
+{
+    if (inv->release && inv->arg)
+        inv->release(inv->arg);
+    inv->callback = NULL;
+    inv->arg = NULL;
+}
+
 void lam__env_cleanup(lam_state *st)
 {
     lam_function_runtime *fn = st->functions;
@@ -1006,7 +1014,7 @@ void lam__env_cleanup(lam_state *st)
         lam_function_runtime *next_fn = fn->next;
         for (lam_invocation *inv = fn->queue_head; inv;) {
             lam_invocation *next = inv->next;
-            inv->callback = NULL;
+            lam_invocation_drop(inv);
             inv->done = 1;
             uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
             inv = next;
@@ -1016,7 +1024,7 @@ void lam__env_cleanup(lam_state *st)
             lam_env *next = env->next;
             lam_invocation *inv = env->inv;
             if (inv) {
-                inv->callback = NULL;
+                lam_invocation_drop(inv);
                 inv->done = 1;
                 uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
             }

@@ -80,6 +80,9 @@ struct lam_invocation {
     strbuf log;
     lam_invoke_cb callback;
     void *arg;
+    /* Frees `arg` when the invocation is dropped without calling back
+     * (the instance stops); may be NULL. */
+    void (*release)(void *arg);
     int done;
     int queued;
     lam_invocation *next; /* in the function's queue */

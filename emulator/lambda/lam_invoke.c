@@ -98,6 +98,7 @@ void lam_invocation_detach(lam_invocation *inv)
 {
     inv->callback = NULL;
     inv->arg = NULL;
+    inv->release = NULL;
 }
 
 const char *lam_invocation_request_id(const lam_invocation *inv)
@@ -189,6 +190,16 @@ static void lam_async_done(stratus *srv, const lam_result *result, void *arg)
     free(call);
 }
 
+static void lam_async_release(void *arg)
+{
+    lam_async_call *call = arg;
+    log_at(LOG_WARN, "lambda", NULL,
+           "Stratus stopped during an asynchronous invocation; that attempt "
+           "is lost");
+    cJSON_Delete(call->job);
+    free(call);
+}
+
 int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
                         const cJSON *payload)
 {
@@ -224,6 +235,7 @@ int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
     call->job = cJSON_Duplicate(payload, 1);
     inv->callback = lam_async_done;
     inv->arg = call;
+    inv->release = lam_async_release;
     /* NOTE: the job row is deleted once the invocation starts, so a crash
      * of Stratus while the handler runs loses that attempt. */
     lam__env_submit(inv);

@@ -1,0 +1,269 @@
+/*
+ * test_lam_async.c: invocations that need no client connection, in a
+ * virtual-time instance driven from the test thread: Event invocations
+ * and their two retries, lam_invoke with a callback, and the reaping of
+ * idle environments.
+ */
+#include "lam_live.h"
+
+#include "aws.h"
+#include "jobs.h"
+#include "ts.h"
+
+/* A custom runtime that appends "<request id> <event>" to `record` in its
+ * code directory and fails the events that contain "fail". */
+static const char record_bootstrap[] =
+    "#!/bin/sh\n"
+    "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+    "dir=\"$LAMBDA_TASK_ROOT\"\n"
+    "n=0\n"
+    "while [ \"$n\" -lt 100 ]; do\n"
+    "  n=$((n + 1))\n"
+    "  curl -sS -D \"$dir/h.$$\" -o \"$dir/e.$$\" \"$api/invocation/next\" "
+    "|| exit 0\n"
+    "  id=$(grep -i '^lambda-runtime-aws-request-id:' \"$dir/h.$$\" | cut "
+    "-d' ' -f2 | tr -d '\\r')\n"
+    "  echo \"$id $(cat \"$dir/e.$$\")\" >> \"$dir/record\"\n"
+    "  if grep -q fail \"$dir/e.$$\"; then\n"
+    "    curl -sS -X POST --data-binary "
+    "'{\"errorType\":\"E\",\"errorMessage\":\"no\"}' "
+    "\"$api/invocation/$id/error\" > /dev/null\n"
+    "  else\n"
+    "    curl -sS -X POST --data-binary '{\"done\":true}' "
+    "\"$api/invocation/$id/response\" > /dev/null\n"
+    "  fi\n"
+    "done\n";
+
+static stratus *srv;
+static char dir[64];
+
+static void setup(void)
+{
+    srv = ts_new();
+    snprintf(dir, sizeof dir, "/tmp/stratus-lam-async-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    lam_live_write(dir, "bootstrap", record_bootstrap, 0755);
+
+    char body[512];
+    int status = 0;
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"rec\",\"Runtime\":\"provided.al2023\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"x\","
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             dir);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+}
+
+static void teardown(void)
+{
+    ts_free(srv);
+    nftw(dir, lam_live_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(lam_async, .init = setup, .fini = teardown, .timeout = 60);
+
+static void require_curl(void)
+{
+    if (access("/usr/bin/curl", X_OK) != 0)
+        cr_skip_test("curl is not installed; skipping");
+}
+
+/* Lines recorded by the bootstrap so far. */
+static int recorded(char **text)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/record", dir);
+    char *data = ts_read_file(path);
+    int lines = 0;
+    for (const char *p = data; p && *p; p++)
+        lines += *p == '\n';
+    if (text)
+        *text = data;
+    else
+        free(data);
+    return lines;
+}
+
+typedef int (*condition_fn)(void *arg);
+
+/* Run the loop until `done` holds, for at most 10 s of wall time. */
+static int pump(condition_fn done, void *arg)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (done(arg))
+            return 1;
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+        lam_live_sleep_ms(1);
+    }
+    return done(arg);
+}
+
+static int has_lines(void *arg)
+{
+    return recorded(NULL) >= *(int *)arg;
+}
+
+static int no_environments(void *arg)
+{
+    return lam_environment_count(srv) == 0;
+}
+
+static int jobs_pending(void *arg)
+{
+    return jobs_next_due(srv->jobs) >= 0;
+}
+
+static void invoke_event(const char *payload)
+{
+    http_header headers[] = {
+        {"X-Amz-Invocation-Type", "Event"},
+        {"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/"
+                          "us-east-1/lambda/aws4_request, Signature=00"},
+    };
+    http_request req = {
+        .method = "POST",
+        .path = "/2015-03-31/functions/rec/invocations",
+        .query = "",
+        .headers = headers,
+        .header_count = 2,
+        .body = payload,
+        .body_len = strlen(payload),
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    int needs_commit = 0;
+    http_response_init(&resp);
+    aws_dispatch(srv, &req, &resp, &needs_commit);
+    stratus_turn_end(srv);
+    cr_assert_eq(resp.status, 202);
+    http_response_cleanup(&resp);
+}
+
+Test(lam_async, event_runs_once)
+{
+    require_curl();
+    int one = 1;
+    invoke_event("{\"ok\":1}");
+    cr_assert(pump(has_lines, &one), "the event never reached the function");
+    char *text = NULL;
+    recorded(&text);
+    cr_assert_not_null(strstr(text, "{\"ok\":1}"), "%s", text);
+    free(text);
+    /* Success leaves no retry behind. */
+    lam_live_sleep_ms(100);
+    uv_run(&srv->loop, UV_RUN_NOWAIT);
+    cr_assert_eq(jobs_next_due(srv->jobs), -1);
+}
+
+Test(lam_async, failed_event_retried_twice)
+{
+    require_curl();
+    int want = 1;
+    invoke_event("{\"fail\":1}");
+    cr_assert(pump(has_lines, &want));
+    cr_assert(pump(jobs_pending, NULL), "no retry was scheduled");
+
+    /* One minute, then two minutes later, as AWS retries by default. */
+    int64_t now = clock_now_ms(&srv->clock);
+    int64_t due = jobs_next_due(srv->jobs);
+    cr_assert_eq(due - now, 60000);
+    clock_advance_to(&srv->clock, due);
+    stratus_jobs_changed(srv);
+    want = 2;
+    cr_assert(pump(has_lines, &want), "the first retry never ran");
+    cr_assert(pump(jobs_pending, NULL), "no second retry was scheduled");
+    due = jobs_next_due(srv->jobs);
+    cr_assert_eq(due - clock_now_ms(&srv->clock), 120000);
+    clock_advance_to(&srv->clock, due);
+    stratus_jobs_changed(srv);
+    want = 3;
+    cr_assert(pump(has_lines, &want), "the second retry never ran");
+
+    /* No fourth attempt. */
+    lam_live_sleep_ms(200);
+    uv_run(&srv->loop, UV_RUN_NOWAIT);
+    cr_assert_eq(jobs_next_due(srv->jobs), -1);
+    char *text = NULL;
+    cr_assert_eq(recorded(&text), 3);
+    /* Every attempt carries the request id of the Invoke call. */
+    char first[40];
+    snprintf(first, sizeof first, "%.36s", text);
+    const char *second = strchr(text, '\n') + 1;
+    const char *third = strchr(second, '\n') + 1;
+    cr_assert(strncmp(second, first, 36) == 0, "%s", text);
+    cr_assert(strncmp(third, first, 36) == 0, "%s", text);
+    free(text);
+}
+
+typedef struct callback_result {
+    int calls;
+    char payload[256];
+    char error[64];
+} callback_result;
+
+static void on_result(stratus *s, const lam_result *result, void *arg)
+{
+    callback_result *r = arg;
+    r->calls++;
+    snprintf(r->payload, sizeof r->payload, "%.*s", (int)result->payload_len,
+             result->payload);
+    snprintf(r->error, sizeof r->error, "%s",
+             result->function_error ? result->function_error : "");
+}
+
+static int called(void *arg)
+{
+    return ((callback_result *)arg)->calls > 0;
+}
+
+Test(lam_async, lam_invoke_calls_back)
+{
+    require_curl();
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    lam_invocation *inv = lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                     "{\"a\":1}", 7, NULL, on_result, &r, &err);
+    cr_assert_not_null(inv, "%s", err.message);
+    cr_assert_eq(strlen(lam_invocation_request_id(inv)), 36);
+    cr_assert_eq(r.calls, 0, "the callback ran inside lam_invoke");
+    cr_assert(pump(called, &r));
+    cr_assert_eq(r.calls, 1);
+    cr_assert_str_eq(r.payload, "{\"done\":true}");
+    cr_assert_str_eq(r.error, "");
+
+    memset(&r, 0, sizeof r);
+    inv = lam_invoke(srv, "123456789012", "us-east-1", "rec", "{\"fail\":1}",
+                     10, NULL, on_result, &r, &err);
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.error, "Unhandled");
+    cr_assert_str_eq(r.payload,
+                     "{\"errorType\":\"E\",\"errorMessage\":\"no\"}");
+}
+
+Test(lam_async, lam_invoke_missing_function)
+{
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    lam_invocation *inv = lam_invoke(srv, "123456789012", "us-east-1", "absent",
+                                     "{}", 2, NULL, on_result, &r, &err);
+    cr_assert_null(inv);
+    cr_assert_eq(err.code, AWS_ERR_RESOURCE_NOT_FOUND);
+    cr_assert_eq(err.status, 404);
+    aws_error_reset(&err);
+}
+
+Test(lam_async, idle_environment_is_reaped)
+{
+    require_curl();
+    int one = 1;
+    lam_set_idle_timeout(srv, 200);
+    invoke_event("{}");
+    cr_assert(pump(has_lines, &one));
+    cr_assert_eq(lam_environment_count(srv), 1);
+    cr_assert(pump(no_environments, NULL),
+              "the idle environment was not stopped");
+}
