@@ -51,6 +51,34 @@ struct http_response;
     X(INVALID_PARAMETER_VALUE, "InvalidParameterValueException", 400, NULL)    \
     X(INVALID_REQUEST_CONTENT, "InvalidRequestContentException", 400, NULL)    \
     X(INVOKE_REQUEST_TOO_LARGE, "RequestTooLargeException", 413, NULL)         \
+    X(SQS_QUEUE_DOES_NOT_EXIST, "QueueDoesNotExist", 400,                      \
+      "The specified queue does not exist.")                                   \
+    X(SQS_QUEUE_NAME_EXISTS, "QueueNameExists", 400, NULL)                     \
+    X(SQS_INVALID_ATTRIBUTE_NAME, "InvalidAttributeName", 400, NULL)           \
+    X(SQS_INVALID_ATTRIBUTE_VALUE, "InvalidAttributeValue", 400, NULL)         \
+    X(SQS_INVALID_PARAMETER_VALUE, "InvalidParameterValue", 400, NULL)         \
+    X(SQS_MISSING_PARAMETER, "MissingParameter", 400, NULL)                    \
+    X(SQS_INVALID_MESSAGE_CONTENTS, "InvalidMessageContents", 400, NULL)       \
+    X(SQS_RECEIPT_HANDLE_IS_INVALID, "ReceiptHandleIsInvalid", 404, NULL)      \
+    X(SQS_MESSAGE_NOT_INFLIGHT, "MessageNotInflight", 400,                     \
+      "Message does not exist or is not available for visibility timeout "     \
+      "change.")                                                               \
+    X(SQS_PURGE_QUEUE_IN_PROGRESS, "PurgeQueueInProgress", 403, NULL)          \
+    X(RESOURCE_ALREADY_EXISTS, "ResourceAlreadyExistsException", 400, NULL)    \
+    X(INVALID_EVENT_PATTERN, "InvalidEventPatternException", 400, NULL)        \
+    X(CONCURRENT_MODIFICATION, "ConcurrentModificationException", 400, NULL)   \
+    X(SFN_EXECUTION_ALREADY_EXISTS, "ExecutionAlreadyExists", 400, NULL)       \
+    X(SFN_EXECUTION_DOES_NOT_EXIST, "ExecutionDoesNotExist", 400, NULL)        \
+    X(SFN_STATE_MACHINE_ALREADY_EXISTS, "StateMachineAlreadyExists", 400,      \
+      NULL)                                                                    \
+    X(SFN_STATE_MACHINE_DOES_NOT_EXIST, "StateMachineDoesNotExist", 400, NULL) \
+    X(SFN_STATE_MACHINE_TYPE_NOT_SUPPORTED, "StateMachineTypeNotSupported",    \
+      400, NULL)                                                               \
+    X(SFN_INVALID_DEFINITION, "InvalidDefinition", 400, NULL)                  \
+    X(SFN_INVALID_NAME, "InvalidName", 400, NULL)                              \
+    X(SFN_INVALID_ARN, "InvalidArn", 400, NULL)                                \
+    X(SFN_INVALID_EXECUTION_INPUT, "InvalidExecutionInput", 400, NULL)         \
+    X(SFN_INVALID_TOKEN, "InvalidToken", 400, NULL)                            \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

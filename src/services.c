@@ -7,15 +7,18 @@
 
 #include "ddb.h"
 #include "lam.h"
+#include "sqs.h"
 
 const aws_service *const aws_services[] = {
     &ddb_service,
     &lam_service,
+    &sqs_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
 const stack_type stack_types[] = {
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
     {"AWS::Lambda::Function", lam_stack_apply_function},
+    {"AWS::SQS::Queue", sqs_stack_apply_queue},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;
