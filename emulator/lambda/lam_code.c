@@ -5,7 +5,9 @@
  * code root. CodeSha256 and CodeSize follow AWS for ZipFile (SHA-256 and
  * size of the archive); for a directory they cover the regular files in it.
  *
- * Not supported: Code.S3Bucket/S3Key (Stratus has no S3 yet) and ImageUri.
+ * Clients that cannot send Directory name the directory as S3Key of the
+ * bucket "hot-reload". Not supported: other S3 code locations (Stratus has
+ * no S3 yet) and ImageUri.
  */
 #define _XOPEN_SOURCE 700
 #include "lam_internal.h"
@@ -233,6 +235,13 @@ int lam__code_resolve(lam_state *st, const cJSON *code, char **code_dir,
     const cJSON *zip = cJSON_GetObjectItemCaseSensitive(code, "ZipFile");
 
     *code_dir = NULL;
+    /* Clients that validate Code members (the AWS CLI, the SDKs) cannot
+     * send Directory, so the magic bucket "hot-reload" with the directory
+     * as S3Key means the same, as in LocalStack. */
+    const cJSON *bucket = cJSON_GetObjectItemCaseSensitive(code, "S3Bucket");
+    if (!dir && cJSON_IsString(bucket) &&
+        strcmp(bucket->valuestring, "hot-reload") == 0)
+        dir = cJSON_GetObjectItemCaseSensitive(code, "S3Key");
     if (cJSON_IsString(dir)) {
         struct stat sb;
         if (dir->valuestring[0] != '/' || stat(dir->valuestring, &sb) != 0 ||
@@ -251,9 +260,10 @@ int lam__code_resolve(lam_state *st, const cJSON *code, char **code_dir,
     if (cJSON_GetObjectItemCaseSensitive(code, "S3Bucket") ||
         cJSON_GetObjectItemCaseSensitive(code, "ImageUri"))
         return aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
-                        "Stratus reads function code only from Code.ZipFile "
-                        "or Code.Directory (an absolute local path), not "
-                        "from S3 or a container image");
+                        "Stratus reads function code only from Code.ZipFile, "
+                        "Code.Directory (an absolute local path) or the "
+                        "S3Bucket \"hot-reload\" with that path as S3Key, "
+                        "not from S3 or a container image");
     return aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                     "Please provide a source for function code.");
 }

@@ -339,8 +339,13 @@ static void lam_env_finish(lam_env *env)
                            env->init_log.len);
         lam__invocation_fail(victim, "Runtime.ExitError", message);
     }
-    log_at(LOG_INFO, "lambda", NULL, "%s environment on port %d ended: %s",
-           fn->name, env->port, reason);
+    if (env->killed)
+        log_at(LOG_INFO, "lambda", NULL,
+               "%s environment on port %d stopped by Stratus", fn->name,
+               env->port);
+    else
+        log_at(LOG_INFO, "lambda", NULL, "%s environment on port %d ended: %s",
+               fn->name, env->port, reason);
 
     lam_env_unlink(env);
     st->environment_count--;
