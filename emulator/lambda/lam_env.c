@@ -670,8 +670,14 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
 
 static void lam_next_response(lam_invocation *inv, http_response *resp)
 {
-    char deadline[32];
+    char deadline[32], offset[32];
     snprintf(deadline, sizeof deadline, "%lld", (long long)inv->deadline_ms);
+    /* Stratus extension: how far the instance clock is ahead of the wall
+     * clock, so the Node bootstrap can shift Date in a virtual-time
+     * instance. */
+    snprintf(offset, sizeof offset, "%lld",
+             (long long)(clock_now_ms(&inv->state->srv->clock) -
+                         lam_wall_ms()));
     resp->status = 200;
     http_response_header(resp, "Content-Type", "application/json");
     http_response_header(resp, "Lambda-Runtime-Aws-Request-Id",
@@ -682,6 +688,7 @@ static void lam_next_response(lam_invocation *inv, http_response *resp)
     if (inv->client_context)
         http_response_header(resp, "Lambda-Runtime-Client-Context",
                              inv->client_context);
+    http_response_header(resp, "Stratus-Clock-Offset-Ms", offset);
     http_response_body(resp, inv->payload, inv->payload_len);
 }
 

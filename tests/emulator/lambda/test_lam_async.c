@@ -267,3 +267,104 @@ Test(lam_async, idle_environment_is_reaped)
     cr_assert(pump(no_environments, NULL),
               "the idle environment was not stopped");
 }
+
+/* A Node handler that reports the time it sees, or tries a TCP connection
+ * to event.connect ("runtime" means its own Runtime API address). */
+static const char clock_handler[] =
+    "import net from 'node:net';\n"
+    "export const handler = async (event) => {\n"
+    "  if (event.connect) {\n"
+    "    let [host, port] = [event.connect, event.port];\n"
+    "    if (host === 'runtime')\n"
+    "      [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');\n"
+    "    return await new Promise((resolve) => {\n"
+    "      const s = net.connect({ host, port: Number(port) });\n"
+    "      s.on('connect', () => { s.destroy(); resolve({ connected: true }); "
+    "});\n"
+    "      s.on('error', (e) => resolve({ error: e.code, message: e.message "
+    "}));\n"
+    "    });\n"
+    "  }\n"
+    "  return { now: Date.now(), isDate: new Date() instanceof Date,\n"
+    "    fixed: new Date(0).getTime() };\n"
+    "};\n";
+
+static void create_node_function(const char *name)
+{
+    char body[512], code[128];
+    int status = 0;
+    snprintf(code, sizeof code, "%s/%s", dir, name);
+    mkdir(code, 0700);
+    lam_live_write(code, "index.mjs", clock_handler, 0644);
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"%s\",\"Runtime\":\"nodejs20.x\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\","
+             "\"Handler\":\"index.handler\",\"Timeout\":10,"
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             name, code);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+}
+
+static void require_node(void)
+{
+    if (access("/usr/bin/node", X_OK) != 0 &&
+        access("/usr/local/bin/node", X_OK) != 0)
+        cr_skip_test("node is not installed; skipping");
+}
+
+static cJSON *invoke_node(const char *name, const char *payload)
+{
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", name,
+                                  payload, strlen(payload), NULL, on_result, &r,
+                                  &err),
+                       "%s", err.message);
+    cr_assert(pump(called, &r), "%s never answered", name);
+    cr_assert_str_eq(r.error, "", "%s", r.payload);
+    cJSON *out = cJSON_Parse(r.payload);
+    cr_assert_not_null(out, "%s", r.payload);
+    return out;
+}
+
+Test(lam_async, node_date_follows_virtual_clock)
+{
+    require_node();
+    create_node_function("clock");
+    int64_t day_later = clock_now_ms(&srv->clock) + 86400000;
+    clock_advance_to(&srv->clock, day_later);
+
+    cJSON *out = invoke_node("clock", "{}");
+    double now = cJSON_GetObjectItemCaseSensitive(out, "now")->valuedouble;
+    cr_assert_geq(now, (double)day_later - 5000);
+    cr_assert_leq(now, (double)day_later + 5000);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "isDate")));
+    cr_assert_eq(cJSON_GetObjectItemCaseSensitive(out, "fixed")->valuedouble,
+                 0);
+    cJSON_Delete(out);
+}
+
+Test(lam_async, node_handler_confined_to_loopback)
+{
+    require_node();
+    create_node_function("confined");
+
+    /* Loopback is allowed: the handler reaches its own Runtime API. */
+    cJSON *out = invoke_node("confined", "{\"connect\":\"runtime\"}");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "connected")),
+              "%s", cJSON_PrintUnformatted(out));
+    cJSON_Delete(out);
+
+    /* 0.0.0.0 is this machine too, so even if the check failed no packet
+     * would leave it; the bootstrap rejects it as a non-loopback name. */
+    out = invoke_node("confined", "{\"connect\":\"0.0.0.0\",\"port\":9}");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(out, "error");
+    cr_assert_str_eq(code->valuestring, "ECONNREFUSED");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(out, "message");
+    cr_assert_not_null(strstr(message->valuestring, "confines Lambda handlers"),
+                       "%s", message->valuestring);
+    cJSON_Delete(out);
+}

@@ -7,11 +7,22 @@
 // posts the result or an {errorType, errorMessage, trace} error object.
 // console output is prefixed "<time>\t<request id>\t<LEVEL>\t" as in Lambda.
 //
+// Stratus extension: each event's Stratus-Clock-Offset-Ms header says how
+// far the instance's (possibly virtual) clock is ahead of the wall clock,
+// and Date follows the instance clock. Deadlines and timers stay in real
+// time.
+//
+// Handlers are confined to this machine: a TCP connection to any host but
+// localhost, 127.0.0.0/8 or ::1 fails with ECONNREFUSED before anything is
+// sent, unless the function's environment sets
+// STRATUS_LAMBDA_ALLOW_NETWORK=1.
+//
 // Not provided: response streaming, context.clientContext parsing beyond
 // JSON, context.identity, and callbackWaitsForEmptyEventLoop (the result is
 // posted as soon as the handler settles).
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
@@ -23,6 +34,56 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const base = '/2018-06-01/runtime';
 
 let currentRequestId;
+
+function isLoopback(host) {
+  if (host === undefined || host === null || host === '') return true; // node's default is localhost
+  const h = String(host).replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+function confineToLoopback() {
+  const realConnect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function connect(...args) {
+    // net.createConnection passes its normalized [options, callback] array.
+    const options = Array.isArray(args[0]) ? args[0][0] : args[0];
+    let host;
+    let path;
+    if (options !== null && typeof options === 'object') {
+      host = options.host;
+      path = options.path;
+    } else if (typeof options === 'string' && Number.isNaN(Number(options))) {
+      path = options;
+    } else if (typeof args[1] === 'string') {
+      host = args[1];
+    }
+    if (path === undefined && !isLoopback(host)) {
+      const err = new Error(
+        `connect ECONNREFUSED ${host}: Stratus confines Lambda handlers to this machine; ` +
+          'set STRATUS_LAMBDA_ALLOW_NETWORK=1 in the function environment to allow other hosts',
+      );
+      err.code = 'ECONNREFUSED';
+      process.nextTick(() => this.destroy(err));
+      return this;
+    }
+    return realConnect.apply(this, args);
+  };
+}
+
+const RealDate = Date;
+let clockOffsetMs = 0;
+
+// Date with every "now" moved by clockOffsetMs; dates built from explicit
+// values are unchanged.
+function StratusDate(...args) {
+  if (!new.target) return new RealDate(RealDate.now() + clockOffsetMs).toString();
+  if (args.length === 0) return new RealDate(RealDate.now() + clockOffsetMs);
+  return new RealDate(...args);
+}
+StratusDate.prototype = RealDate.prototype;
+StratusDate.now = () => RealDate.now() + clockOffsetMs;
+StratusDate.parse = RealDate.parse;
+StratusDate.UTC = RealDate.UTC;
+globalThis.Date = StratusDate;
 
 function call(method, urlPath, body, headers = {}) {
   const [host, port] = api.split(':');
@@ -74,7 +135,7 @@ function patchConsole() {
   for (const [method, level] of Object.entries(levels)) {
     console[method] = (...args) => {
       const line = util.format(...args).replace(/\n/g, '\r');
-      process.stdout.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${line}\n`);
+      process.stdout.write(`${new RealDate().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${line}\n`);
     };
   }
 }
@@ -128,7 +189,7 @@ function makeContext(headers) {
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - RealDate.now()),
   };
   if (headers['lambda-runtime-client-context']) {
     try {
@@ -167,6 +228,7 @@ function runHandler(handler, event, context) {
 
 async function main() {
   patchConsole();
+  if (process.env.STRATUS_LAMBDA_ALLOW_NETWORK !== '1') confineToLoopback();
   let handler;
   try {
     handler = await loadHandler();
@@ -197,6 +259,7 @@ async function main() {
     }
     const requestId = next.headers['lambda-runtime-aws-request-id'];
     currentRequestId = requestId;
+    clockOffsetMs = Number(next.headers['stratus-clock-offset-ms'] ?? 0) || 0;
     process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
     let event;
     try {
