@@ -59,6 +59,25 @@ void lam_invocation_detach(lam_invocation *inv);
 /* The request id of an invocation. */
 const char *lam_invocation_request_id(const lam_invocation *inv);
 
+/* A fault injected into a function's invocations. */
+typedef enum lam_fault_kind {
+    LAM_FAULT_NONE,     /* clears the fault */
+    LAM_FAULT_ERROR,    /* a function error, the code does not run */
+    LAM_FAULT_TIMEOUT,  /* Sandbox.Timedout after the function's timeout */
+    LAM_FAULT_THROTTLE, /* Invoke fails with TooManyRequestsException */
+} lam_fault_kind;
+
+/*
+ * Make the next `count` invocations of a function fail with `kind` (every
+ * one while `count` is negative, until LAM_FAULT_NONE clears it).
+ * `message` is the errorMessage of LAM_FAULT_ERROR (NULL: a default). The
+ * function need not exist yet; faults live in memory only. Returns 0, or
+ * -1 with `err` filled when `function` is not a valid name.
+ */
+int lam_fault_set(struct stratus *srv, const char *account, const char *region,
+                  const char *function, lam_fault_kind kind, int count,
+                  const char *message, aws_error *err);
+
 /*
  * Set how long an idle execution environment stays warm before it is
  * stopped, in milliseconds (default 300000).

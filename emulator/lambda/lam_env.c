@@ -167,6 +167,14 @@ static void lam_complete(lam_invocation *inv, const char *function_error,
     uv_timer_stop(&inv->timer);
     if (inv->queued)
         lam_queue_remove(inv);
+    if (inv->faulted) {
+        lam_invocation **pp = &inv->fn->faulted;
+        while (*pp && *pp != inv)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = inv->next;
+        inv->next = NULL;
+    }
 
     lam_env *env = inv->env;
     if (env) {
@@ -675,9 +683,9 @@ static void lam_next_response(lam_invocation *inv, http_response *resp)
     /* Stratus extension: how far the instance clock is ahead of the wall
      * clock, so the Node bootstrap can shift Date in a virtual-time
      * instance. */
-    snprintf(offset, sizeof offset, "%lld",
-             (long long)(clock_now_ms(&inv->state->srv->clock) -
-                         lam_wall_ms()));
+    snprintf(
+        offset, sizeof offset, "%lld",
+        (long long)(clock_now_ms(&inv->state->srv->clock) - lam_wall_ms()));
     resp->status = 200;
     http_response_header(resp, "Content-Type", "application/json");
     http_response_header(resp, "Lambda-Runtime-Aws-Request-Id",
@@ -754,8 +762,9 @@ static void lam_dispatch(lam_function_runtime *fn)
                      fn->name, st->environment_count);
             return;
         }
-        /* The invocation that will wait longest decides the configuration:
-         * every queued one carries the function as it was when invoked. */
+        /* The first queued invocation no starting environment will take
+         * decides the configuration: each carries the function as it was
+         * when invoked. */
         lam_invocation *inv = fn->queue_head;
         for (int i = 0; i < starting && inv->next; i++)
             inv = inv->next;
@@ -771,12 +780,63 @@ static void lam_dispatch(lam_function_runtime *fn)
     }
 }
 
+static lam_fault_kind lam_fault_use(lam_function_runtime *fn, int throttle)
+{
+    lam_fault_kind kind = fn->fault;
+    if (kind == LAM_FAULT_NONE || (kind == LAM_FAULT_THROTTLE) != !!throttle)
+        return LAM_FAULT_NONE;
+    if (fn->fault_count > 0 && --fn->fault_count == 0)
+        fn->fault = LAM_FAULT_NONE;
+    return kind;
+}
+
+lam_fault_kind lam__fault_take(lam_state *st, const char *account,
+                               const char *region, const char *name,
+                               int throttle)
+{
+    lam_function_runtime *fn = lam_runtime_get(st, account, region, name, 0);
+    return fn ? lam_fault_use(fn, throttle) : LAM_FAULT_NONE;
+}
+
+int lam_fault_set(stratus *srv, const char *account, const char *region,
+                  const char *function, lam_fault_kind kind, int count,
+                  const char *message, aws_error *err)
+{
+    char name[72];
+    if (lam__function_name(function, region, account, name, sizeof name, err) !=
+        0)
+        return -1;
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 1);
+    fn->fault = count == 0 ? LAM_FAULT_NONE : kind;
+    fn->fault_count = count;
+    snprintf(fn->fault_message, sizeof fn->fault_message, "%s",
+             message ? message : "Stratus injected this fault");
+    log_info("lambda", "%s: fault %d set for %d invocations (negative: all)",
+             name, (int)kind, count);
+    return 0;
+}
+
 static void lam_on_start(uv_timer_t *t)
 {
     lam_invocation *inv = t->data;
     int64_t remaining = inv->deadline_ms - lam_wall_ms();
     uv_timer_start(&inv->timer, lam_on_timeout,
                    remaining > 0 ? (uint64_t)remaining : 0, 0);
+
+    lam_fault_kind fault = lam_fault_use(inv->fn, 0);
+    if (fault == LAM_FAULT_ERROR) {
+        lam__invocation_fail(inv, "Stratus.InjectedFault",
+                             inv->fn->fault_message);
+        return;
+    }
+    if (fault == LAM_FAULT_TIMEOUT) {
+        lam_queue_remove(inv);
+        inv->faulted = 1;
+        inv->next = inv->fn->faulted;
+        inv->fn->faulted = inv;
+        return;
+    }
     lam_dispatch(inv->fn);
 }
 
@@ -1024,12 +1084,15 @@ void lam__env_cleanup(lam_state *st)
     lam_function_runtime *fn = st->functions;
     while (fn) {
         lam_function_runtime *next_fn = fn->next;
-        for (lam_invocation *inv = fn->queue_head; inv;) {
-            lam_invocation *next = inv->next;
-            lam_invocation_drop(inv);
-            inv->done = 1;
-            uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
-            inv = next;
+        lam_invocation *lists[] = {fn->queue_head, fn->faulted};
+        for (size_t i = 0; i < 2; i++) {
+            for (lam_invocation *inv = lists[i]; inv;) {
+                lam_invocation *next = inv->next;
+                lam_invocation_drop(inv);
+                inv->done = 1;
+                uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
+                inv = next;
+            }
         }
         lam_env *env = fn->envs;
         while (env) {

@@ -56,7 +56,11 @@ struct lam_function_runtime {
     char region[32];
     char name[72];
     lam_invocation *queue_head, *queue_tail;
+    lam_invocation *faulted; /* TIMEOUT faults waiting for their timer */
     lam_env *envs;
+    lam_fault_kind fault;
+    int fault_count; /* invocations left to fail; negative: all */
+    char fault_message[256];
     lam_function_runtime *next;
 };
 
@@ -85,6 +89,7 @@ struct lam_invocation {
     void (*release)(void *arg);
     int done;
     int queued;
+    int faulted;          /* a TIMEOUT fault: waits for its timer, never runs */
     lam_invocation *next; /* in the function's queue */
 };
 
@@ -142,6 +147,13 @@ void lam__env_submit(lam_invocation *inv);
 void lam__env_retire(stratus *srv, const char *account, const char *region,
                      const char *name);
 void lam__env_cleanup(lam_state *st);
+/* Use up one invocation of the function's fault. With `throttle` set only
+ * a THROTTLE fault counts (checked when Invoke is called), else only ERROR
+ * and TIMEOUT (checked when an invocation starts). Returns the kind used,
+ * or LAM_FAULT_NONE. */
+lam_fault_kind lam__fault_take(lam_state *st, const char *account,
+                               const char *region, const char *name,
+                               int throttle);
 /* Complete a held response and make sure the loop sends it promptly. */
 void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp);
 /* The handler of every Runtime API listener. */

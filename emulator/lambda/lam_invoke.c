@@ -51,6 +51,22 @@ lam_invocation_new(stratus *srv, const char *account, const char *region,
     return inv;
 }
 
+/* Reject the call when the function has a THROTTLE fault. */
+static int lam_check_throttle(stratus *srv, const char *account,
+                              const char *region, const char *name,
+                              aws_error *err)
+{
+    if (lam__fault_take(lam__state(srv), account, region, name, 1) !=
+        LAM_FAULT_THROTTLE)
+        return 0;
+    aws_fail(err, AWS_ERR_TOO_MANY_REQUESTS, NULL);
+    err->extra = cJSON_CreateObject();
+    cJSON_AddStringToObject(
+        err->extra, "Reason",
+        "ReservedFunctionConcurrentInvocationLimitExceeded");
+    return -1;
+}
+
 static int lam_check_payload(const char *payload, size_t len, size_t max,
                              const char *operation, aws_error *err)
 {
@@ -86,6 +102,10 @@ lam_invocation *lam_invoke(stratus *srv, const char *account,
         lam_check_payload(payload, len, LAM_MAX_PAYLOAD, "Invoke", err) != 0 ||
         lam__function_load(srv, account, region, name, &f, err) != 0)
         return NULL;
+    if (lam_check_throttle(srv, account, region, name, err) != 0) {
+        lam__function_free(&f);
+        return NULL;
+    }
     lam_invocation *inv = lam_invocation_new(srv, account, region, &f, payload,
                                              len, client_context, NULL);
     inv->callback = callback;
@@ -308,6 +328,12 @@ cJSON *lam_op_invoke(aws_request *req, aws_error *err)
         req->status = 204;
         req->raw_body = xstrdup("");
         return cJSON_CreateObject();
+    }
+
+    if (lam_check_throttle(req->srv, req->account, req->region, name, err) !=
+        0) {
+        lam__function_free(&f);
+        return NULL;
     }
 
     if (event) {

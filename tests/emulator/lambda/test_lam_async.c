@@ -368,3 +368,98 @@ Test(lam_async, node_handler_confined_to_loopback)
                        "%s", message->valuestring);
     cJSON_Delete(out);
 }
+
+Test(lam_async, fault_error_skips_the_code)
+{
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(lam_fault_set(srv, "123456789012", "us-east-1", "rec",
+                               LAM_FAULT_ERROR, 1, "injected by the test",
+                               &err),
+                 0);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.error, "Unhandled");
+    cr_assert_str_eq(r.payload, "{\"errorType\":\"Stratus.InjectedFault\","
+                                "\"errorMessage\":\"injected by the test\"}");
+    cr_assert_eq(lam_environment_count(srv), 0, "the code ran");
+    cr_assert_eq(recorded(NULL), 0);
+}
+
+Test(lam_async, fault_timeout_waits_for_timeout)
+{
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    int status = 0;
+    cJSON_Delete(ts_rest_call(srv, "PUT",
+                              "/2015-03-31/functions/rec/configuration",
+                              "lambda", "{\"Timeout\":1}", &status, NULL));
+    cr_assert_eq(status, 200);
+    cr_assert_eq(lam_fault_set(srv, "123456789012", "us-east-1", "rec",
+                               LAM_FAULT_TIMEOUT, -1, NULL, &err),
+                 0);
+    lam_invocation *inv = lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                     "{}", 2, NULL, on_result, &r, &err);
+    cr_assert_not_null(inv);
+    char expected[160];
+    snprintf(
+        expected, sizeof expected,
+        "{\"errorType\":\"Sandbox.Timedout\",\"errorMessage\":\"RequestId: "
+        "%s Error: Task timed out after 1.00 seconds\"}",
+        lam_invocation_request_id(inv));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.payload, expected);
+    cr_assert_eq(recorded(NULL), 0);
+
+    /* A pending TIMEOUT fault at teardown must not leak. */
+    memset(&r, 0, sizeof r);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    uv_run(&srv->loop, UV_RUN_NOWAIT);
+}
+
+Test(lam_async, fault_throttle_rejects_invoke)
+{
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(lam_fault_set(srv, "123456789012", "us-east-1", "rec",
+                               LAM_FAULT_THROTTLE, 1, NULL, &err),
+                 0);
+    int status = 0;
+    http_response resp;
+    http_header headers[] = {
+        {"Authorization", "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/"
+                          "us-east-1/lambda/aws4_request, Signature=00"},
+    };
+    http_request req = {
+        .method = "POST",
+        .path = "/2015-03-31/functions/rec/invocations",
+        .query = "",
+        .headers = headers,
+        .header_count = 1,
+        .body = "{}",
+        .body_len = 2,
+        .remote_addr = "127.0.0.1",
+    };
+    int needs_commit = 0;
+    http_response_init(&resp);
+    aws_dispatch(srv, &req, &resp, &needs_commit);
+    stratus_turn_end(srv);
+    status = resp.status;
+    cr_assert_eq(status, 429);
+    cJSON *out = cJSON_ParseWithLength(resp.body, resp.body_len);
+    cr_assert_str_eq(
+        cJSON_GetObjectItemCaseSensitive(out, "message")->valuestring,
+        "Rate Exceeded.");
+    cJSON_Delete(out);
+    http_response_cleanup(&resp);
+
+    /* The fault was for one invocation only: the next one is queued. */
+    invoke_event("{}");
+    int one = 1;
+    if (access("/usr/bin/curl", X_OK) == 0)
+        cr_assert(pump(has_lines, &one));
+}

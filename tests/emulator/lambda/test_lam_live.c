@@ -461,3 +461,53 @@ Test(lam_live, update_restarts_environment)
     lam_reply_free(&b);
     lam_reply_free(&u);
 }
+
+Test(lam_live, crash_during_init_fails_invocation)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128], request_id[64], expected[160];
+    lam_live_subdir(&live, "initcrash", dir, sizeof dir);
+    lam_live_write(dir, "bootstrap",
+                   "#!/bin/sh\necho 'cannot start' >&2\nexit 7\n", 0755);
+    lam_live_create(&live, "initcrash", "provided.al2023", "x.y", dir, NULL);
+    cr_assert_eq(lam_live_invoke(&live, "initcrash", "{}",
+                                 "X-Amz-Log-Type: Tail\r\n", &r),
+                 200);
+    lam_reply_header(&r, "x-amzn-RequestId", request_id, sizeof request_id);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Runtime.ExitError");
+    snprintf(expected, sizeof expected,
+             "RequestId: %s Error: Runtime exited with error: exit status 7",
+             request_id);
+    cr_assert_str_eq(str(out, "errorMessage"), expected);
+    cJSON_Delete(out);
+
+    /* The init output reaches the log tail. */
+    char tail[4096];
+    cr_assert_not_null(
+        lam_reply_header(&r, "X-Amz-Log-Result", tail, sizeof tail));
+    unsigned char decoded[4096];
+    int n = EVP_DecodeBlock(decoded, (const unsigned char *)tail,
+                            (int)strlen(tail));
+    cr_assert_gt(n, 0);
+    decoded[n] = '\0';
+    cr_assert_not_null(strstr((const char *)decoded, "cannot start"), "%s",
+                       decoded);
+    lam_reply_free(&r);
+}
+
+Test(lam_live, unsupported_runtime_is_reported)
+{
+    require_tools();
+    lam_reply r;
+    char dir[128];
+    lam_live_subdir(&live, "python", dir, sizeof dir);
+    lam_live_create(&live, "python", "python3.12", "app.handler", dir, NULL);
+    cr_assert_eq(lam_live_invoke(&live, "python", "{}", NULL, &r), 200);
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "Runtime.Unavailable");
+    cr_assert_not_null(strstr(str(out, "errorMessage"), "python3.12"));
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+}
