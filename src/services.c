@@ -6,11 +6,13 @@
 #include "stack.h"
 
 #include "ddb.h"
+#include "evb.h"
 #include "lam.h"
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
     &ddb_service,
+    &evb_service,
     &lam_service,
     &sqs_service,
 };
@@ -18,6 +20,8 @@ const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
 const stack_type stack_types[] = {
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
+    {"AWS::Events::EventBus", evb_stack_apply_event_bus},
+    {"AWS::Events::Rule", evb_stack_apply_rule},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
 };

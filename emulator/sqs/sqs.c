@@ -229,6 +229,9 @@ static int sqs_init(stratus *srv, aws_error *err)
         return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, "%s", errbuf);
     srv->service_state[stratus_service_index(&sqs_service)] =
         xcalloc(1, sizeof(sqs_state));
+    if (sqs__evb_register(srv) != 0)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
+                        "the EventBridge target registry is full");
     return 0;
 }
 

@@ -134,6 +134,11 @@ void sqs__waiters_notify(stratus *srv, int64_t queue_id);
 /* Close every waiting long poll (service cleanup). */
 void sqs__waiters_close(stratus *srv);
 
+/* ---- sqs_evb.c: EventBridge target ---- */
+
+/* Register the "sqs" EventBridge target service. */
+int sqs__evb_register(stratus *srv);
+
 /* Per-instance state: the long polls waiting for messages. */
 typedef struct sqs_waiter sqs_waiter;
 typedef struct sqs_state {
