@@ -11,6 +11,7 @@
  */
 #include "lam.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,8 +48,45 @@ int lam_stack_apply_function(stratus *srv, const char *account,
 {
     cJSON *request = cJSON_Duplicate(properties, 1);
     cJSON *config = NULL;
+    if (!cJSON_IsObject(request)) {
+        cJSON_Delete(request);
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "Properties of %s must be a mapping", logical_id);
+    }
     if (!cJSON_GetObjectItemCaseSensitive(request, "FunctionName"))
         cJSON_AddStringToObject(request, "FunctionName", logical_id);
+
+    /* A stack names code directories relative to where Stratus runs. */
+    cJSON *code = cJSON_GetObjectItemCaseSensitive(request, "Code");
+    cJSON *dir = cJSON_GetObjectItemCaseSensitive(code, "Directory");
+    char resolved[PATH_MAX];
+    if (cJSON_IsString(dir) && dir->valuestring[0] != '/') {
+        if (!realpath(dir->valuestring, resolved)) {
+            cJSON_Delete(request);
+            return aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
+                            "Code.Directory '%s' of %s does not exist",
+                            dir->valuestring, logical_id);
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(code, "Directory",
+                                               cJSON_CreateString(resolved));
+    }
+
+    /* CloudFormation writes Tags as a list of {Key, Value}; the API takes
+     * a map. */
+    cJSON *tags = cJSON_GetObjectItemCaseSensitive(request, "Tags");
+    if (cJSON_IsArray(tags)) {
+        cJSON *map = cJSON_CreateObject();
+        const cJSON *tag;
+        cJSON_ArrayForEach(tag, tags)
+        {
+            const cJSON *key = cJSON_GetObjectItemCaseSensitive(tag, "Key");
+            const cJSON *value = cJSON_GetObjectItemCaseSensitive(tag, "Value");
+            if (cJSON_IsString(key) && cJSON_IsString(value))
+                cJSON_AddStringToObject(map, key->valuestring,
+                                        value->valuestring);
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(request, "Tags", map);
+    }
 
     int rc = lam__function_put(srv, account, region, request, 1, &config, err);
     if (rc != 0 && err->code == AWS_ERR_RESOURCE_CONFLICT) {

@@ -52,6 +52,19 @@ lam_invocation *lam_invoke(struct stratus *srv, const char *account,
                            const char *client_context, lam_invoke_cb callback,
                            void *arg, aws_error *err);
 
+/*
+ * Queue an Event invocation of `function` as a durable job (retried twice
+ * on a function error, as AWS does). Must run inside a store call; the
+ * invocation starts after the commit. `request_id` (may be NULL) receives
+ * its request id. Returns 0, or -1 with `err` filled
+ * (ResourceNotFoundException 404, InvalidRequestContentException,
+ * RequestTooLargeException).
+ */
+int lam_invoke_event(struct stratus *srv, const char *account,
+                     const char *region, const char *function,
+                     const char *payload, size_t len, char request_id[37],
+                     aws_error *err);
+
 /* Drop the callback of a running invocation whose caller went away; the
  * invocation still runs to its end. */
 void lam_invocation_detach(lam_invocation *inv);

@@ -42,9 +42,7 @@ char *lam__base64(const unsigned char *data, size_t len)
     return out;
 }
 
-/* Decode base64 text; returns a new buffer, or NULL when the text is not
- * base64. */
-static unsigned char *lam_base64_decode(const char *text, size_t *out_len)
+unsigned char *lam__base64_decode(const char *text, size_t *out_len)
 {
     size_t len = strlen(text);
     if (len == 0 || len % 4 != 0)
@@ -61,6 +59,7 @@ static unsigned char *lam_base64_decode(const char *text, size_t *out_len)
     if (text[len - 2] == '=')
         pad++;
     *out_len = (size_t)n - pad;
+    out[*out_len] = '\0';
     return out;
 }
 
@@ -150,8 +149,9 @@ static int lam_code_root(lam_state *st, aws_error *err)
     return 0;
 }
 
-/* Unpack `zip` into `dir` with the system's unzip. Returns its exit
- * status, or -1 when it could not run. */
+/* Unpack `zip` into `dir` with the system's unzip (Info-ZIP, which skips
+ * "../" path components). Returns its exit status, or -1 when it could
+ * not run; its output is discarded, since the caller reports AWS's text. */
 static int lam_unzip(const char *zip, const char *dir)
 {
     char *argv[] = {"unzip", "-q", "-o", (char *)zip, "-d", (char *)dir, NULL};
@@ -159,6 +159,7 @@ static int lam_unzip(const char *zip, const char *dir)
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     int rc = posix_spawnp(&pid, "unzip", &actions, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0)
@@ -173,7 +174,7 @@ static int lam_code_from_zip(lam_state *st, const char *text, char **code_dir,
                              char sha[64], int64_t *size, aws_error *err)
 {
     size_t len = 0;
-    unsigned char *zip = lam_base64_decode(text, &len);
+    unsigned char *zip = lam__base64_decode(text, &len);
     if (!zip)
         return aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                         "Could not unzip uploaded file. Please check your "

@@ -131,6 +131,9 @@ int lam__code_resolve(lam_state *st, const cJSON *code, char **code_dir,
 void lam__code_cleanup(lam_state *st);
 /* Base64 of `len` bytes; the caller frees the result. */
 char *lam__base64(const unsigned char *data, size_t len);
+/* Decode base64 text into a new NUL-terminated buffer, or NULL when the
+ * text is not base64. */
+unsigned char *lam__base64_decode(const char *text, size_t *out_len);
 
 /* lam_invoke.c */
 cJSON *lam_op_invoke(aws_request *req, aws_error *err);

@@ -114,6 +114,50 @@ lam_invocation *lam_invoke(stratus *srv, const char *account,
     return inv;
 }
 
+/* Write the durable job of an Event invocation of the existing function
+ * `name`. */
+static int lam_schedule_event(stratus *srv, const char *account,
+                              const char *region, const char *name,
+                              const char *payload, size_t len,
+                              const char *request_id, aws_error *err)
+{
+    cJSON *job = cJSON_CreateObject();
+    cJSON_AddStringToObject(job, "FunctionName", name);
+    char *text = xstrndup(len ? payload : "{}", len ? len : 2);
+    cJSON_AddStringToObject(job, "Payload", text);
+    free(text);
+    cJSON_AddStringToObject(job, "RequestId", request_id);
+    cJSON_AddNumberToObject(job, "Attempt", 0);
+    int rc = jobs_schedule(srv->jobs, LAM_JOB_INVOKE, account, region,
+                           clock_now_ms(&srv->clock), job, NULL);
+    cJSON_Delete(job);
+    if (rc != 0)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
+                        "cannot queue the event for %s", name);
+    log_at(LOG_DEBUG, "lambda", request_id, "%s: event queued", name);
+    return 0;
+}
+
+int lam_invoke_event(stratus *srv, const char *account, const char *region,
+                     const char *function, const char *payload, size_t len,
+                     char request_id[37], aws_error *err)
+{
+    char name[72], id[37];
+    lam_function f;
+    if (lam__function_name(function, region, account, name, sizeof name, err) !=
+            0 ||
+        lam_check_payload(payload, len, LAM_MAX_EVENT_PAYLOAD, "InvokeAsync",
+                          err) != 0 ||
+        lam__function_load(srv, account, region, name, &f, err) != 0)
+        return -1;
+    lam__function_free(&f);
+    stratus_request_id(srv, id);
+    if (request_id)
+        memcpy(request_id, id, sizeof id);
+    return lam_schedule_event(srv, account, region, name, payload, len, id,
+                              err);
+}
+
 void lam_invocation_detach(lam_invocation *inv)
 {
     inv->callback = NULL;
@@ -338,24 +382,31 @@ cJSON *lam_op_invoke(aws_request *req, aws_error *err)
 
     if (event) {
         lam__function_free(&f);
-        cJSON *job = cJSON_CreateObject();
-        cJSON_AddStringToObject(job, "FunctionName", name);
-        char *text = xstrndup(len ? payload : "{}", len ? len : 2);
-        cJSON_AddStringToObject(job, "Payload", text);
-        free(text);
-        cJSON_AddStringToObject(job, "RequestId", req->request_id);
-        cJSON_AddNumberToObject(job, "Attempt", 0);
-        int rc = jobs_schedule(req->srv->jobs, LAM_JOB_INVOKE, req->account,
-                               req->region, clock_now_ms(&req->srv->clock), job,
-                               NULL);
-        cJSON_Delete(job);
-        if (rc != 0)
-            return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
-                            "cannot queue the event for %s", name),
-                   NULL;
+        if (lam_schedule_event(req->srv, req->account, req->region, name,
+                               payload, len, req->request_id, err) != 0)
+            return NULL;
         req->status = 202;
         req->raw_body = xstrdup("");
         return cJSON_CreateObject();
+    }
+
+    /* Runtimes get the client context as the JSON it encodes. */
+    char *client_context = NULL;
+    if (context) {
+        size_t clen = 0;
+        client_context = (char *)lam__base64_decode(context, &clen);
+        cJSON *parsed =
+            client_context ? cJSON_ParseWithLength(client_context, clen) : NULL;
+        if (!cJSON_IsObject(parsed)) {
+            cJSON_Delete(parsed);
+            free(client_context);
+            lam__function_free(&f);
+            return aws_fail(err, AWS_ERR_INVALID_REQUEST_CONTENT,
+                            "Client context must be a valid Base64-encoded "
+                            "JSON object."),
+                   NULL;
+        }
+        cJSON_Delete(parsed);
     }
 
     lam_sync_call *call = xcalloc(1, sizeof *call);
@@ -363,14 +414,17 @@ cJSON *lam_op_invoke(aws_request *req, aws_error *err)
     call->pending = http_request_defer(req->http, lam_sync_abort, call);
     if (!call->pending) {
         free(call);
+        free(client_context);
         lam__function_free(&f);
         return aws_fail(err, AWS_ERR_NOT_IMPLEMENTED,
                         "A RequestResponse Invoke needs a client connection "
                         "to hold; in-process callers use lam_invoke"),
                NULL;
     }
-    call->inv = lam_invocation_new(req->srv, req->account, req->region, &f,
-                                   payload, len, context, req->request_id);
+    call->inv =
+        lam_invocation_new(req->srv, req->account, req->region, &f, payload,
+                           len, client_context, req->request_id);
+    free(client_context);
     call->inv->callback = lam_sync_done;
     call->inv->arg = call;
     lam__env_submit(call->inv);

@@ -490,3 +490,54 @@ Test(lam_api, stack_type_creates_then_updates)
     cr_assert_eq(num(out, "Timeout"), 8);
     cJSON_Delete(out);
 }
+
+Test(lam_api, stack_type_resolves_relative_directory)
+{
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(chdir("/tmp"), 0);
+    char props[512];
+    snprintf(props, sizeof props,
+             "{\"FunctionName\":\"rel\",\"Runtime\":\"nodejs20.x\","
+             "\"Role\":\"" ROLE "\",\"Handler\":\"index.handler\","
+             "\"Code\":{\"Directory\":\"%s\"},"
+             "\"Tags\":[{\"Key\":\"team\",\"Value\":\"cards\"}]}",
+             code_dir + strlen("/tmp/"));
+    cJSON *properties = cJSON_Parse(props);
+    store_call_begin(srv->store);
+    int rc = lam_stack_apply_function(srv, "123456789012", "us-east-1", "Rel",
+                                      properties, &err);
+    store_call_end(srv->store, rc == 0);
+    stratus_turn_end(srv);
+    cJSON_Delete(properties);
+    cr_assert_eq(rc, 0, "%s", err.message);
+
+    int status = 0;
+    cJSON *out = call("GET", "/2015-03-31/functions/rel", NULL, &status);
+    cr_assert_eq(status, 200);
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(out, "Code");
+    char expected[128];
+    snprintf(expected, sizeof expected, "file://%s", code_dir);
+    cr_assert_str_eq(str(code, "Location"), expected);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_str_eq(str(tags, "team"), "cards");
+    cJSON_Delete(out);
+}
+
+Test(lam_api, update_function_code_replaces_code)
+{
+    int status = 0;
+    cJSON *created = create("fn", NULL, &status);
+    char before[64];
+    snprintf(before, sizeof before, "%s", str(created, "CodeSha256"));
+    cJSON_Delete(created);
+
+    cJSON *out = call("PUT", "/2015-03-31/functions/fn/code",
+                      "{\"ZipFile\":\"" ZIP_B64 "\"}", &status);
+    cr_assert_eq(status, 200, "%s", str(out, "message"));
+    cr_assert_str_eq(str(out, "CodeSha256"), ZIP_SHA256);
+    cr_assert_str_neq(str(out, "CodeSha256"), before);
+    cr_assert_str_eq(str(out, "LastUpdateStatus"), "InProgress");
+    cr_assert_str_eq(str(out, "Runtime"), "nodejs20.x");
+    cJSON_Delete(out);
+}

@@ -463,3 +463,33 @@ Test(lam_async, fault_throttle_rejects_invoke)
     if (access("/usr/bin/curl", X_OK) == 0)
         cr_assert(pump(has_lines, &one));
 }
+
+Test(lam_async, lam_invoke_event_queues_job)
+{
+    require_curl();
+    aws_error err;
+    char request_id[37];
+    memset(&err, 0, sizeof err);
+    store_call_begin(srv->store);
+    int rc = lam_invoke_event(srv, "123456789012", "us-east-1", "rec",
+                              "{\"via\":\"interface\"}", 19, request_id, &err);
+    store_call_end(srv->store, rc == 0);
+    stratus_turn_end(srv);
+    cr_assert_eq(rc, 0, "%s", err.message);
+
+    int one = 1;
+    cr_assert(pump(has_lines, &one));
+    char *text = NULL;
+    recorded(&text);
+    cr_assert(strncmp(text, request_id, 36) == 0, "%s", text);
+    cr_assert_not_null(strstr(text, "{\"via\":\"interface\"}"), "%s", text);
+    free(text);
+
+    store_call_begin(srv->store);
+    rc = lam_invoke_event(srv, "123456789012", "us-east-1", "absent", "{}", 2,
+                          NULL, &err);
+    store_call_end(srv->store, 0);
+    cr_assert_eq(rc, -1);
+    cr_assert_eq(err.status, 404);
+    aws_error_reset(&err);
+}

@@ -57,7 +57,8 @@ static const char node_esm_handler[] =
     "    arn: context.invokedFunctionArn,\n"
     "    remaining: context.getRemainingTimeInMillis(),\n"
     "    memory: context.memoryLimitInMB, version: context.functionVersion,\n"
-    "    group: context.logGroupName, env: process.env.AWS_EXECUTION_ENV };\n"
+    "    group: context.logGroupName, env: process.env.AWS_EXECUTION_ENV,\n"
+    "    client: context.clientContext ?? null };\n"
     "};\n";
 
 static const char node_cjs_handler[] =
@@ -360,6 +361,19 @@ Test(lam_live, node_esm_handler_runs)
     const cJSON *echo = cJSON_GetObjectItemCaseSensitive(out, "echo");
     cr_assert_eq(
         cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(echo, "a")), 2);
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+
+    /* The client context arrives decoded: base64 of {"custom":{"a":1}}. */
+    cr_assert_eq(lam_live_invoke(&live, "esm", "{}",
+                                 "X-Amz-Client-Context: "
+                                 "eyJjdXN0b20iOnsiYSI6MX19\r\n",
+                                 &r),
+                 200);
+    out = parse(&r);
+    const cJSON *client = cJSON_GetObjectItemCaseSensitive(out, "client");
+    cr_assert_eq(num(cJSON_GetObjectItemCaseSensitive(client, "custom"), "a"),
+                 1, "%s", r.body);
     cJSON_Delete(out);
     lam_reply_free(&r);
 
