@@ -80,6 +80,7 @@ struct http_response;
     X(SFN_INVALID_ARN, "InvalidArn", 400, NULL)                                \
     X(SFN_INVALID_EXECUTION_INPUT, "InvalidExecutionInput", 400, NULL)         \
     X(SFN_INVALID_TOKEN, "InvalidToken", 400, NULL)                            \
+    X(SFN_MISSING_REQUIRED_PARAMETER, "MissingRequiredParameter", 400, NULL)   \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -8,6 +8,7 @@
 #include "ddb.h"
 #include "evb.h"
 #include "lam.h"
+#include "sfn.h"
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
@@ -15,6 +16,7 @@ const aws_service *const aws_services[] = {
     &evb_service,
     &lam_service,
     &sqs_service,
+    &sfn_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
@@ -24,5 +26,6 @@ const stack_type stack_types[] = {
     {"AWS::Events::Rule", evb_stack_apply_rule},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
+    {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;

@@ -1,0 +1,159 @@
+/*
+ * sfn_internal.h: what the files of the Step Functions service share: the
+ * stored records of state machines, executions and interpreter frames, the
+ * history writer, definition validation and the interpreter's entry points.
+ *
+ * An execution runs as a tree of frames. The root frame walks the top-level
+ * States; each Parallel branch and each Map iteration is a child frame. A
+ * frame is one row of sfn_frames: its current state, the raw input of that
+ * state, a phase telling where in the state it stopped, and scratch data
+ * (retry counts, task outcome, child bookkeeping). The interpreter moves a
+ * frame only inside a job of kind SFN_STEP_JOB, so each move commits with
+ * its history events, and a restart resumes from the last committed move.
+ */
+#ifndef STRATUS_SFN_INTERNAL_H
+#define STRATUS_SFN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws.h"
+#include "sfn.h"
+#include "sfn_error.h"
+#include "stratus.h"
+
+#define SFN_STEP_JOB "sfn.step"
+#define SFN_TIMEOUT_JOB "sfn.timeout"
+
+/* Limits from the Step Functions quotas page: names of 1 to 80 characters,
+ * maxResults of 1 to 1000, definitions of at most 1 MiB. */
+#define SFN_NAME_MAX 80
+#define SFN_PAGE_MAX 1000
+#define SFN_DEFINITION_MAX (1024 * 1024)
+
+typedef struct sfn_registration {
+    char *prefix;
+    sfn_task_fn fn;
+} sfn_registration;
+
+/* Per-instance service state: the task registry and the outcome slot of a
+ * task handler that completes before it returns. */
+typedef struct sfn_service_state {
+    sfn_registration *tasks;
+    size_t task_count;
+    void *sync_arg;      /* done_arg of the dispatch in progress */
+    cJSON *sync_outcome; /* its outcome when reported before returning */
+} sfn_service_state;
+
+typedef struct sfn_machine {
+    char *arn, *name, *type, *definition, *role_arn, *revision_id;
+    char *logging, *tracing; /* JSON texts */
+    int64_t created_ms, updated_ms;
+} sfn_machine;
+
+typedef struct sfn_execution {
+    char *arn, *machine_arn, *account, *region, *name, *type, *status;
+    char *input, *output, *error, *cause, *definition, *role_arn;
+    int64_t start_ms, stop_ms;
+} sfn_execution;
+
+typedef struct sfn_frame {
+    int64_t id, parent;
+    int index;      /* branch or iteration index; -1 for the root */
+    cJSON *machine; /* the {StartAt, States} this frame walks */
+    char *state;    /* current state name */
+    char *phase;
+    cJSON *data;    /* raw input of the current state */
+    cJSON *scratch; /* per-state bookkeeping, always an object */
+    char *status;   /* RUNNING, SUCCEEDED, FAILED, ABORTED */
+    cJSON *output;
+    char *error, *cause;
+    int64_t last_event;
+} sfn_frame;
+
+/* sfn_store.c */
+int sfn__store_init(stratus *srv, aws_error *err);
+sfn_service_state *sfn__state(stratus *srv);
+void sfn__state_free(stratus *srv);
+sfn_machine *sfn__machine_load(stratus *srv, const char *arn);
+void sfn__machine_free(sfn_machine *m);
+sfn_execution *sfn__execution_load(stratus *srv, const char *arn);
+void sfn__execution_free(sfn_execution *e);
+void sfn__execution_close(stratus *srv, const char *arn, const char *status,
+                          const char *output, const char *error,
+                          const char *cause, int64_t stop_ms);
+sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id);
+void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f);
+void sfn__frame_free(sfn_frame *f);
+int64_t sfn__frame_next_id(stratus *srv, const char *exec_arn);
+/* Mark every running frame below `parent` (or of the whole execution when
+ * `parent` is -1) as ABORTED. */
+void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
+
+/*
+ * Append a history event of `type` and return its id. `details_name`
+ * ("stateEnteredEventDetails") may be NULL; `details` is taken.
+ */
+int64_t sfn__event_add(stratus *srv, const char *exec_arn, const char *type,
+                       int64_t previous_id, const char *details_name,
+                       cJSON *details);
+
+/* sfn_validate.c */
+bool sfn__name_valid(const char *name);
+/*
+ * Parse and check a definition. Returns the parsed tree, or NULL with an
+ * InvalidDefinition error in `err` worded as AWS words it.
+ */
+cJSON *sfn__definition_check(const char *text, const char *type,
+                             aws_error *err);
+
+/* sfn_util.c */
+const char *sfn__str(const cJSON *obj, const char *name);
+const cJSON *sfn__get(const cJSON *obj, const char *name);
+void sfn__add_time(cJSON *obj, const char *name, int64_t ms);
+/* Split an ARN of `kind` ("stateMachine", "execution") into its region,
+ * account and resource parts; returns -1 with InvalidArn in `err`. */
+int sfn__arn_check(const char *arn, const char *kind, aws_error *err);
+char *sfn__page_token(int64_t offset);
+/* Returns the offset of a token, or -1 when it is not one of ours. */
+int64_t sfn__page_offset(const char *token);
+
+/* sfn_run.c */
+/* Create the root frame and schedule its first step. */
+void sfn__execution_begin(stratus *srv, const sfn_execution *e,
+                          const cJSON *definition);
+int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
+                      const cJSON *payload);
+int64_t sfn__timeout_job(stratus *srv, const char *account, const char *region,
+                         const cJSON *payload);
+void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
+                        int64_t due_ms);
+/* Abort a RUNNING execution with an optional error and cause. */
+void sfn__execution_abort(stratus *srv, const sfn_execution *e,
+                          const char *error, const char *cause);
+
+/* sfn_api.c */
+/* Add the members DescribeStateMachine and DescribeStateMachineForExecution
+ * share. */
+void sfn__machine_describe(cJSON *out, const sfn_machine *m);
+/* Read maxResults and nextToken; returns -1 with `err` filled. */
+int sfn__page_args(const cJSON *body, int *limit, int64_t *offset,
+                   aws_error *err);
+
+/* Operation handlers (sfn_api.c and sfn_exec.c) */
+cJSON *sfn_op_create_state_machine(aws_request *req, aws_error *err);
+cJSON *sfn_op_describe_state_machine(aws_request *req, aws_error *err);
+cJSON *sfn_op_list_state_machines(aws_request *req, aws_error *err);
+cJSON *sfn_op_delete_state_machine(aws_request *req, aws_error *err);
+cJSON *sfn_op_update_state_machine(aws_request *req, aws_error *err);
+cJSON *sfn_op_start_execution(aws_request *req, aws_error *err);
+cJSON *sfn_op_describe_execution(aws_request *req, aws_error *err);
+cJSON *sfn_op_list_executions(aws_request *req, aws_error *err);
+cJSON *sfn_op_stop_execution(aws_request *req, aws_error *err);
+cJSON *sfn_op_get_execution_history(aws_request *req, aws_error *err);
+cJSON *sfn_op_describe_state_machine_for_execution(aws_request *req,
+                                                   aws_error *err);
+
+#endif

@@ -1,0 +1,351 @@
+/*
+ * sfn_validate.c: the checks CreateStateMachine and UpdateStateMachine run
+ * on a definition, with AWS's error codes: SCHEMA_VALIDATION_FAILED for a
+ * malformed member and MISSING_TRANSITION_TARGET for a Next, Default or
+ * StartAt naming no state and for a state nothing leads to. AWS joins all
+ * problems with ", " inside "Invalid State Machine Definition: '...'".
+ *
+ * Not checked: the JSONata query language, the full schema of every field
+ * (types of Comment, ResultSelector values and so on), resource ARNs of
+ * service integrations, and Express-only restrictions.
+ */
+#include "sfn_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sfn_choice.h"
+#include "sfn_intrinsic.h"
+#include "sfn_path.h"
+#include "util.h"
+
+/* Maximum problems reported, so a huge broken definition stays readable. */
+#define SFN_PROBLEMS_MAX 10
+
+typedef struct sfn_problems {
+    strbuf text;
+    int count;
+} sfn_problems;
+
+static void sfn_problem(sfn_problems *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void sfn_problem(sfn_problems *p, const char *fmt, ...)
+{
+    if (p->count++ >= SFN_PROBLEMS_MAX)
+        return;
+    if (p->text.len)
+        strbuf_puts(&p->text, ", ");
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    strbuf_puts(&p->text, buf);
+}
+
+bool sfn__name_valid(const char *name)
+{
+    static const char forbidden[] = " <>{}[]?*\"#%\\^|~`$&,;:/";
+    size_t len = strlen(name);
+    if (len == 0 || len > SFN_NAME_MAX)
+        return false;
+    for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+        if (*c < 0x20 || *c == 0x7f || strchr(forbidden, *c))
+            return false;
+        /* U+0080 to U+009F, the C1 controls, encode as C2 80..9F. */
+        if (c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+            return false;
+        if (*c == '\t' || *c == '\n' || *c == '\r')
+            return false;
+    }
+    return true;
+}
+
+/* Check the `.$` members of a payload template, recursively. */
+static void sfn_check_template(const cJSON *tmpl, const char *where,
+                               sfn_problems *p)
+{
+    const cJSON *member;
+    cJSON_ArrayForEach(member, tmpl)
+    {
+        if (cJSON_IsObject(member) || cJSON_IsArray(member)) {
+            sfn_check_template(member, where, p);
+            continue;
+        }
+        size_t len = member->string ? strlen(member->string) : 0;
+        if (len < 2 || strcmp(member->string + len - 2, ".$") != 0)
+            continue;
+        bool ok = cJSON_IsString(member);
+        char reason[256];
+        if (ok && sfn_intrinsic_is_call(member->valuestring)) {
+            ok = sfn_intrinsic_validate(member->valuestring, reason,
+                                        sizeof reason);
+        } else if (ok) {
+            sfn_path *path =
+                sfn_path_parse(member->valuestring, SFN_PATH_GENERAL, NULL, 0);
+            ok = path != NULL;
+            sfn_path_free(path);
+        }
+        if (!ok)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: The value for the field "
+                        "'%s' must be a valid JSONPath or a valid intrinsic "
+                        "function call at %s",
+                        member->string, where);
+    }
+}
+
+static void sfn_check_states(const cJSON *machine, const char *base,
+                             sfn_problems *p);
+
+static void sfn_check_target(const cJSON *states, const char *target,
+                             const char *where, sfn_problems *p)
+{
+    if (!sfn__get(states, target))
+        sfn_problem(p,
+                    "MISSING_TRANSITION_TARGET: Missing 'Next' target: %s at "
+                    "%s",
+                    target, where);
+}
+
+static void sfn_check_state(const cJSON *states, const cJSON *state,
+                            const char *at, sfn_problems *p)
+{
+    static const char *const types[] = {"Task",     "Wait", "Pass",
+                                        "Succeed",  "Fail", "Choice",
+                                        "Parallel", "Map",  NULL};
+    char where[1024];
+    const char *type = sfn__str(state, "Type");
+    bool known = false;
+    for (size_t i = 0; type && types[i]; i++)
+        known = known || strcmp(type, types[i]) == 0;
+    if (!known) {
+        sfn_problem(p,
+                    "SCHEMA_VALIDATION_FAILED: The field 'Type' should have "
+                    "one of these values: [Task, Wait, Pass, Succeed, Fail, "
+                    "Choice, Parallel, Map] at %s/Type",
+                    at);
+        return;
+    }
+
+    bool terminal = strcmp(type, "Succeed") == 0 || strcmp(type, "Fail") == 0;
+    bool choice = strcmp(type, "Choice") == 0;
+    const char *next = sfn__str(state, "Next");
+    bool end = cJSON_IsTrue(sfn__get(state, "End"));
+    if (!terminal && !choice) {
+        if (next && end)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: Only one of Next or End "
+                        "can be set at %s",
+                        at);
+        else if (!next && !end)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: These fields are "
+                        "required: [Next or End] at %s",
+                        at);
+        if (next) {
+            snprintf(where, sizeof where, "%s/Next", at);
+            sfn_check_target(states, next, where, p);
+        }
+    }
+
+    if (choice) {
+        const cJSON *choices = sfn__get(state, "Choices");
+        if (!cJSON_IsArray(choices) || cJSON_GetArraySize(choices) == 0)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: These fields are "
+                        "required: [Choices] at %s",
+                        at);
+        const cJSON *rule;
+        int i = 0;
+        cJSON_ArrayForEach(rule, choices)
+        {
+            const char *target = sfn__str(rule, "Next");
+            snprintf(where, sizeof where, "%s/Choices[%d]/Next", at, i++);
+            if (target)
+                sfn_check_target(states, target, where, p);
+        }
+        const char *def = sfn__str(state, "Default");
+        if (def) {
+            snprintf(where, sizeof where, "%s/Default", at);
+            sfn_check_target(states, def, where, p);
+        }
+    }
+
+    const cJSON *catcher;
+    int i = 0;
+    cJSON_ArrayForEach(catcher, sfn__get(state, "Catch"))
+    {
+        const char *target = sfn__str(catcher, "Next");
+        snprintf(where, sizeof where, "%s/Catch[%d]/Next", at, i++);
+        if (target)
+            sfn_check_target(states, target, where, p);
+    }
+
+    if (strcmp(type, "Wait") == 0) {
+        const char *fields[] = {"Seconds", "Timestamp", "SecondsPath",
+                                "TimestampPath"};
+        int n = 0;
+        for (size_t k = 0; k < 4; k++)
+            n += sfn__get(state, fields[k]) != NULL;
+        if (n != 1)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: Exactly one of Seconds, "
+                        "Timestamp, SecondsPath or TimestampPath must be set "
+                        "at %s",
+                        at);
+        const char *ts = sfn__str(state, "Timestamp");
+        long long secs;
+        long nanos;
+        if (sfn__get(state, "Timestamp") &&
+            (!ts || !sfn_timestamp_parse(ts, &secs, &nanos)))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: String does not match "
+                        "RFC3339 timestamp at %s/Timestamp",
+                        at);
+    }
+    if (strcmp(type, "Task") == 0 && !sfn__str(state, "Resource"))
+        sfn_problem(p,
+                    "SCHEMA_VALIDATION_FAILED: These fields are required: "
+                    "[Resource] at %s",
+                    at);
+
+    const char *templates[] = {"Parameters", "ResultSelector", "ItemSelector"};
+    for (size_t k = 0; k < 3; k++) {
+        const cJSON *tmpl = sfn__get(state, templates[k]);
+        snprintf(where, sizeof where, "%s/%s", at, templates[k]);
+        if (tmpl)
+            sfn_check_template(tmpl, where, p);
+    }
+
+    if (strcmp(type, "Parallel") == 0) {
+        const cJSON *branches = sfn__get(state, "Branches");
+        if (!cJSON_IsArray(branches) || cJSON_GetArraySize(branches) == 0)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: Value cannot be empty at "
+                        "%s/Branches",
+                        at);
+        const cJSON *branch;
+        i = 0;
+        cJSON_ArrayForEach(branch, branches)
+        {
+            snprintf(where, sizeof where, "%s/Branches[%d]", at, i++);
+            sfn_check_states(branch, where, p);
+        }
+    }
+    if (strcmp(type, "Map") == 0) {
+        const cJSON *proc = sfn__get(state, "ItemProcessor");
+        const char *name = "ItemProcessor";
+        if (!proc) {
+            proc = sfn__get(state, "Iterator");
+            name = "Iterator";
+        }
+        snprintf(where, sizeof where, "%s/%s", at, name);
+        if (!proc)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: These fields are "
+                        "required: [ItemProcessor] at %s",
+                        at);
+        else
+            sfn_check_states(proc, where, p);
+    }
+}
+
+/* Mark every state reachable from `name`. */
+static void sfn_mark(const cJSON *states, const char *name, cJSON *seen)
+{
+    if (!name || sfn__get(seen, name) || !sfn__get(states, name))
+        return;
+    cJSON_AddTrueToObject(seen, name);
+    const cJSON *state = sfn__get(states, name);
+    sfn_mark(states, sfn__str(state, "Next"), seen);
+    sfn_mark(states, sfn__str(state, "Default"), seen);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, sfn__get(state, "Choices"))
+    {
+        sfn_mark(states, sfn__str(item, "Next"), seen);
+    }
+    cJSON_ArrayForEach(item, sfn__get(state, "Catch"))
+    {
+        sfn_mark(states, sfn__str(item, "Next"), seen);
+    }
+}
+
+static void sfn_check_states(const cJSON *machine, const char *base,
+                             sfn_problems *p)
+{
+    const cJSON *states = sfn__get(machine, "States");
+    const char *start = sfn__str(machine, "StartAt");
+    if (!cJSON_IsObject(machine) || !cJSON_IsObject(states) || !start) {
+        const char *missing = !cJSON_IsObject(states) && !start
+                                  ? "States, StartAt"
+                              : !start ? "StartAt"
+                                       : "States";
+        sfn_problem(p,
+                    "SCHEMA_VALIDATION_FAILED: These fields are required: "
+                    "[%s] at %s",
+                    missing, *base ? base : "/");
+        return;
+    }
+    char where[1024];
+    snprintf(where, sizeof where, "%s/StartAt", base);
+    sfn_check_target(states, start, where, p);
+
+    const cJSON *state;
+    cJSON_ArrayForEach(state, states)
+    {
+        snprintf(where, sizeof where, "%s/States/%s", base, state->string);
+        sfn_check_state(states, state, where, p);
+    }
+
+    cJSON *seen = cJSON_CreateObject();
+    sfn_mark(states, start, seen);
+    cJSON_ArrayForEach(state, states)
+    {
+        if (!sfn__get(seen, state->string))
+            sfn_problem(p,
+                        "MISSING_TRANSITION_TARGET: State \"%s\" is not "
+                        "reachable. at %s/States/%s",
+                        state->string, base, state->string);
+    }
+    cJSON_Delete(seen);
+}
+
+cJSON *sfn__definition_check(const char *text, const char *type, aws_error *err)
+{
+    (void)type;
+    const char *end = NULL;
+    cJSON *def = cJSON_ParseWithOpts(text, &end, 1);
+    if (!def) {
+        aws_fail(err, AWS_ERR_SFN_INVALID_DEFINITION,
+                 "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: "
+                 "Unexpected character at offset %ld'",
+                 end ? (long)(end - text) : 0L);
+        return NULL;
+    }
+    if (!cJSON_IsObject(def)) {
+        cJSON_Delete(def);
+        aws_fail(err, AWS_ERR_SFN_INVALID_DEFINITION,
+                 "Definition must be a valid JSON object");
+        return NULL;
+    }
+    const char *language = sfn__str(def, "QueryLanguage");
+    sfn_problems p = {0};
+    strbuf_init(&p.text);
+    if (language && strcmp(language, "JSONPath") != 0)
+        sfn_problem(&p,
+                    "SCHEMA_VALIDATION_FAILED: The QueryLanguage '%s' is "
+                    "not supported by Stratus at /QueryLanguage",
+                    language);
+    sfn_check_states(def, "", &p);
+    if (p.count) {
+        aws_fail(err, AWS_ERR_SFN_INVALID_DEFINITION,
+                 "Invalid State Machine Definition: '%s'", p.text.data);
+        strbuf_free(&p.text);
+        cJSON_Delete(def);
+        return NULL;
+    }
+    strbuf_free(&p.text);
+    return def;
+}
