@@ -1,11 +1,12 @@
 /*
  * evb_deliver.c: the delivery job. It renders a target's input (Input,
- * InputPath, InputTransformer or the whole event), hands it to the
- * delivery function registered for the target ARN's service, retries
- * throttling and server errors with exponential backoff within the
- * target's RetryPolicy, and sends what finally fails to the target's
- * dead-letter queue with AWS's message attributes. It keeps the per-rule
- * counters and implements the "events" target (another event bus).
+ * InputPath, InputTransformer or the whole event) and hands it to the
+ * delivery function registered for the target ARN's service. Throttling
+ * and server errors are retried with exponential backoff within the
+ * target's RetryPolicy. What finally fails goes to the target's
+ * dead-letter queue with AWS's message attributes. This file also keeps
+ * the per-rule counters and implements the "events" target (another
+ * event bus).
  */
 #include "evb_internal.h"
 

@@ -86,7 +86,7 @@ void evb__rule_arn(const char *account, const char *region, const char *bus,
 
 /*
  * Check a name member against AWS's pattern [\.\-_A-Za-z0-9]+ and length
- * (`extra` also allows '/'), failing with AWS's "1 validation error
+ * (`allow_slash` also allows '/'), failing with AWS's "1 validation error
  * detected" text. Returns 0 or -1.
  */
 int evb__name_check(const char *value, const char *member, size_t max_len,

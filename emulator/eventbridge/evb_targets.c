@@ -167,9 +167,9 @@ cJSON *evb_op_put_targets(aws_request *req, aws_error *err)
                NULL;
     }
 
-    /* NOTE: AWS reports some per-target failures in FailedEntries; the
-     * codes it uses there were not recorded, so only an Arn that is not an
-     * ARN is reported this way. */
+    /* NOTE: AWS reports some per-target failures in FailedEntries, but the
+     * codes it uses there were not recorded. Stratus reports only an Arn
+     * that is not an ARN this way. */
     cJSON *failed = cJSON_CreateArray();
     cJSON_ArrayForEach(t, targets)
     {

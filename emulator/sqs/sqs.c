@@ -6,7 +6,7 @@
  * SQS is "awsQueryCompatible": besides the JSON __type, each error carries
  * the header "x-amzn-query-error: <Query error code>;Sender", which the
  * SDKs read to name the error as the Query protocol did. The Query
- * protocol itself (form-encoded Action=..., XML answers) is not served.
+ * protocol itself (form-encoded Action=..., XML responses) is not served.
  */
 #include "sqs.h"
 

@@ -51,9 +51,9 @@ const char *sqs__str(const cJSON *obj, const char *name);
 int sqs__missing(aws_error *err, const char *member);
 
 /*
- * Read an optional integer member into `*out`: absent leaves `*out`; a value
- * outside [min, max] or not an integer fails with InvalidParameterValue
- * "Value V for parameter X is invalid. Reason: R".
+ * Read an optional integer member into `*out`, which keeps its value when
+ * the member is absent. A value outside [min, max] or not an integer fails
+ * with InvalidParameterValue "Value V for parameter X is invalid. Reason: R".
  */
 int sqs__int_member(const cJSON *body, const char *member, long min, long max,
                     const char *reason, long *out, aws_error *err);
@@ -113,11 +113,11 @@ int sqs__message_send(stratus *srv, const sqs_queue *q, const sqs_send *send,
                       cJSON *result, aws_error *err);
 
 /*
- * The MD5 of message attributes as the SDKs check it: for each attribute in
- * name order, the big-endian 4-byte length and bytes of its name, of its
- * DataType, a transport byte (1 string, 2 binary) and the length and bytes
- * of its value. Fills 33 bytes of lower-case hex. Returns 0, or -1 when a
- * binary value is not valid base64.
+ * Compute the MD5 of message attributes as the SDKs check it. The digest
+ * covers each attribute in name order: the big-endian 4-byte length and
+ * bytes of its name and of its DataType, a transport byte (1 string, 2
+ * binary), then the length and bytes of its value. Fills 33 bytes of
+ * lower-case hex. Returns 0, or -1 when a binary value is not valid base64.
  */
 int sqs__md5_of_attributes(const cJSON *attributes, char out[33]);
 
@@ -129,7 +129,7 @@ cJSON *sqs_op_change_message_visibility(aws_request *req, aws_error *err);
 
 cJSON *sqs_op_receive_message(aws_request *req, aws_error *err);
 
-/* Answer the long polls waiting on queue `queue_id` that now can be. */
+/* Wake the long polls waiting on queue `queue_id` to receive again. */
 void sqs__waiters_notify(stratus *srv, int64_t queue_id);
 /* Close every waiting long poll (service cleanup). */
 void sqs__waiters_close(stratus *srv);

@@ -4,9 +4,8 @@
  * and the internal send other services use (sqs_send_to_arn).
  *
  * FIFO queues get MessageGroupId and deduplication checks, sequence
- * numbers and five-minute deduplication; left out: per-group throughput
- * modes and exactly-once receive semantics beyond one in-flight batch
- * per group.
+ * numbers and five-minute deduplication. Left out: the throughput modes
+ * (FifoThroughputLimit is stored only) and batch operations.
  */
 #include "sqs_internal.h"
 

@@ -8,7 +8,7 @@
  * and every SQS_POLL_INTERVAL_MS, so delayed messages and expired
  * visibility timeouts wake it too. Its deadline runs in real time, also
  * under a virtual clock. In-process callers without a connection get an
- * empty answer at once.
+ * empty response at once.
  */
 #include "sqs_internal.h"
 
