@@ -34,31 +34,6 @@
 
 #include "log.h"
 
-struct lam_env {
-    lam_state *state;
-    lam_function_runtime *fn;
-    http_listener *listener;
-    int port;
-    uv_process_t process;
-    uv_pipe_t out, err;
-    uv_timer_t idle_timer;
-    int open_handles;
-    int spawned, exited, killed, retired, finished;
-    int64_t exit_status;
-    int term_signal;
-    int out_open, err_open;
-    strbuf out_line, err_line;
-    strbuf init_log;
-    http_pending *next_pending;
-    lam_invocation *inv;
-    int served;
-    int64_t spawned_ms;
-    double init_ms;
-    lam_env *next;
-};
-
-static void lam_dispatch(lam_function_runtime *fn);
-static void lam_env_kill(lam_env *env);
 static void lam_env_maybe_finish(lam_env *env);
 
 lam_state *lam__state(stratus *srv)
@@ -73,7 +48,7 @@ static int64_t lam_wall_ms(void)
     return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static double lam_monotonic_ms(void)
+double lam__monotonic_ms(void)
 {
     return (double)uv_hrtime() / 1e6;
 }
@@ -120,7 +95,7 @@ static void lam_queue_remove(lam_invocation *inv)
 
 /* Keep at most a few tails' worth of log so a chatty function cannot grow
  * memory without bound. */
-static void lam_log_append(strbuf *log, const char *text, size_t len)
+void lam__log_append(strbuf *log, const char *text, size_t len)
 {
     strbuf_append(log, text, len);
     if (log->len > 4 * LAM_LOG_TAIL) {
@@ -158,8 +133,8 @@ static int lam_max_memory_mb(const lam_env *env)
 }
 
 /* Finish `inv` with `payload` (copied); `function_error` NULL on success. */
-static void lam_complete(lam_invocation *inv, const char *function_error,
-                         const char *payload, size_t len)
+void lam__invocation_complete(lam_invocation *inv, const char *function_error,
+                              const char *payload, size_t len)
 {
     if (inv->done)
         return;
@@ -215,7 +190,7 @@ static void lam_complete(lam_invocation *inv, const char *function_error,
     uv_close((uv_handle_t *)&inv->timer, lam_on_invocation_closed);
 
     if (env && env->retired)
-        lam_env_kill(env);
+        lam__env_kill(env);
 }
 
 void lam__invocation_fail(lam_invocation *inv, const char *type,
@@ -226,7 +201,7 @@ void lam__invocation_fail(lam_invocation *inv, const char *type,
     cJSON_AddStringToObject(body, "errorMessage", message);
     char *text = cJSON_PrintUnformatted(body);
     cJSON_Delete(body);
-    lam_complete(inv, "Unhandled", text, strlen(text));
+    lam__invocation_complete(inv, "Unhandled", text, strlen(text));
     free(text);
 }
 
@@ -247,13 +222,13 @@ static void lam_on_timeout(uv_timer_t *t)
     log_at(LOG_INFO, "lambda", inv->request_id, "%s timed out after %.2f s",
            inv->fn->name, inv->timeout_s);
     if (env)
-        lam_env_kill(env);
+        lam__env_kill(env);
     lam__invocation_fail(inv, "Sandbox.Timedout", message);
 }
 
 /* ---- environments ---- */
 
-static lam_env *lam_env_by_port(lam_state *st, int port)
+lam_env *lam__env_by_port(lam_state *st, int port)
 {
     for (lam_function_runtime *fn = st->functions; fn; fn = fn->next)
         for (lam_env *env = fn->envs; env; env = env->next)
@@ -262,7 +237,7 @@ static lam_env *lam_env_by_port(lam_state *st, int port)
     return NULL;
 }
 
-static void lam_env_kill(lam_env *env)
+void lam__env_kill(lam_env *env)
 {
     if (env->killed || env->exited || !env->spawned)
         return;
@@ -342,9 +317,9 @@ static void lam_env_finish(lam_env *env)
         snprintf(message, sizeof message, "RequestId: %s Error: %s",
                  victim->request_id, reason);
         if (!env->inv)
-            lam_log_append(&victim->log,
-                           env->init_log.data ? env->init_log.data : "",
-                           env->init_log.len);
+            lam__log_append(&victim->log,
+                            env->init_log.data ? env->init_log.data : "",
+                            env->init_log.len);
         lam__invocation_fail(victim, "Runtime.ExitError", message);
     }
     if (env->killed)
@@ -361,7 +336,7 @@ static void lam_env_finish(lam_env *env)
         http_listener_stop(env->listener);
     env->listener = NULL;
     uv_close((uv_handle_t *)&env->idle_timer, lam_on_env_handle_closed);
-    lam_dispatch(fn);
+    lam__dispatch(fn);
 }
 
 static void lam_env_maybe_finish(lam_env *env)
@@ -388,8 +363,8 @@ static void lam_env_line(lam_env *env, const char *line, size_t len)
     log_at(LOG_INFO, "lambda", inv ? inv->request_id : NULL, "%s: %.*s",
            env->fn->name, (int)len, line);
     strbuf *log = inv ? &inv->log : &env->init_log;
-    lam_log_append(log, line, len);
-    lam_log_append(log, "\n", 1);
+    lam__log_append(log, line, len);
+    lam__log_append(log, "\n", 1);
 }
 
 static void lam_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -429,17 +404,6 @@ static void lam_on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     else
         env->err_open = 0;
     lam_env_maybe_finish(env);
-}
-
-static void lam_on_idle(uv_timer_t *t)
-{
-    lam_env *env = t->data;
-    if (!env->inv) {
-        log_at(LOG_DEBUG, "lambda", NULL,
-               "%s environment on port %d idle, stopping", env->fn->name,
-               env->port);
-        lam_env_kill(env);
-    }
 }
 
 static void lam_env_add(strbuf *env_block, const char *name, const char *value)
@@ -563,9 +527,10 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
 }
 
 /* Start a new environment for the function of `inv`. Returns 0, or -1
- * with a message in `why` (the caller fails the invocation). */
+ * with "errorType|errorMessage" in `failure` for the caller to fail the
+ * invocation with. */
 static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
-                         char *why, size_t why_size)
+                         char *failure, size_t failure_size)
 {
     lam_state *st = inv->state;
     stratus *srv = st->srv;
@@ -580,7 +545,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         snprintf(bootstrap, sizeof bootstrap, "%s/bootstrap",
                  inv->function.code_dir);
         if (access(bootstrap, X_OK) != 0) {
-            snprintf(why, why_size,
+            snprintf(failure, failure_size,
                      "Runtime.InvalidEntrypoint|RequestId: %s Error: "
                      "Couldn't find valid bootstrap(s): [%s]",
                      inv->request_id, bootstrap);
@@ -591,7 +556,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         args[0] = "node";
         args[1] = (char *)lam_node_bootstrap();
     } else {
-        snprintf(why, why_size,
+        snprintf(failure, failure_size,
                  "Runtime.Unavailable|Stratus cannot run the %s runtime; it "
                  "runs provided.al2023, provided.al2 and nodejs runtimes",
                  rt);
@@ -606,7 +571,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
     strbuf_init(&env->init_log);
     if (http_listener_start(&env->listener, srv, "127.0.0.1", 0,
                             lam__runtime_handle, errbuf, sizeof errbuf) != 0) {
-        snprintf(why, why_size, "Runtime.Unavailable|%s", errbuf);
+        snprintf(failure, failure_size, "Runtime.Unavailable|%s", errbuf);
         free(env);
         return -1;
     }
@@ -645,10 +610,11 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
     env->next = fn->envs;
     fn->envs = env;
     st->environment_count++;
-    env->spawned_ms = (int64_t)lam_monotonic_ms();
+    env->spawned_ms = (int64_t)lam__monotonic_ms();
 
     if (rc != 0) {
-        snprintf(why, why_size, "Runtime.ExitError|RequestId: %s Error: %s: %s",
+        snprintf(failure, failure_size,
+                 "Runtime.ExitError|RequestId: %s Error: %s: %s",
                  inv->request_id, args[0], uv_strerror(rc));
         /* Nothing runs: close what was opened and forget the environment. */
         env->exited = 1;
@@ -711,7 +677,7 @@ static void lam_deliver(lam_env *env, lam_invocation *inv)
     inv->started_ms = lam_wall_ms();
     uv_timer_stop(&env->idle_timer);
     if (env->served == 1 && env->init_log.len)
-        lam_log_append(&inv->log, env->init_log.data, env->init_log.len);
+        lam__log_append(&inv->log, env->init_log.data, env->init_log.len);
     strbuf_printf(&inv->log, "START RequestId: %s Version: $LATEST\n",
                   inv->request_id);
 
@@ -726,16 +692,17 @@ static void lam_deliver(lam_env *env, lam_invocation *inv)
            env->port);
 }
 
-static void lam_fail_from_why(lam_invocation *inv, const char *why)
+static void lam_fail_with(lam_invocation *inv, const char *failure)
 {
-    const char *bar = strchr(why, '|');
+    const char *bar = strchr(failure, '|');
     char type[64];
-    snprintf(type, sizeof type, "%.*s", bar ? (int)(bar - why) : 0, why);
+    snprintf(type, sizeof type, "%.*s", bar ? (int)(bar - failure) : 0,
+             failure);
     lam__invocation_fail(inv, type[0] ? type : "Runtime.Unavailable",
-                         bar ? bar + 1 : why);
+                         bar ? bar + 1 : failure);
 }
 
-static void lam_dispatch(lam_function_runtime *fn)
+void lam__dispatch(lam_function_runtime *fn)
 {
     lam_state *st = fn->state;
 
@@ -768,11 +735,11 @@ static void lam_dispatch(lam_function_runtime *fn)
         lam_invocation *inv = fn->queue_head;
         for (int i = 0; i < starting && inv->next; i++)
             inv = inv->next;
-        char why[600];
-        if (lam_env_spawn(fn, inv, why, sizeof why) != 0) {
+        char failure[600];
+        if (lam_env_spawn(fn, inv, failure, sizeof failure) != 0) {
             log_at(LOG_INFO, "lambda", inv->request_id,
-                   "%s: cannot start an environment: %s", fn->name, why);
-            lam_fail_from_why(inv, why);
+                   "%s: cannot start an environment: %s", fn->name, failure);
+            lam_fail_with(inv, failure);
             queued--;
             continue;
         }
@@ -837,7 +804,7 @@ static void lam_on_start(uv_timer_t *t)
         inv->fn->faulted = inv;
         return;
     }
-    lam_dispatch(inv->fn);
+    lam__dispatch(inv->fn);
 }
 
 void lam__env_submit(lam_invocation *inv)
@@ -887,170 +854,8 @@ void lam__env_retire(stratus *srv, const char *account, const char *region,
     for (lam_env *env = fn->envs; env; env = env->next) {
         env->retired = 1;
         if (!env->inv)
-            lam_env_kill(env);
+            lam__env_kill(env);
     }
-}
-
-/* ---- the Runtime API ---- */
-
-static void lam_runtime_reply(http_response *resp, int status, const char *json)
-{
-    resp->status = status;
-    http_response_header(resp, "Content-Type", "application/json");
-    http_response_body(resp, json, strlen(json));
-}
-
-static void lam_on_next_abort(void *arg)
-{
-    lam_env *env = arg;
-    env->next_pending = NULL;
-}
-
-static void lam_runtime_next(lam_env *env, const http_request *req,
-                             http_response *resp)
-{
-    if (env->next_pending) {
-        lam_runtime_reply(resp, 400,
-                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
-                          "\"this environment already waits in next\"}");
-        return;
-    }
-    if (env->inv && !env->inv->done) {
-        char message[160];
-        snprintf(message, sizeof message,
-                 "RequestId: %s Error: the runtime asked for the next event "
-                 "without answering this one",
-                 env->inv->request_id);
-        lam__invocation_fail(env->inv, "Runtime.NoResponse", message);
-    }
-    if (env->served == 0 && env->init_ms == 0)
-        env->init_ms = lam_monotonic_ms() - (double)env->spawned_ms;
-    env->next_pending = http_request_defer(req, lam_on_next_abort, env);
-    if (!env->next_pending) {
-        lam_runtime_reply(resp, 500,
-                          "{\"errorType\":\"Runtime.Unavailable\","
-                          "\"errorMessage\":\"next needs a connection\"}");
-        return;
-    }
-    uv_timer_start(&env->idle_timer, lam_on_idle, (uint64_t)env->state->idle_ms,
-                   0);
-    if (env->retired)
-        lam_env_kill(env);
-    else
-        lam_dispatch(env->fn);
-}
-
-/* The error object a runtime posted, made sure to be a JSON object. */
-static char *lam_error_payload(const http_request *req, size_t *len)
-{
-    cJSON *body = cJSON_ParseWithLength(req->body, req->body_len);
-    if (!cJSON_IsObject(body)) {
-        const char *type =
-            http_request_header(req, "Lambda-Runtime-Function-Error-Type");
-        cJSON_Delete(body);
-        body = cJSON_CreateObject();
-        cJSON_AddStringToObject(body, "errorType",
-                                type ? type : "Runtime.Unknown");
-        char *text = xstrndup(req->body, req->body_len);
-        cJSON_AddStringToObject(body, "errorMessage", text);
-        free(text);
-    }
-    char *out = cJSON_PrintUnformatted(body);
-    cJSON_Delete(body);
-    *len = strlen(out);
-    return out;
-}
-
-static void lam_runtime_result(lam_env *env, const http_request *req,
-                               const char *request_id, int is_error,
-                               http_response *resp)
-{
-    lam_invocation *inv = env->inv;
-    if (!inv || inv->done || strcmp(inv->request_id, request_id) != 0) {
-        lam_runtime_reply(resp, 400,
-                          "{\"errorType\":\"InvalidRequestID\","
-                          "\"errorMessage\":\"Invalid request ID\"}");
-        return;
-    }
-    if (is_error) {
-        size_t len = 0;
-        char *payload = lam_error_payload(req, &len);
-        lam_complete(inv, "Unhandled", payload, len);
-        free(payload);
-    } else if (req->body_len > LAM_MAX_PAYLOAD) {
-        char message[160];
-        snprintf(message, sizeof message,
-                 "Response payload size exceeded maximum allowed payload "
-                 "size (%d bytes).",
-                 LAM_MAX_PAYLOAD);
-        lam__invocation_fail(inv, "Function.ResponseSizeTooLarge", message);
-    } else {
-        lam_complete(inv, NULL, req->body, req->body_len);
-    }
-    lam_runtime_reply(resp, 202, "{\"status\":\"OK\"}");
-}
-
-static void lam_runtime_init_error(lam_env *env, const http_request *req,
-                                   http_response *resp)
-{
-    lam_invocation *victim = env->inv ? env->inv : env->fn->queue_head;
-    if (victim) {
-        size_t len = 0;
-        char *payload = lam_error_payload(req, &len);
-        lam_log_append(&victim->log,
-                       env->init_log.data ? env->init_log.data : "",
-                       env->init_log.len);
-        lam_complete(victim, "Unhandled", payload, len);
-        free(payload);
-    }
-    env->served++; /* its failure is reported; the exit must not repeat it */
-    lam_env_kill(env);
-    lam_runtime_reply(resp, 202, "{\"status\":\"OK\"}");
-}
-
-void lam__runtime_handle(stratus *srv, const http_request *req,
-                         http_response *resp, int *needs_commit)
-{
-    lam_state *st = lam__state(srv);
-    const char *host = http_request_header(req, "Host");
-    const char *colon = host ? strrchr(host, ':') : NULL;
-    lam_env *env = colon ? lam_env_by_port(st, atoi(colon + 1)) : NULL;
-    cJSON *params = cJSON_CreateObject();
-
-    *needs_commit = 0;
-    if (!env) {
-        lam_runtime_reply(resp, 400,
-                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
-                          "\"the Host header names no Runtime API port of "
-                          "this instance\"}");
-    } else if (strcmp(req->method, "GET") == 0 &&
-               aws_path_match("/2018-06-01/runtime/invocation/next", req->path,
-                              params)) {
-        lam_runtime_next(env, req, resp);
-    } else if (strcmp(req->method, "POST") == 0 &&
-               aws_path_match("/2018-06-01/runtime/invocation/{id}/response",
-                              req->path, params)) {
-        lam_runtime_result(
-            env, req,
-            cJSON_GetObjectItemCaseSensitive(params, "id")->valuestring, 0,
-            resp);
-    } else if (strcmp(req->method, "POST") == 0 &&
-               aws_path_match("/2018-06-01/runtime/invocation/{id}/error",
-                              req->path, params)) {
-        lam_runtime_result(
-            env, req,
-            cJSON_GetObjectItemCaseSensitive(params, "id")->valuestring, 1,
-            resp);
-    } else if (strcmp(req->method, "POST") == 0 &&
-               aws_path_match("/2018-06-01/runtime/init/error", req->path,
-                              params)) {
-        lam_runtime_init_error(env, req, resp);
-    } else {
-        lam_runtime_reply(resp, 404,
-                          "{\"errorType\":\"InvalidRequest\",\"errorMessage\":"
-                          "\"not a Runtime API path\"}");
-    }
-    cJSON_Delete(params);
 }
 
 static void lam_on_wake(uv_idle_t *h)

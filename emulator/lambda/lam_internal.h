@@ -140,6 +140,30 @@ cJSON *lam_op_invoke(aws_request *req, aws_error *err);
 int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
                         const cJSON *payload);
 
+/* One execution environment: a runtime process and its listener. */
+struct lam_env {
+    lam_state *state;
+    lam_function_runtime *fn;
+    http_listener *listener;
+    int port;
+    uv_process_t process;
+    uv_pipe_t out, err;
+    uv_timer_t idle_timer;
+    int open_handles;
+    int spawned, exited, killed, retired, finished;
+    int64_t exit_status;
+    int term_signal;
+    int out_open, err_open;
+    strbuf out_line, err_line;
+    strbuf init_log;
+    http_pending *next_pending;
+    lam_invocation *inv;
+    int served;
+    int64_t spawned_ms;
+    double init_ms;
+    lam_env *next;
+};
+
 /* lam_env.c */
 lam_state *lam__state(stratus *srv);
 /* Queue an invocation of its function and start an environment if none is
@@ -159,6 +183,18 @@ lam_fault_kind lam__fault_take(lam_state *st, const char *account,
                                int throttle);
 /* Complete a held response and make sure the loop sends it promptly. */
 void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp);
+lam_env *lam__env_by_port(lam_state *st, int port);
+/* Kill the environment's process group; its exit callback cleans up. */
+void lam__env_kill(lam_env *env);
+/* Hand queued invocations to waiting environments, start new ones. */
+void lam__dispatch(lam_function_runtime *fn);
+/* Finish `inv` with `payload` (copied); `function_error` NULL on success. */
+void lam__invocation_complete(lam_invocation *inv, const char *function_error,
+                              const char *payload, size_t len);
+void lam__log_append(strbuf *log, const char *text, size_t len);
+double lam__monotonic_ms(void);
+
+/* lam_runtime_api.c */
 /* The handler of every Runtime API listener. */
 void lam__runtime_handle(stratus *srv, const http_request *req,
                          http_response *resp, int *needs_commit);

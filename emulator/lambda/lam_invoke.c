@@ -3,7 +3,7 @@
  * services.
  *
  * RequestResponse keeps the client's connection open (http_request_defer)
- * until the function returns; a function error is still HTTP 200, with
+ * until the function returns. A function error is still HTTP 200, with
  * X-Amz-Function-Error: Unhandled and the error object as payload. Event
  * writes a durable job and answers 202; a failed attempt is retried twice,
  * one and then two minutes later, as AWS does by default. DryRun only
