@@ -343,6 +343,11 @@ static void sqs_waiter_abort(void *arg)
     sqs_waiter_remove(w);
 }
 
+static void sqs_on_wake(uv_idle_t *h)
+{
+    (void)h;
+}
+
 static void sqs_waiter_respond(sqs_waiter *w, cJSON *out)
 {
     http_response resp;
@@ -355,6 +360,11 @@ static void sqs_waiter_respond(sqs_waiter *w, cJSON *out)
     http_pending_complete(w->pending, &resp);
     http_response_cleanup(&resp);
     w->pending = NULL;
+    /* Completed responses leave at the turn end, after the poll phase.
+     * Completed from a timer, the poll would first sleep until the next
+     * timer, so keep the instance's idle handle running; the turn end
+     * stops it. An active handle keeps its own callback. */
+    uv_idle_start(&w->srv->pending, sqs_on_wake);
 }
 
 static void sqs_waiter_tick(uv_timer_t *t)
