@@ -29,6 +29,8 @@ static int sfn_init(stratus *srv, aws_error *err)
     sfn__state(srv);
     jobs_register(srv->jobs, SFN_STEP_JOB, sfn__step_job);
     jobs_register(srv->jobs, SFN_TIMEOUT_JOB, sfn__timeout_job);
+    sfn__lambda_register(srv);
+    sfn__tasks_resume(srv);
     return 0;
 }
 

@@ -130,9 +130,15 @@ int64_t sfn__timeout_job(stratus *srv, const char *account, const char *region,
                          const cJSON *payload);
 void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
                         int64_t due_ms);
+/* Dispatch again the Task states that were waiting for a result when the
+ * instance stopped, since their callbacks died with it. */
+void sfn__tasks_resume(stratus *srv);
 /* Abort a RUNNING execution with an optional error and cause. */
 void sfn__execution_abort(stratus *srv, const sfn_execution *e,
                           const char *error, const char *cause);
+
+/* sfn_lambda.c: register the Lambda task handlers. */
+void sfn__lambda_register(stratus *srv);
 
 /* sfn_api.c */
 /* Add the members DescribeStateMachine and DescribeStateMachineForExecution

@@ -536,6 +536,43 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
                               now + (int64_t)(timeout->valuedouble * 1000));
 }
 
+void sfn__tasks_resume(stratus *srv)
+{
+    store *st = srv->store;
+    if (store_call_begin(st) != SQLITE_OK)
+        return;
+    /* A retry phase runs the state's body again, which dispatches anew
+     * with a fresh token, so a late report of the lost dispatch is ignored. */
+    sqlite3_stmt *s = store_stmt(
+        st, "UPDATE sfn_frames SET phase = 'retry' WHERE phase = 'task'"
+            " AND status = 'RUNNING' RETURNING execution_arn, id");
+    int resumed = 0;
+    int64_t now = clock_now_ms(&srv->clock);
+    cJSON *pending = cJSON_CreateArray();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        cJSON *item = cJSON_CreateObject();
+        cJSON_AddStringToObject(item, "execution",
+                                (const char *)sqlite3_column_text(s, 0));
+        cJSON_AddNumberToObject(item, "frame",
+                                (double)sqlite3_column_int64(s, 1));
+        cJSON_AddItemToArray(pending, item);
+    }
+    sqlite3_reset(s);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, pending)
+    {
+        sfn__schedule_step(srv, sfn__str(item, "execution"),
+                           (int64_t)sfn__get(item, "frame")->valuedouble, now);
+        resumed++;
+    }
+    cJSON_Delete(pending);
+    store_call_end(st, 1);
+    store_commit(st);
+    if (resumed)
+        log_info("stepfunctions", "dispatching %d interrupted task(s) again",
+                 resumed);
+}
+
 void sfn__execution_abort(stratus *srv, const sfn_execution *e,
                           const char *error, const char *cause)
 {

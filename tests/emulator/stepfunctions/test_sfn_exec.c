@@ -579,6 +579,73 @@ Test(sfn_exec, resumes_after_restart)
     rmdir(dir);
 }
 
+/* A Task waiting for its result when the instance stops is dispatched
+ * again after the restart, and the lost dispatch's late report is ignored. */
+Test(sfn_exec, task_dispatched_again_after_restart)
+{
+    char dir[] = "/tmp/sfn-restart-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    stratus_config cfg;
+    config_defaults(&cfg);
+    cfg.in_memory = 0;
+    cfg.virtual_clock = 1;
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    char errbuf[256];
+    stratus *srv = NULL;
+    cr_assert_eq(stratus_create(&srv, &cfg, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+    sfn_test_calls = 0;
+    sfn_task_register(srv, SFN_TEST_RESOURCE, sfn_test_task);
+    char arn[256], exec[512];
+    sfn_create(srv, "inflight", "STANDARD",
+               "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","
+               "\"Resource\":\"" SFN_TEST_RESOURCE "defer\",\"End\":true}}}",
+               arn);
+    sfn_start(srv, arn, "e1", "{}", exec);
+    sfn_drain(srv);
+    cr_assert_eq(sfn_test_calls, 1);
+    sfn_task_done lost_done = sfn_test_pending_done;
+    void *lost_arg = sfn_test_pending_arg;
+    stratus_destroy(srv);
+
+    srv = NULL;
+    cr_assert_eq(stratus_create(&srv, &cfg, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+    sfn_task_register(srv, SFN_TEST_RESOURCE, sfn_test_task);
+    sfn_drain(srv);
+    cr_assert_eq(sfn_test_calls, 2, "the task was not dispatched again");
+
+    cJSON *stale = cJSON_Parse("{\"stale\":true}");
+    lost_done(srv, lost_arg, stale, NULL, NULL);
+    cJSON_Delete(stale);
+    stratus_turn_end(srv);
+    sfn_drain(srv);
+    cJSON *d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "RUNNING");
+    cJSON_Delete(d);
+
+    cJSON *fresh = cJSON_Parse("{\"fresh\":true}");
+    sfn_test_complete(srv, fresh, NULL, NULL);
+    cJSON_Delete(fresh);
+    sfn_drain(srv);
+    d = sfn_describe(srv, exec);
+    assert_output(d, "{\"fresh\":true}");
+    cJSON_Delete(d);
+    assert_history(srv, exec,
+                   "ExecutionStarted TaskStateEntered TaskScheduled "
+                   "TaskStarted TaskScheduled TaskStarted TaskSucceeded "
+                   "TaskStateExited ExecutionSucceeded");
+    stratus_destroy(srv);
+
+    char path[512];
+    const char *files[] = {"stratus.db", "stratus.db-wal", "stratus.db-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 Test(sfn_exec, stack_type_accepts_object_definition)
 {
     stratus *srv = sfn_test_new();
