@@ -25,6 +25,7 @@ static int lam_init(stratus *srv, aws_error *err)
     lam_state *st = xcalloc(1, sizeof *st);
     st->srv = srv;
     st->idle_ms = 300000;
+    st->max_environments = LAM_MAX_ENVIRONMENTS;
 
     srv->service_state[stratus_service_index(&lam_service)] = st;
     jobs_register(srv->jobs, LAM_JOB_INVOKE, lam__invoke_job);

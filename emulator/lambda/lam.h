@@ -97,6 +97,13 @@ int lam_fault_set(struct stratus *srv, const char *account, const char *region,
  */
 void lam_set_idle_timeout(struct stratus *srv, int64_t idle_ms);
 
+/*
+ * Set how many execution environments may run at once in the instance
+ * (1 to 32, default 32). When all are taken, an idle one is stopped or the
+ * invocation waits for a busy one to end.
+ */
+void lam_set_max_environments(struct stratus *srv, int count);
+
 /* Number of execution environments currently alive (tests). */
 int lam_environment_count(struct stratus *srv);
 

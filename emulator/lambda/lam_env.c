@@ -336,7 +336,10 @@ static void lam_env_finish(lam_env *env)
         http_listener_stop(env->listener);
     env->listener = NULL;
     uv_close((uv_handle_t *)&env->idle_timer, lam_on_env_handle_closed);
+
+    /* The slot it held may be what another function waits for. */
     lam__dispatch(fn);
+    lam__dispatch_others(st, fn);
 }
 
 static void lam_env_maybe_finish(lam_env *env)
@@ -702,6 +705,37 @@ static void lam_fail_with(lam_invocation *inv, const char *failure)
                          bar ? bar + 1 : failure);
 }
 
+/* Make room for an environment of `fn`: stop one idle environment of any
+ * function, unless one is already stopping. */
+static void lam_reclaim_idle(lam_state *st, lam_function_runtime *fn)
+{
+    lam_env *idle = NULL;
+    for (lam_function_runtime *f = st->functions; f; f = f->next) {
+        for (lam_env *env = f->envs; env; env = env->next) {
+            if (env->killed && !env->finished)
+                return; /* its end frees a slot and dispatches again */
+            if (!idle && env->next_pending && !env->inv && !env->exited)
+                idle = env;
+        }
+    }
+    if (!idle) {
+        log_warn("lambda", "%s: %d environments busy, the invocation waits",
+                 fn->name, st->environment_count);
+        return;
+    }
+    log_at(LOG_INFO, "lambda", NULL,
+           "%s: stopping an idle %s environment to free a slot", fn->name,
+           idle->fn->name);
+    lam__env_kill(idle);
+}
+
+void lam__dispatch_others(lam_state *st, lam_function_runtime *except)
+{
+    for (lam_function_runtime *fn = st->functions; fn; fn = fn->next)
+        if (fn != except && fn->queue_head)
+            lam__dispatch(fn);
+}
+
 void lam__dispatch(lam_function_runtime *fn)
 {
     lam_state *st = fn->state;
@@ -721,12 +755,12 @@ void lam__dispatch(lam_function_runtime *fn)
     for (lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
         queued++;
     while (queued > starting && fn->queue_head) {
-        if (st->environment_count >= LAM_MAX_ENVIRONMENTS ||
+        if (st->environment_count >= st->max_environments ||
             st->srv->listener_count >= STRATUS_MAX_LISTENERS) {
-            /* NOTE: AWS would throttle; Stratus waits for an environment
-             * to end (the invocation's timeout still runs). */
-            log_warn("lambda", "%s: %d environments alive, invocation waits",
-                     fn->name, st->environment_count);
+            /* NOTE: AWS would throttle; Stratus stops an idle environment
+             * or waits for a busy one to end (the invocation's timeout
+             * still runs). */
+            lam_reclaim_idle(st, fn);
             return;
         }
         /* The first queued invocation no starting environment will take
@@ -937,6 +971,15 @@ void lam__env_cleanup(lam_state *st)
 int lam_environment_count(stratus *srv)
 {
     return lam__state(srv)->environment_count;
+}
+
+void lam_set_max_environments(stratus *srv, int count)
+{
+    if (count < 1)
+        count = 1;
+    if (count > LAM_MAX_ENVIRONMENTS)
+        count = LAM_MAX_ENVIRONMENTS;
+    lam__state(srv)->max_environments = count;
 }
 
 void lam_set_idle_timeout(stratus *srv, int64_t idle_ms)

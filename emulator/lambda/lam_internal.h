@@ -35,6 +35,7 @@ typedef struct lam_state {
     stratus *srv;
     lam_function_runtime *functions;
     int environment_count;
+    int max_environments; /* at most LAM_MAX_ENVIRONMENTS */
     int64_t idle_ms;
     /* Where ZipFile code is unpacked: <data dir>/lambda-code, or a private
      * temporary directory (removed at cleanup) for in-memory instances. */
@@ -188,6 +189,9 @@ lam_env *lam__env_by_port(lam_state *st, int port);
 void lam__env_kill(lam_env *env);
 /* Hand queued invocations to waiting environments, start new ones. */
 void lam__dispatch(lam_function_runtime *fn);
+/* Dispatch every function but `except` that has queued invocations: a
+ * slot or an idle environment may have become free for them. */
+void lam__dispatch_others(lam_state *st, lam_function_runtime *except);
 /* Finish `inv` with `payload` (copied); `function_error` NULL on success. */
 void lam__invocation_complete(lam_invocation *inv, const char *function_error,
                               const char *payload, size_t len);

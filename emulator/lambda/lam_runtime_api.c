@@ -67,10 +67,13 @@ static void lam_runtime_next(lam_env *env, const http_request *req,
     }
     uv_timer_start(&env->idle_timer, lam_on_idle, (uint64_t)env->state->idle_ms,
                    0);
-    if (env->retired)
+    if (env->retired) {
         lam__env_kill(env);
-    else
-        lam__dispatch(env->fn);
+        return;
+    }
+    lam__dispatch(env->fn);
+    if (!env->inv)
+        lam__dispatch_others(env->state, env->fn);
 }
 
 /* The error object a runtime posted, made sure to be a JSON object. */

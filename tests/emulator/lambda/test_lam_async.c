@@ -493,3 +493,72 @@ Test(lam_async, lam_invoke_event_queues_job)
     cr_assert_eq(err.status, 404);
     aws_error_reset(&err);
 }
+
+static int lines_in(const char *name, int want)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s/record", dir, name);
+    char *data = ts_read_file(path);
+    int lines = 0;
+    for (const char *p = data; p && *p; p++)
+        lines += *p == '\n';
+    free(data);
+    return lines >= want;
+}
+
+typedef struct two_results {
+    callback_result a, b;
+} two_results;
+
+static int both_called(void *arg)
+{
+    two_results *t = arg;
+    return t->a.calls > 0 && t->b.calls > 0;
+}
+
+static int other_recorded(void *arg)
+{
+    return lines_in("other", 1);
+}
+
+Test(lam_async, full_instance_reclaims_idle_environment)
+{
+    require_curl();
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    lam_set_max_environments(srv, 1);
+
+    /* Two invocations at once share the one environment, in turn. */
+    two_results t;
+    memset(&t, 0, sizeof t);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                  "{\"n\":1}", 7, NULL, on_result, &t.a, &err));
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                  "{\"n\":2}", 7, NULL, on_result, &t.b, &err));
+    cr_assert(pump(both_called, &t));
+    cr_assert_str_eq(t.a.payload, "{\"done\":true}");
+    cr_assert_str_eq(t.b.payload, "{\"done\":true}");
+    cr_assert_eq(lam_environment_count(srv), 1);
+
+    /* Another function takes the slot of the idle one. */
+    char other[128], body[512];
+    int status = 0;
+    snprintf(other, sizeof other, "%s/other", dir);
+    mkdir(other, 0700);
+    lam_live_write(other, "bootstrap", record_bootstrap, 0755);
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"other\",\"Runtime\":\"provided.al2023\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"x\","
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             other);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+    callback_result r = {0};
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "other",
+                                  "{}", 2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r), "the other function never got a slot");
+    cr_assert_str_eq(r.payload, "{\"done\":true}");
+    cr_assert(pump(other_recorded, NULL));
+    cr_assert_eq(lam_environment_count(srv), 1);
+}
