@@ -525,3 +525,113 @@ Test(lam_live, unsupported_runtime_is_reported)
     cJSON_Delete(out);
     lam_reply_free(&r);
 }
+
+/* A bootstrap that only publishes its Runtime API address, so the test
+ * can act as the runtime. */
+static const char parked_bootstrap[] =
+    "#!/bin/sh\n"
+    "echo \"$AWS_LAMBDA_RUNTIME_API\" > \"$LAMBDA_TASK_ROOT/api.tmp\"\n"
+    "mv \"$LAMBDA_TASK_ROOT/api.tmp\" \"$LAMBDA_TASK_ROOT/api\"\n"
+    "exec sleep 60\n";
+
+typedef struct held_invoke {
+    const char *payload;
+    lam_reply reply;
+    int status;
+} held_invoke;
+
+static void *held_invoke_thread(void *arg)
+{
+    held_invoke *h = arg;
+    if (lam_http(live.port, "POST", "/2015-03-31/functions/parked/invocations",
+                 LAM_LIVE_AUTH, h->payload, 20000, &h->reply) == 0)
+        h->status = h->reply.status;
+    return NULL;
+}
+
+static int parked_port(const char *dir)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/api", dir);
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        if (f) {
+            char text[64] = "";
+            char *ok = fgets(text, sizeof text, f);
+            fclose(f);
+            const char *colon = ok ? strrchr(text, ':') : NULL;
+            if (colon && atoi(colon + 1) > 0)
+                return atoi(colon + 1);
+        }
+        lam_live_sleep_ms(10);
+    }
+    return 0;
+}
+
+Test(lam_live, runtime_api_checks_requests)
+{
+    require_tools();
+    char dir[128], id[64], path[256];
+    lam_reply r;
+    lam_live_subdir(&live, "parked", dir, sizeof dir);
+    lam_live_write(dir, "bootstrap", parked_bootstrap, 0755);
+    lam_live_create(&live, "parked", "provided.al2023", "x.y", dir,
+                    "\"Timeout\":10");
+
+    held_invoke h = {.payload = "{\"n\":1}"};
+    pthread_t thread;
+    pthread_create(&thread, NULL, held_invoke_thread, &h);
+    int port = parked_port(dir);
+    cr_assert_gt(port, 0, "the bootstrap did not start");
+
+    cr_assert_eq(lam_http(port, "GET", "/2018-06-01/runtime/invocation/next",
+                          NULL, NULL, 5000, &r),
+                 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(
+        lam_reply_header(&r, "Lambda-Runtime-Aws-Request-Id", id, sizeof id));
+    lam_reply_free(&r);
+
+    /* A response for another request id is rejected. */
+    cr_assert_eq(
+        lam_http(port, "POST",
+                 "/2018-06-01/runtime/invocation/not-this-one/response", NULL,
+                 "{}", 5000, &r),
+        0);
+    cr_assert_eq(r.status, 400);
+    cr_assert_not_null(strstr(r.body, "InvalidRequestID"), "%s", r.body);
+    lam_reply_free(&r);
+
+    /* So is a path outside the Runtime API. */
+    cr_assert_eq(lam_http(port, "GET", "/2018-06-01/runtime/elsewhere", NULL,
+                          NULL, 5000, &r),
+                 0);
+    cr_assert_eq(r.status, 404);
+    lam_reply_free(&r);
+
+    /* An error whose body is not JSON is wrapped, its type taken from the
+     * Lambda-Runtime-Function-Error-Type header. */
+    snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/error", id);
+    cr_assert_eq(lam_http(port, "POST", path,
+                          "Lambda-Runtime-Function-Error-Type: "
+                          "Custom.Plain\r\n",
+                          "plain text failure", 5000, &r),
+                 0);
+    cr_assert_eq(r.status, 202);
+    lam_reply_free(&r);
+
+    pthread_join(thread, NULL);
+    cr_assert_eq(h.status, 200);
+    cJSON *out = parse(&h.reply);
+    cr_assert_str_eq(str(out, "errorType"), "Custom.Plain");
+    cr_assert_str_eq(str(out, "errorMessage"), "plain text failure");
+    cJSON_Delete(out);
+    lam_reply_free(&h.reply);
+
+    /* The request id cannot be answered twice. */
+    snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/response",
+             id);
+    cr_assert_eq(lam_http(port, "POST", path, NULL, "{}", 5000, &r), 0);
+    cr_assert_eq(r.status, 400);
+    lam_reply_free(&r);
+}
