@@ -27,8 +27,9 @@
 #define SFN_STEP_JOB "sfn.step"
 #define SFN_TIMEOUT_JOB "sfn.timeout"
 
-/* Limits from the Step Functions quotas page: names of 1 to 80 characters,
- * maxResults of 1 to 1000, definitions of at most 1 MiB. */
+/* Names of 1 to 80 characters (the StartExecution naming rules) and
+ * maxResults of at most 1000 (AWS's validation message). NOTE: the 1 MiB
+ * definition limit is not checked against AWS. */
 #define SFN_NAME_MAX 80
 #define SFN_PAGE_MAX 1000
 #define SFN_DEFINITION_MAX (1024 * 1024)

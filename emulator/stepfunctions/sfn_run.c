@@ -6,7 +6,7 @@
  *
  * A step job moves one frame. Pass, Choice, Succeed and Fail states finish
  * inside the job, so the job goes on to the next state, up to
- * SFN_STEPS_PER_JOB states; Wait, Task, Parallel, Map and Retry back-off
+ * SFN_STEPS_PER_JOB states. Wait, Task, Parallel, Map and Retry back-off
  * end the job and leave a pending job or callback that resumes the frame.
  * Every move commits with its history events in the job's store call.
  * The state bodies live in sfn_states.c.
@@ -320,7 +320,7 @@ sfn_outcome sfn__state_fail(sfn_run *r, const char *error, const char *cause,
         const cJSON *count = sfn__get(counts, key);
         int attempts = cJSON_IsNumber(count) ? (int)count->valuedouble : 0;
         if (attempts >= max_attempts)
-            break; /* the first matching retrier decides; then Catch */
+            break; /* the first matching retrier decides, so Catch is next */
         sfn_set_int(counts, key, attempts + 1);
         const cJSON *total = sfn__get(r->frame->scratch, "retry_count");
         sfn_set_int(r->frame->scratch, "retry_count",

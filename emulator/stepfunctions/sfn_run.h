@@ -7,7 +7,7 @@
 
 #include "sfn_internal.h"
 
-/* Where a frame stands after one state move. */
+/* The state of a frame after one state move. */
 typedef enum sfn_outcome {
     SFN_CONTINUE, /* moved to the next state, which can run now */
     SFN_BLOCKED,  /* waits for a job, a task callback or its children */

@@ -45,8 +45,11 @@ int sfn__arn_check(const char *arn, const char *kind, aws_error *err)
     size_t kind_len = strlen(kind);
     if (!p || strncmp(p, kind, kind_len) != 0 || p[kind_len] != ':' ||
         p[kind_len + 1] == '\0') {
-        const char *type_end = p ? strchr(p, ':') : NULL;
-        int type_len = type_end ? (int)(type_end - p) : p ? (int)strlen(p) : 0;
+        int type_len = 0;
+        if (p) {
+            const char *type_end = strchr(p, ':');
+            type_len = type_end ? (int)(type_end - p) : (int)strlen(p);
+        }
         return aws_fail(err, AWS_ERR_SFN_INVALID_ARN,
                         "Invalid Arn: 'Resource type not valid in this "
                         "context: %.*s'",

@@ -144,12 +144,12 @@ static inline char *sfn_history_types(stratus *srv, const char *exec_arn)
 
 /* The test task service. The part of the resource after the prefix picks
  * the behaviour:
- *   echo      succeed with the parameters;
- *   fail      fail with the parameters' Error and Cause;
- *   flaky     fail with "Flaky.Error" until `FailTimes` calls were made
- *             (counted per test in sfn_test_calls), then succeed;
- *   defer     keep the callback in sfn_test_pending for the test;
- *   never     never report (for timeouts). */
+ *   echo   succeeds with the parameters.
+ *   fail   fails with the parameters' Error and Cause.
+ *   flaky  fails with "Flaky.Error" until `FailTimes` calls were made, then
+ *          succeeds. sfn_test_calls counts the calls of a test.
+ *   defer  keeps the callback in sfn_test_pending_* for the test.
+ *   never  keeps it too, for tests of timeouts. */
 static int sfn_test_calls;
 static sfn_task_done sfn_test_pending_done;
 static void *sfn_test_pending_arg;
