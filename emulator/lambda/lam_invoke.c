@@ -5,9 +5,9 @@
  * RequestResponse keeps the client's connection open (http_request_defer)
  * until the function returns. A function error is still HTTP 200, with
  * X-Amz-Function-Error: Unhandled and the error object as payload. Event
- * writes a durable job and answers 202; a failed attempt is retried twice,
+ * writes a durable job and returns 202. A failed attempt is retried twice,
  * one and then two minutes later, as AWS does by default. DryRun only
- * checks the request and answers 204.
+ * checks the request and returns 204.
  *
  * Not supported: qualifiers other than $LATEST, event invoke configs
  * (destinations, maximum retry attempts or event age), dead-letter queues

@@ -268,7 +268,7 @@ Test(lam_async, idle_environment_is_reaped)
               "the idle environment was not stopped");
 }
 
-/* A Node handler that reports the time it sees, or tries a TCP connection
+/* A Node handler that returns its current time, or tries a TCP connection
  * to event.connect ("runtime" means its own Runtime API address). */
 static const char clock_handler[] =
     "import net from 'node:net';\n"

@@ -628,7 +628,7 @@ Test(lam_live, runtime_api_checks_requests)
     cJSON_Delete(out);
     lam_reply_free(&h.reply);
 
-    /* The request id cannot be answered twice. */
+    /* A request id takes only one result. */
     snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/response",
              id);
     cr_assert_eq(lam_http(port, "POST", path, NULL, "{}", 5000, &r), 0);
