@@ -346,3 +346,32 @@ cJSON *sfn_op_describe_state_machine_for_execution(aws_request *req,
     sfn__execution_free(e);
     return out;
 }
+
+int sfn_execution_start(stratus *srv, const char *account, const char *region,
+                        const char *machine_arn, const char *name,
+                        const char *input, char *arn_out, size_t arn_size,
+                        aws_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "stateMachineArn", machine_arn);
+    if (name)
+        cJSON_AddStringToObject(body, "name", name);
+    cJSON_AddStringToObject(body, "input", input ? input : "{}");
+    aws_request req = {
+        .srv = srv,
+        .service = &sfn_service,
+        .operation = "StartExecution",
+        .account = account,
+        .region = region,
+        .access_key = "",
+        .request_id = "internal",
+        .body = body,
+    };
+    cJSON *out = sfn_op_start_execution(&req, err);
+    cJSON_Delete(body);
+    if (!out)
+        return -1;
+    snprintf(arn_out, arn_size, "%s", sfn__str(out, "executionArn"));
+    cJSON_Delete(out);
+    return 0;
+}

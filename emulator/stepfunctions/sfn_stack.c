@@ -4,14 +4,54 @@
  * RoleArn, and the definition as DefinitionString or as Definition (an
  * object, or a string holding JSON). It applies them through the service's
  * own CreateStateMachine and UpdateStateMachine handlers.
+ * DefinitionSubstitutions replaces each "${key}" of the definition text with
+ * the key's value, as CloudFormation does.
  *
- * Not handled: DefinitionS3Location and DefinitionSubstitutions.
+ * Not handled: DefinitionS3Location.
  */
 #include "sfn_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
+
+/* Replace every "${key}" of `text` (taken) by its value in `substitutions`
+ * and return the new text. A key with no value stays as it is. */
+static char *sfn_stack_substitute(char *text, const cJSON *substitutions)
+{
+    if (!cJSON_IsObject(substitutions))
+        return text;
+    strbuf out;
+    strbuf_init(&out);
+    const char *p = text;
+    while (*p) {
+        const char *open = strstr(p, "${");
+        const char *close = open ? strchr(open + 2, '}') : NULL;
+        if (!close) {
+            strbuf_puts(&out, p);
+            break;
+        }
+        strbuf_append(&out, p, (size_t)(open - p));
+        char *key = xstrndup(open + 2, (size_t)(close - open - 2));
+        const cJSON *value =
+            cJSON_GetObjectItemCaseSensitive(substitutions, key);
+        free(key);
+        if (cJSON_IsString(value)) {
+            strbuf_puts(&out, value->valuestring);
+        } else if (value && !cJSON_IsObject(value) && !cJSON_IsArray(value)) {
+            char *printed = cJSON_PrintUnformatted(value);
+            strbuf_puts(&out, printed);
+            free(printed);
+        } else {
+            strbuf_append(&out, open, (size_t)(close - open + 1));
+        }
+        p = close + 1;
+    }
+    free(text);
+    return strbuf_take(&out, NULL);
+}
 
 static int sfn_stack_call(stratus *srv, const char *account, const char *region,
                           const char *operation, aws_op_fn handler, cJSON *body,
@@ -46,15 +86,17 @@ int sfn_stack_apply_state_machine(stratus *srv, const char *account,
     const cJSON *definition = sfn__get(properties, "Definition");
     char *text = NULL;
     if (cJSON_IsString(definition))
-        text = strdup(definition->valuestring);
+        text = xstrdup(definition->valuestring);
     else if (cJSON_IsObject(definition))
         text = cJSON_PrintUnformatted(definition);
     else if (sfn__str(properties, "DefinitionString"))
-        text = strdup(sfn__str(properties, "DefinitionString"));
+        text = xstrdup(sfn__str(properties, "DefinitionString"));
     if (!text)
         return aws_fail(err, AWS_ERR_VALIDATION,
                         "%s needs a Definition or a DefinitionString",
                         logical_id);
+    text = sfn_stack_substitute(
+        text, sfn__get(properties, "DefinitionSubstitutions"));
 
     char arn[512];
     snprintf(arn, sizeof arn, "arn:aws:states:%s:%s:stateMachine:%s", region,

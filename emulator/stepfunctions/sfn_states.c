@@ -753,6 +753,8 @@ static sfn_outcome sfn_enter(sfn_run *r)
     int64_t id =
         sfn__emit(r, type, "stateEnteredEventDetails",
                   sfn__state_details(r->frame->state, "input", r->frame->data));
+    log_debug("stepfunctions", "%s: state %s entered (event %lld)",
+              r->exec->arn, r->frame->state, (long long)id);
     sfn_scratch_put(r->frame, "entered", cJSON_CreateNumber((double)id));
     sfn_scratch_put(r->frame, "entered_ms",
                     cJSON_CreateNumber((double)clock_now_ms(&r->srv->clock)));

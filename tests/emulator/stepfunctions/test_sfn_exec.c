@@ -685,6 +685,84 @@ Test(sfn_exec, stack_type_accepts_object_definition)
     ts_free(srv);
 }
 
+Test(sfn_exec, stack_file_yaml_with_substitutions)
+{
+    char path[] = "/tmp/sfn-stack-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    static const char yaml[] =
+        "Resources:\n"
+        "  CardValuation:\n"
+        "    Type: AWS::StepFunctions::StateMachine\n"
+        "    Properties:\n"
+        "      StateMachineName: valuation\n"
+        "      RoleArn: arn:aws:iam::123456789012:role/sfn\n"
+        "      DefinitionSubstitutions:\n"
+        "        fn_arn: " SFN_TEST_RESOURCE "echo\n"
+        "        count: 3\n"
+        "      Definition:\n"
+        "        StartAt: T\n"
+        "        States:\n"
+        "          T:\n"
+        "            Type: Task\n"
+        "            Resource: ${fn_arn}\n"
+        "            Parameters:\n"
+        "              label: n=${count} ${unknown}\n"
+        "            End: true\n";
+    cr_assert_eq(write(fd, yaml, sizeof yaml - 1), (ssize_t)(sizeof yaml - 1));
+    close(fd);
+
+    stratus *srv = sfn_test_new();
+    char errbuf[512];
+    int rc = stack_apply_file(srv, path, errbuf, sizeof errbuf);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", errbuf);
+    stratus_turn_end(srv);
+
+    char exec[512];
+    sfn_start(srv,
+              "arn:aws:states:us-east-1:123456789012:stateMachine:valuation",
+              "e1", "{}", exec);
+    sfn_drain(srv);
+    cJSON *d = sfn_describe(srv, exec);
+    assert_output(d, "{\"label\":\"n=3 ${unknown}\"}");
+    cJSON_Delete(d);
+    ts_free(srv);
+}
+
+Test(sfn_exec, internal_start_for_other_services)
+{
+    stratus *srv = sfn_test_new();
+    char arn[256], exec[512];
+    sfn_create(srv, "target", "STANDARD",
+               "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+               "\"End\":true}}}",
+               arn);
+    aws_error err = {0};
+    store_call_begin(srv->store);
+    int rc =
+        sfn_execution_start(srv, SFN_TEST_ACCOUNT, "us-east-1", arn, NULL,
+                            "{\"from\":\"rule\"}", exec, sizeof exec, &err);
+    store_call_end(srv->store, rc == 0);
+    stratus_turn_end(srv);
+    cr_assert_eq(rc, 0, "%s", err.message);
+    sfn_drain(srv);
+    cJSON *d = sfn_describe(srv, exec);
+    assert_output(d, "{\"from\":\"rule\"}");
+    cJSON_Delete(d);
+
+    store_call_begin(srv->store);
+    rc = sfn_execution_start(srv, SFN_TEST_ACCOUNT, "us-east-1",
+                             "arn:aws:states:us-east-1:123456789012:"
+                             "stateMachine:absent",
+                             NULL, NULL, exec, sizeof exec, &err);
+    store_call_end(srv->store, rc == 0);
+    cr_assert_eq(rc, -1);
+    cr_assert_eq(err.code, AWS_ERR_SFN_STATE_MACHINE_DOES_NOT_EXIST);
+    aws_error_reset(&err);
+    ts_free(srv);
+}
+
 /* The shared execution cases, each run through the service. */
 
 static void run_case(const char *file)
