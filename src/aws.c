@@ -3,9 +3,10 @@
  * routing a request to a service operation, and encoding its response or
  * error in the service's protocol.
  *
- * Implemented protocols: JSON 1.0 and 1.1 (X-Amz-Target). The REST and Query
- * protocols route here by credential scope and report a clear error until
- * their services exist.
+ * Implemented protocols: JSON 1.0 and 1.1 (X-Amz-Target), REST-JSON, and
+ * Query for JSON services that declare a Query table (aws_query.c). Other
+ * REST-XML and Query requests route here by credential scope and report a
+ * clear error until their services exist.
  */
 #include "aws.h"
 
@@ -17,6 +18,7 @@
 
 #include <zlib.h>
 
+#include "aws_query.h"
 #include "http.h"
 #include "log.h"
 #include "stratus.h"
@@ -375,6 +377,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     cJSON *body = NULL;
     cJSON *params = NULL;
     cJSON *out = NULL;
+    char *action = NULL; /* the Action of a Query request */
+    int query = 0;
 
     clock_gettime(CLOCK_MONOTONIC, &started);
     memset(&err, 0, sizeof err);
@@ -413,7 +417,25 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         goto fail;
     }
 
-    if (svc->protocol == AWS_PROTO_REST_JSON) {
+    if (!target && svc->query && aws_query_is_request(req)) {
+        /* Older clients of a JSON service: decode the form into the JSON
+         * request the handlers take. */
+        query = 1;
+        body = aws_query_decode(svc->query, req, &action);
+        op_name = action;
+        if (!action) {
+            aws_fail(&err, AWS_ERR_INVALID_ACTION,
+                     "The request must contain the parameter Action.");
+            goto fail;
+        }
+        op = aws_operation_find(svc, action);
+        if (!op) {
+            aws_fail(&err, AWS_ERR_INVALID_ACTION,
+                     "The action %s is not valid for this web service.",
+                     action);
+            goto fail;
+        }
+    } else if (svc->protocol == AWS_PROTO_REST_JSON) {
         params = cJSON_CreateObject();
         op = aws_rest_route(svc, req, params);
         if (!op) {
@@ -456,7 +478,9 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         goto fail;
     }
 
-    if (req->body_len == 0) {
+    if (query) {
+        /* decoded above */
+    } else if (req->body_len == 0) {
         body = cJSON_CreateObject();
     } else {
         const char *end = NULL;
@@ -515,6 +539,11 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         log_at(LOG_INFO, "aws", request_id, "%s %s deferred %.2fms", svc->name,
                op->name, aws_elapsed_ms(&started));
         free(areq.raw_body);
+    } else if (query) {
+        char *xml = aws_query_encode(svc->query, op->name, out, request_id);
+        resp->status = areq.status;
+        http_response_header(resp, "Content-Type", "text/xml");
+        http_response_take_body(resp, xml, strlen(xml));
     } else if (areq.raw_body) {
         resp->status = areq.status;
         http_response_header(resp, "Content-Type",
@@ -530,14 +559,19 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     cJSON_Delete(out);
     cJSON_Delete(body);
     cJSON_Delete(params);
+    free(action);
     return;
 
 fail:
-    aws_error_render(svc, &err, request_id, resp);
+    if (query)
+        aws_query_error_render(svc, &err, request_id, resp);
+    else
+        aws_error_render(svc, &err, request_id, resp);
     log_at(LOG_INFO, "aws", request_id, "%s %s %d %s %.2fms",
            svc ? svc->name : "-", op ? op->name : (op_name ? op_name : "-"),
            resp->status, aws_code_name(err.code), aws_elapsed_ms(&started));
     aws_error_reset(&err);
     cJSON_Delete(body);
     cJSON_Delete(params);
+    free(action);
 }

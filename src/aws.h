@@ -28,6 +28,7 @@ struct http_response;
     X(VALIDATION, "ValidationException", 400, NULL)                            \
     X(SERIALIZATION, "SerializationException", 400, NULL)                      \
     X(UNKNOWN_OPERATION, "UnknownOperationException", 400, NULL)               \
+    X(INVALID_ACTION, "InvalidAction", 400, NULL)                              \
     X(NOT_IMPLEMENTED, "NotImplementedException", 400, NULL)                   \
     X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 400,          \
       "Request is missing Authentication Token")                               \
@@ -176,6 +177,36 @@ typedef struct aws_operation {
     const char *http_path;
 } aws_operation;
 
+/*
+ * A list or map member of a service's Query protocol. Query flattens it as
+ * "<wire>.N" (AWS_QUERY_LIST), "<wire>.N.<key_name>" and
+ * "<wire>.N.<value_name>" (AWS_QUERY_MAP), or with a structure value,
+ * "<wire>.N.<value_name>.<Member>" (AWS_QUERY_STRUCT_MAP); XML responses
+ * repeat a <wire> element per entry. `json` is the JSON member name.
+ */
+typedef enum aws_query_kind {
+    AWS_QUERY_LIST,
+    AWS_QUERY_MAP,
+    AWS_QUERY_STRUCT_MAP
+} aws_query_kind;
+
+typedef struct aws_query_member {
+    const char *wire;
+    const char *json;
+    aws_query_kind kind;
+    const char *key_name;   /* maps: "Name" or "Key" */
+    const char *value_name; /* maps: "Value" */
+} aws_query_member;
+
+/* The Query protocol of a JSON service that also serves older clients. */
+typedef struct aws_query_protocol {
+    const char *xml_namespace;
+    const aws_query_member *members;
+    size_t member_count;
+    /* The Query error code of an error, or NULL for its type name. */
+    const char *(*error_code)(aws_code code);
+} aws_query_protocol;
+
 typedef struct aws_service {
     const char *name;          /* "dynamodb", as in the health report */
     const char *signing_name;  /* SigV4 credential-scope service */
@@ -184,6 +215,8 @@ typedef struct aws_service {
     aws_protocol protocol;
     const aws_operation *operations;
     size_t operation_count;
+    /* Also served over the Query protocol when not NULL. */
+    const aws_query_protocol *query;
     /* Called once per instance after the store opens; may be NULL. */
     int (*init)(struct stratus *srv, aws_error *err);
     /* Called once per instance before the store closes; may be NULL. */

@@ -5,8 +5,10 @@
  *
  * SQS is "awsQueryCompatible": besides the JSON __type, each error carries
  * the header "x-amzn-query-error: <Query error code>;Sender", which the
- * SDKs read to name the error as the Query protocol did. The Query
- * protocol itself (form-encoded Action=..., XML responses) is not served.
+ * SDKs read to name the error as the Query protocol did. Older clients
+ * that still use the Query protocol (form-encoded Action=..., XML
+ * responses) reach the same handlers through sqs_query, the table the
+ * dispatcher's Query codec follows.
  */
 #include "sqs.h"
 
@@ -58,17 +60,25 @@ static const struct {
      "AWS.SimpleQueueService.PurgeQueueInProgress"},
 };
 
+/* The Query error code of an error, or NULL when it is the type name. */
+static const char *sqs_query_error_code(aws_code code)
+{
+    for (size_t i = 0; i < sizeof sqs_query_codes / sizeof *sqs_query_codes;
+         i++)
+        if (sqs_query_codes[i].code == code)
+            return sqs_query_codes[i].query_code;
+    return NULL;
+}
+
 /* Add x-amzn-query-error to a failed call's response. */
 static void sqs_query_error_header(aws_request *req, const aws_error *err)
 {
     if (!req->out || err->code == AWS_OK ||
         err->code == AWS_ERR_INTERNAL_SERVER_ERROR)
         return;
-    const char *code = aws_code_name(err->code);
-    for (size_t i = 0; i < sizeof sqs_query_codes / sizeof *sqs_query_codes;
-         i++)
-        if (sqs_query_codes[i].code == err->code)
-            code = sqs_query_codes[i].query_code;
+    const char *code = sqs_query_error_code(err->code);
+    if (!code)
+        code = aws_code_name(err->code);
     char value[160];
     snprintf(value, sizeof value, "%s;Sender", code);
     http_response_header(req->out, "x-amzn-query-error", value);
@@ -293,6 +303,32 @@ static const aws_operation sqs_operations[] = {
     {"UntagQueue", sqs_op_untag_queue_checked},
 };
 
+/* The list and map members of SQS requests and results, as the Query
+ * protocol flattens them (the 2012-11-05 Query service model). */
+static const aws_query_member sqs_query_members[] = {
+    {"Attribute", "Attributes", AWS_QUERY_MAP, "Name", "Value"},
+    {"MessageAttribute", "MessageAttributes", AWS_QUERY_STRUCT_MAP, "Name",
+     "Value"},
+    {"MessageSystemAttribute", "MessageSystemAttributes", AWS_QUERY_STRUCT_MAP,
+     "Name", "Value"},
+    {"AttributeName", "AttributeNames", AWS_QUERY_LIST, NULL, NULL},
+    {"MessageAttributeName", "MessageAttributeNames", AWS_QUERY_LIST, NULL,
+     NULL},
+    {"MessageSystemAttributeName", "MessageSystemAttributeNames",
+     AWS_QUERY_LIST, NULL, NULL},
+    {"QueueUrl", "QueueUrls", AWS_QUERY_LIST, NULL, NULL},
+    {"Message", "Messages", AWS_QUERY_LIST, NULL, NULL},
+    {"Tag", "Tags", AWS_QUERY_MAP, "Key", "Value"},
+    {"TagKey", "TagKeys", AWS_QUERY_LIST, NULL, NULL},
+};
+
+const aws_query_protocol sqs_query = {
+    .xml_namespace = "http://queue.amazonaws.com/doc/2012-11-05/",
+    .members = sqs_query_members,
+    .member_count = sizeof sqs_query_members / sizeof *sqs_query_members,
+    .error_code = sqs_query_error_code,
+};
+
 const aws_service sqs_service = {
     .name = "sqs",
     .signing_name = "sqs",
@@ -301,6 +337,7 @@ const aws_service sqs_service = {
     .protocol = AWS_PROTO_JSON_1_0,
     .operations = sqs_operations,
     .operation_count = sizeof sqs_operations / sizeof *sqs_operations,
+    .query = &sqs_query,
     .init = sqs_init,
     .cleanup = sqs_cleanup,
 };

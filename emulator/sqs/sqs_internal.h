@@ -44,6 +44,9 @@ typedef struct sqs_queue {
 
 /* ---- sqs.c: schema, errors and request helpers ---- */
 
+/* The Query protocol table of SQS. */
+extern const aws_query_protocol sqs_query;
+
 /* A string member of `obj` (case-sensitive), or NULL. */
 const char *sqs__str(const cJSON *obj, const char *name);
 

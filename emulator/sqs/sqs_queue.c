@@ -236,7 +236,10 @@ cJSON *sqs_op_create_queue(aws_request *req, aws_error *err)
     const char *name = sqs__str(req->body, "QueueName");
     const cJSON *attrs =
         cJSON_GetObjectItemCaseSensitive(req->body, "Attributes");
+    /* JSON names the member "tags"; the Query protocol decodes "Tags". */
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req->body, "tags");
+    if (!tags)
+        tags = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
     if (!name)
         return sqs__missing(err, "QueueName"), NULL;
 

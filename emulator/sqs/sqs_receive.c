@@ -19,6 +19,7 @@
 #include <openssl/rand.h>
 #include <uv.h>
 
+#include "aws_query.h"
 #include "http.h"
 #include "log.h"
 #include "store.h"
@@ -40,6 +41,7 @@ struct sqs_waiter {
     long max;
     long visibility;
     uint64_t deadline; /* uv_now() value */
+    int query;         /* a Query protocol request: respond in XML */
     char request_id[37];
 };
 
@@ -353,8 +355,11 @@ static void sqs_waiter_respond(sqs_waiter *w, cJSON *out)
     http_response resp;
     http_response_init(&resp);
     resp.status = 200;
-    char *text = cJSON_PrintUnformatted(out);
-    http_response_header(&resp, "Content-Type", "application/x-amz-json-1.0");
+    char *text = w->query ? aws_query_encode(&sqs_query, "ReceiveMessage", out,
+                                             w->request_id)
+                          : cJSON_PrintUnformatted(out);
+    http_response_header(&resp, "Content-Type",
+                         w->query ? "text/xml" : "application/x-amz-json-1.0");
     http_response_header(&resp, "x-amzn-RequestId", w->request_id);
     http_response_take_body(&resp, text, strlen(text));
     http_pending_complete(w->pending, &resp);
@@ -465,6 +470,8 @@ cJSON *sqs_op_receive_message(aws_request *req, aws_error *err)
     snprintf(w->name, sizeof w->name, "%s", q->name);
     snprintf(w->request_id, sizeof w->request_id, "%s", req->request_id);
     w->queue_id = q->id;
+    w->query = !http_request_header(req->http, "X-Amz-Target") &&
+               aws_query_is_request(req->http);
     w->body = cJSON_Duplicate(req->body, 1);
     w->max = max;
     w->visibility = visibility;
