@@ -562,3 +562,58 @@ Test(lam_async, full_instance_reclaims_idle_environment)
     cr_assert(pump(other_recorded, NULL));
     cr_assert_eq(lam_environment_count(srv), 1);
 }
+
+static stratus *open_file_instance(const char *data_dir)
+{
+    stratus_config cfg;
+    char errbuf[256];
+    stratus *instance = NULL;
+    config_defaults(&cfg);
+    cfg.in_memory = 0;
+    cfg.virtual_clock = 1;
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", data_dir);
+    cr_assert_eq(stratus_create(&instance, &cfg, errbuf, sizeof errbuf), 0,
+                 "%s", errbuf);
+    return instance;
+}
+
+Test(lam_durable, event_survives_restart)
+{
+    require_curl();
+    char data_dir[64], body[512];
+    snprintf(dir, sizeof dir, "/tmp/stratus-lam-durable-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+    mkdir(data_dir, 0700);
+    lam_live_write(dir, "bootstrap", record_bootstrap, 0755);
+
+    /* The Event is acknowledged, then the instance stops before running
+     * it. */
+    srv = open_file_instance(data_dir);
+    int status = 0;
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"rec\",\"Runtime\":\"provided.al2023\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"x\","
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             dir);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+    invoke_event("{\"durable\":1}");
+    stratus_destroy(srv);
+    cr_assert_eq(recorded(NULL), 0);
+
+    /* The next instance on the same data directory runs it. */
+    srv = open_file_instance(data_dir);
+    stratus_jobs_changed(srv);
+    int one = 1;
+    int ran = pump(has_lines, &one);
+    stratus_destroy(srv);
+    srv = NULL;
+    char *text = NULL;
+    recorded(&text);
+    nftw(dir, lam_live_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    cr_assert(ran, "the event was lost across the restart");
+    cr_assert_not_null(strstr(text, "{\"durable\":1}"), "%s", text);
+    free(text);
+}
