@@ -99,6 +99,165 @@ static void sfn_check_template(const cJSON *tmpl, const char *where,
 static void sfn_check_states(const cJSON *machine, const char *base,
                              sfn_problems *p);
 
+/* Whether `text` parses as a path of `syntax`. */
+static bool sfn_path_valid(const char *text, sfn_path_syntax syntax)
+{
+    sfn_path *path = sfn_path_parse(text, syntax, NULL, 0);
+    sfn_path_free(path);
+    return path != NULL;
+}
+
+/* NOTE: the wording of the path, Retry, Catch and timeout problems below
+ * follows AWS's confirmed `.$` message but is not itself confirmed. */
+static void sfn_check_paths(const cJSON *state, const char *at, sfn_problems *p)
+{
+    static const struct {
+        const char *field;
+        sfn_path_syntax syntax;
+        bool nullable;
+        bool intrinsic;
+    } fields[] = {
+        {"InputPath", SFN_PATH_GENERAL, true, false},
+        {"OutputPath", SFN_PATH_GENERAL, true, false},
+        {"ResultPath", SFN_PATH_REFERENCE, true, false},
+        {"ItemsPath", SFN_PATH_REFERENCE, false, false},
+        {"SecondsPath", SFN_PATH_REFERENCE, false, false},
+        {"TimestampPath", SFN_PATH_REFERENCE, false, false},
+        {"ErrorPath", SFN_PATH_REFERENCE, false, true},
+        {"CausePath", SFN_PATH_REFERENCE, false, true},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        const cJSON *v = sfn__get(state, fields[i].field);
+        if (!v || (fields[i].nullable && cJSON_IsNull(v)))
+            continue;
+        bool ok = cJSON_IsString(v);
+        char reason[256];
+        if (ok && fields[i].intrinsic && sfn_intrinsic_is_call(v->valuestring))
+            ok = sfn_intrinsic_validate(v->valuestring, reason, sizeof reason);
+        else if (ok)
+            ok = sfn_path_valid(v->valuestring, fields[i].syntax);
+        if (!ok)
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: The value for the field "
+                        "'%s' must be a valid %s at %s/%s",
+                        fields[i].field,
+                        fields[i].syntax == SFN_PATH_REFERENCE
+                            ? "reference path"
+                            : "JSONPath",
+                        at, fields[i].field);
+    }
+}
+
+/* Check the retriers or catchers of a state: ErrorEquals, the numbers of a
+ * retrier, and States.ALL standing alone in the last entry. */
+static void sfn_check_handlers(const cJSON *state, const char *member,
+                               const char *at, sfn_problems *p)
+{
+    const cJSON *list = sfn__get(state, member);
+    if (!list)
+        return;
+    if (!cJSON_IsArray(list)) {
+        sfn_problem(p,
+                    "SCHEMA_VALIDATION_FAILED: The field '%s' must be an "
+                    "array at %s/%s",
+                    member, at, member);
+        return;
+    }
+    bool retry = strcmp(member, "Retry") == 0;
+    int count = cJSON_GetArraySize(list);
+    for (int i = 0; i < count; i++) {
+        const cJSON *entry = cJSON_GetArrayItem(list, i);
+        const cJSON *names = sfn__get(entry, "ErrorEquals");
+        char where[1024];
+        snprintf(where, sizeof where, "%s/%s[%d]", at, member, i);
+        if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) == 0) {
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: These fields are "
+                        "required: [ErrorEquals] at %s",
+                        where);
+            continue;
+        }
+        const cJSON *name;
+        cJSON_ArrayForEach(name, names)
+        {
+            if (cJSON_IsString(name) &&
+                strcmp(name->valuestring, "States.ALL") == 0 &&
+                (cJSON_GetArraySize(names) != 1 || i != count - 1))
+                sfn_problem(p,
+                            "SCHEMA_VALIDATION_FAILED: States.ALL must "
+                            "appear alone in the last %s entry at %s",
+                            retry ? "retrier" : "catcher", where);
+        }
+        if (!retry) {
+            if (!sfn__str(entry, "Next"))
+                sfn_problem(p,
+                            "SCHEMA_VALIDATION_FAILED: These fields are "
+                            "required: [Next] at %s",
+                            where);
+            continue;
+        }
+
+        const cJSON *attempts = sfn__get(entry, "MaxAttempts");
+        const cJSON *interval = sfn__get(entry, "IntervalSeconds");
+        const cJSON *rate = sfn__get(entry, "BackoffRate");
+        const cJSON *max_delay = sfn__get(entry, "MaxDelaySeconds");
+        const char *jitter = sfn__str(entry, "JitterStrategy");
+        if (attempts &&
+            (!cJSON_IsNumber(attempts) || attempts->valuedouble < 0))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: MaxAttempts must be a "
+                        "non-negative integer at %s/MaxAttempts",
+                        where);
+        if (interval &&
+            (!cJSON_IsNumber(interval) || interval->valuedouble < 1))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: IntervalSeconds must be a "
+                        "positive integer at %s/IntervalSeconds",
+                        where);
+        if (rate && (!cJSON_IsNumber(rate) || rate->valuedouble < 1.0))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: BackoffRate must be at "
+                        "least 1.0 at %s/BackoffRate",
+                        where);
+        if (max_delay &&
+            (!cJSON_IsNumber(max_delay) || max_delay->valuedouble < 1))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: MaxDelaySeconds must be a "
+                        "positive integer at %s/MaxDelaySeconds",
+                        where);
+        if (sfn__get(entry, "JitterStrategy") &&
+            (!jitter ||
+             (strcmp(jitter, "FULL") != 0 && strcmp(jitter, "NONE") != 0)))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: The field "
+                        "'JitterStrategy' should have one of these values: "
+                        "[FULL, NONE] at %s/JitterStrategy",
+                        where);
+    }
+}
+
+static void sfn_check_timeouts(const cJSON *state, const char *at,
+                               sfn_problems *p)
+{
+    const cJSON *timeout = sfn__get(state, "TimeoutSeconds");
+    const cJSON *heartbeat = sfn__get(state, "HeartbeatSeconds");
+    const char *names[] = {"TimeoutSeconds", "HeartbeatSeconds"};
+    const cJSON *values[] = {timeout, heartbeat};
+    for (int i = 0; i < 2; i++)
+        if (values[i] &&
+            (!cJSON_IsNumber(values[i]) || values[i]->valuedouble < 1))
+            sfn_problem(p,
+                        "SCHEMA_VALIDATION_FAILED: %s must be a positive "
+                        "integer at %s/%s",
+                        names[i], at, names[i]);
+    if (cJSON_IsNumber(timeout) && cJSON_IsNumber(heartbeat) &&
+        heartbeat->valuedouble >= timeout->valuedouble)
+        sfn_problem(p,
+                    "SCHEMA_VALIDATION_FAILED: HeartbeatSeconds must be "
+                    "smaller than TimeoutSeconds at %s/HeartbeatSeconds",
+                    at);
+}
+
 static void sfn_check_target(const cJSON *states, const char *target,
                              const char *where, sfn_problems *p)
 {
@@ -218,6 +377,10 @@ static void sfn_check_state(const cJSON *states, const cJSON *state,
         if (tmpl)
             sfn_check_template(tmpl, where, p);
     }
+    sfn_check_paths(state, at, p);
+    sfn_check_handlers(state, "Retry", at, p);
+    sfn_check_handlers(state, "Catch", at, p);
+    sfn_check_timeouts(state, at, p);
 
     if (strcmp(type, "Parallel") == 0) {
         const cJSON *branches = sfn__get(state, "Branches");

@@ -169,6 +169,49 @@ Test(sfn_api, definition_bad_intrinsic)
         "intrinsic function call at /States/I/Parameters'");
 }
 
+Test(sfn_api, definition_paths_retry_and_timeouts)
+{
+    static const struct {
+        const char *state;
+        const char *message;
+    } cases[] = {
+        {"\"ResultPath\":\"$.a[*]\"",
+         "The value for the field 'ResultPath' must be a valid reference "
+         "path at /States/S/ResultPath"},
+        {"\"InputPath\":\"a.b\"",
+         "The value for the field 'InputPath' must be a valid JSONPath at "
+         "/States/S/InputPath"},
+        {"\"Retry\":[{\"ErrorEquals\":[]}]",
+         "These fields are required: [ErrorEquals] at /States/S/Retry[0]"},
+        {"\"Retry\":[{\"ErrorEquals\":[\"States.ALL\",\"X\"]}]",
+         "States.ALL must appear alone in the last retrier entry at "
+         "/States/S/Retry[0]"},
+        {"\"Retry\":[{\"ErrorEquals\":[\"X\"],\"BackoffRate\":0.5}]",
+         "BackoffRate must be at least 1.0 at /States/S/Retry[0]/BackoffRate"},
+        {"\"Retry\":[{\"ErrorEquals\":[\"X\"],\"JitterStrategy\":\"HALF\"}]",
+         "The field 'JitterStrategy' should have one of these values: [FULL, "
+         "NONE] at /States/S/Retry[0]/JitterStrategy"},
+        {"\"Catch\":[{\"ErrorEquals\":[\"X\"]}]",
+         "These fields are required: [Next] at /States/S/Catch[0]"},
+        {"\"TimeoutSeconds\":5,\"HeartbeatSeconds\":5",
+         "HeartbeatSeconds must be smaller than TimeoutSeconds at "
+         "/States/S/HeartbeatSeconds"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char definition[1024], message[1024];
+        snprintf(definition, sizeof definition,
+                 "{\"StartAt\":\"S\",\"States\":{\"S\":{\"Type\":\"Task\","
+                 "\"Resource\":\"" SFN_TEST_RESOURCE "echo\",%s,"
+                 "\"End\":true}}}",
+                 cases[i].state);
+        snprintf(message, sizeof message,
+                 "Invalid State Machine Definition: "
+                 "'SCHEMA_VALIDATION_FAILED: %s'",
+                 cases[i].message);
+        expect_invalid_definition(definition, message);
+    }
+}
+
 Test(sfn_api, definition_not_json)
 {
     stratus *srv = sfn_test_new();
