@@ -66,6 +66,11 @@ struct http_response;
       "Message does not exist or is not available for visibility timeout "     \
       "change.")                                                               \
     X(SQS_PURGE_QUEUE_IN_PROGRESS, "PurgeQueueInProgress", 403, NULL)          \
+    X(SQS_EMPTY_BATCH_REQUEST, "EmptyBatchRequest", 400, NULL)                 \
+    X(SQS_TOO_MANY_ENTRIES, "TooManyEntriesInBatchRequest", 400, NULL)         \
+    X(SQS_BATCH_IDS_NOT_DISTINCT, "BatchEntryIdsNotDistinct", 400, NULL)       \
+    X(SQS_INVALID_BATCH_ENTRY_ID, "InvalidBatchEntryId", 400, NULL)            \
+    X(SQS_BATCH_REQUEST_TOO_LONG, "BatchRequestTooLong", 400, NULL)            \
     X(RESOURCE_ALREADY_EXISTS, "ResourceAlreadyExistsException", 400, NULL)    \
     X(INVALID_EVENT_PATTERN, "InvalidEventPatternException", 400, NULL)        \
     X(CONCURRENT_MODIFICATION, "ConcurrentModificationException", 400, NULL)   \

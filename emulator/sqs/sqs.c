@@ -58,6 +58,16 @@ static const struct {
      "AWS.SimpleQueueService.MessageNotInflight"},
     {AWS_ERR_SQS_PURGE_QUEUE_IN_PROGRESS,
      "AWS.SimpleQueueService.PurgeQueueInProgress"},
+    {AWS_ERR_SQS_EMPTY_BATCH_REQUEST,
+     "AWS.SimpleQueueService.EmptyBatchRequest"},
+    {AWS_ERR_SQS_TOO_MANY_ENTRIES,
+     "AWS.SimpleQueueService.TooManyEntriesInBatchRequest"},
+    {AWS_ERR_SQS_BATCH_IDS_NOT_DISTINCT,
+     "AWS.SimpleQueueService.BatchEntryIdsNotDistinct"},
+    {AWS_ERR_SQS_INVALID_BATCH_ENTRY_ID,
+     "AWS.SimpleQueueService.InvalidBatchEntryId"},
+    {AWS_ERR_SQS_BATCH_REQUEST_TOO_LONG,
+     "AWS.SimpleQueueService.BatchRequestTooLong"},
 };
 
 /* The Query error code of an error, or NULL when it is the type name. */
@@ -263,8 +273,10 @@ static void sqs_cleanup(stratus *srv)
         return out;                                                            \
     }
 SQS_WRAP(sqs_op_change_message_visibility)
+SQS_WRAP(sqs_op_change_message_visibility_batch)
 SQS_WRAP(sqs_op_create_queue)
 SQS_WRAP(sqs_op_delete_message)
+SQS_WRAP(sqs_op_delete_message_batch)
 SQS_WRAP(sqs_op_delete_queue)
 SQS_WRAP(sqs_op_get_queue_attributes)
 SQS_WRAP(sqs_op_get_queue_url)
@@ -273,6 +285,7 @@ SQS_WRAP(sqs_op_list_queues)
 SQS_WRAP(sqs_op_purge_queue)
 SQS_WRAP(sqs_op_receive_message)
 SQS_WRAP(sqs_op_send_message)
+SQS_WRAP(sqs_op_send_message_batch)
 SQS_WRAP(sqs_op_set_queue_attributes)
 SQS_WRAP(sqs_op_tag_queue)
 SQS_WRAP(sqs_op_untag_queue)
@@ -281,10 +294,11 @@ static const aws_operation sqs_operations[] = {
     {"AddPermission", NULL},
     {"CancelMessageMoveTask", NULL},
     {"ChangeMessageVisibility", sqs_op_change_message_visibility_checked},
-    {"ChangeMessageVisibilityBatch", NULL},
+    {"ChangeMessageVisibilityBatch",
+     sqs_op_change_message_visibility_batch_checked},
     {"CreateQueue", sqs_op_create_queue_checked},
     {"DeleteMessage", sqs_op_delete_message_checked},
-    {"DeleteMessageBatch", NULL},
+    {"DeleteMessageBatch", sqs_op_delete_message_batch_checked},
     {"DeleteQueue", sqs_op_delete_queue_checked},
     {"GetQueueAttributes", sqs_op_get_queue_attributes_checked},
     {"GetQueueUrl", sqs_op_get_queue_url_checked},
@@ -296,7 +310,7 @@ static const aws_operation sqs_operations[] = {
     {"ReceiveMessage", sqs_op_receive_message_checked},
     {"RemovePermission", NULL},
     {"SendMessage", sqs_op_send_message_checked},
-    {"SendMessageBatch", NULL},
+    {"SendMessageBatch", sqs_op_send_message_batch_checked},
     {"SetQueueAttributes", sqs_op_set_queue_attributes_checked},
     {"StartMessageMoveTask", NULL},
     {"TagQueue", sqs_op_tag_queue_checked},

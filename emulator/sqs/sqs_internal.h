@@ -124,9 +124,27 @@ int sqs__message_send(stratus *srv, const sqs_queue *q, const sqs_send *send,
  */
 int sqs__md5_of_attributes(const cJSON *attributes, char out[33]);
 
+/*
+ * Run one SendMessage, DeleteMessage or ChangeMessageVisibility on `q` with
+ * the members of `entry` (a request body or a batch entry). Returns 0, or
+ * -1 with the AWS error. Only a successful call writes.
+ */
+int sqs__message_send_entry(stratus *srv, const sqs_queue *q,
+                            const cJSON *entry, cJSON *result, aws_error *err);
+int sqs__message_delete(stratus *srv, const sqs_queue *q, const cJSON *entry,
+                        aws_error *err);
+int sqs__message_change_visibility(stratus *srv, const sqs_queue *q,
+                                   const cJSON *entry, aws_error *err);
+
 cJSON *sqs_op_send_message(aws_request *req, aws_error *err);
 cJSON *sqs_op_delete_message(aws_request *req, aws_error *err);
 cJSON *sqs_op_change_message_visibility(aws_request *req, aws_error *err);
+
+/* ---- sqs_batch.c: the batch forms of the message operations ---- */
+
+cJSON *sqs_op_send_message_batch(aws_request *req, aws_error *err);
+cJSON *sqs_op_delete_message_batch(aws_request *req, aws_error *err);
+cJSON *sqs_op_change_message_visibility_batch(aws_request *req, aws_error *err);
 
 /* ---- sqs_receive.c: ReceiveMessage and long polling ---- */
 

@@ -405,31 +405,35 @@ int sqs__message_send(stratus *srv, const sqs_queue *q, const sqs_send *send,
     return 0;
 }
 
+int sqs__message_send_entry(stratus *srv, const sqs_queue *q,
+                            const cJSON *entry, cJSON *result, aws_error *err)
+{
+    sqs_send send = {
+        .body = sqs__str(entry, "MessageBody"),
+        .message_attributes =
+            cJSON_GetObjectItemCaseSensitive(entry, "MessageAttributes"),
+        .system_attributes =
+            cJSON_GetObjectItemCaseSensitive(entry, "MessageSystemAttributes"),
+        .delay_seconds = -1,
+        .message_group_id = sqs__str(entry, "MessageGroupId"),
+        .message_deduplication_id = sqs__str(entry, "MessageDeduplicationId"),
+    };
+    if (sqs__int_member(entry, "DelaySeconds", 0, 900,
+                        "DelaySeconds must be >= 0 and <= 900.",
+                        &send.delay_seconds, err) != 0)
+        return -1;
+    return sqs__message_send(srv, q, &send, result, err);
+}
+
 cJSON *sqs_op_send_message(aws_request *req, aws_error *err)
 {
     sqs_queue *q = sqs__queue_open(req, err);
     if (!q)
         return NULL;
-    sqs_send send = {
-        .body = sqs__str(req->body, "MessageBody"),
-        .message_attributes =
-            cJSON_GetObjectItemCaseSensitive(req->body, "MessageAttributes"),
-        .system_attributes = cJSON_GetObjectItemCaseSensitive(
-            req->body, "MessageSystemAttributes"),
-        .delay_seconds = -1,
-        .message_group_id = sqs__str(req->body, "MessageGroupId"),
-        .message_deduplication_id =
-            sqs__str(req->body, "MessageDeduplicationId"),
-    };
-    cJSON *out = NULL;
-    if (sqs__int_member(req->body, "DelaySeconds", 0, 900,
-                        "DelaySeconds must be >= 0 and <= 900.",
-                        &send.delay_seconds, err) == 0) {
-        out = cJSON_CreateObject();
-        if (sqs__message_send(req->srv, q, &send, out, err) != 0) {
-            cJSON_Delete(out);
-            out = NULL;
-        }
+    cJSON *out = cJSON_CreateObject();
+    if (sqs__message_send_entry(req->srv, q, req->body, out, err) != 0) {
+        cJSON_Delete(out);
+        out = NULL;
     }
     sqs__queue_free(q);
     return out;
@@ -450,69 +454,75 @@ static int sqs_receipt_check(const char *handle, aws_error *err)
                     handle);
 }
 
-cJSON *sqs_op_delete_message(aws_request *req, aws_error *err)
+int sqs__message_delete(stratus *srv, const sqs_queue *q, const cJSON *entry,
+                        aws_error *err)
 {
-    const char *handle = sqs__str(req->body, "ReceiptHandle");
-    sqs_queue *q = sqs__queue_open(req, err);
-    if (!q)
-        return NULL;
-    if (!handle || !handle[0]) {
-        sqs__queue_free(q);
-        return sqs__missing(err, "ReceiptHandle"), NULL;
-    }
-    if (sqs_receipt_check(handle, err) != 0) {
-        sqs__queue_free(q);
-        return NULL;
-    }
+    const char *handle = sqs__str(entry, "ReceiptHandle");
+    if (!handle || !handle[0])
+        return sqs__missing(err, "ReceiptHandle");
+    if (sqs_receipt_check(handle, err) != 0)
+        return -1;
     /* A stale handle of a well-formed shape deletes nothing and succeeds,
      * as on AWS. */
-    sqlite3_stmt *s =
-        store_stmt(req->srv->store, "DELETE FROM sqs_message WHERE"
-                                    " queue_id = ?1 AND receipt = ?2");
+    sqlite3_stmt *s = store_stmt(srv->store, "DELETE FROM sqs_message WHERE"
+                                             " queue_id = ?1 AND receipt = ?2");
     sqlite3_bind_int64(s, 1, q->id);
     sqlite3_bind_text(s, 2, handle, -1, SQLITE_STATIC);
     sqlite3_step(s);
     sqlite3_reset(s);
+    return 0;
+}
+
+int sqs__message_change_visibility(stratus *srv, const sqs_queue *q,
+                                   const cJSON *entry, aws_error *err)
+{
+    const char *handle = sqs__str(entry, "ReceiptHandle");
+    long timeout = -1;
+    if (!handle || !handle[0])
+        return sqs__missing(err, "ReceiptHandle");
+    if (!cJSON_GetObjectItemCaseSensitive(entry, "VisibilityTimeout"))
+        return sqs__missing(err, "VisibilityTimeout");
+    if (sqs__int_member(entry, "VisibilityTimeout", 0, 43200,
+                        "Must be between 0 and 43200, if provided.", &timeout,
+                        err) != 0 ||
+        sqs_receipt_check(handle, err) != 0)
+        return -1;
+
+    int64_t now = clock_now_ms(&srv->clock);
+    sqlite3_stmt *s = store_stmt(
+        srv->store, "UPDATE sqs_message SET visible_ms = ?3 WHERE"
+                    " queue_id = ?1 AND receipt = ?2 AND visible_ms > ?4");
+    sqlite3_bind_int64(s, 1, q->id);
+    sqlite3_bind_text(s, 2, handle, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now + (int64_t)timeout * 1000);
+    sqlite3_bind_int64(s, 4, now);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    if (sqlite3_changes(store_db(srv->store)) == 0)
+        return aws_fail(err, AWS_ERR_SQS_MESSAGE_NOT_INFLIGHT, NULL);
+    if (timeout == 0)
+        sqs__waiters_notify(srv, q->id);
+    return 0;
+}
+
+cJSON *sqs_op_delete_message(aws_request *req, aws_error *err)
+{
+    sqs_queue *q = sqs__queue_open(req, err);
+    if (!q)
+        return NULL;
+    int rc = sqs__message_delete(req->srv, q, req->body, err);
     sqs__queue_free(q);
-    return cJSON_CreateObject();
+    return rc == 0 ? cJSON_CreateObject() : NULL;
 }
 
 cJSON *sqs_op_change_message_visibility(aws_request *req, aws_error *err)
 {
-    const char *handle = sqs__str(req->body, "ReceiptHandle");
-    long timeout = -1;
     sqs_queue *q = sqs__queue_open(req, err);
     if (!q)
         return NULL;
-    cJSON *out = NULL;
-    if (!handle || !handle[0])
-        sqs__missing(err, "ReceiptHandle");
-    else if (!cJSON_GetObjectItemCaseSensitive(req->body, "VisibilityTimeout"))
-        sqs__missing(err, "VisibilityTimeout");
-    else if (sqs__int_member(req->body, "VisibilityTimeout", 0, 43200,
-                             "Must be between 0 and 43200, if provided.",
-                             &timeout, err) == 0 &&
-             sqs_receipt_check(handle, err) == 0) {
-        int64_t now = clock_now_ms(&req->srv->clock);
-        sqlite3_stmt *s = store_stmt(
-            req->srv->store,
-            "UPDATE sqs_message SET visible_ms = ?3 WHERE queue_id = ?1"
-            " AND receipt = ?2 AND visible_ms > ?4");
-        sqlite3_bind_int64(s, 1, q->id);
-        sqlite3_bind_text(s, 2, handle, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, now + (int64_t)timeout * 1000);
-        sqlite3_bind_int64(s, 4, now);
-        sqlite3_step(s);
-        sqlite3_reset(s);
-        if (sqlite3_changes(store_db(req->srv->store)) == 0)
-            aws_fail(err, AWS_ERR_SQS_MESSAGE_NOT_INFLIGHT, NULL);
-        else
-            out = cJSON_CreateObject();
-        if (out && timeout == 0)
-            sqs__waiters_notify(req->srv, q->id);
-    }
+    int rc = sqs__message_change_visibility(req->srv, q, req->body, err);
     sqs__queue_free(q);
-    return out;
+    return rc == 0 ? cJSON_CreateObject() : NULL;
 }
 
 int sqs_send_to_arn(stratus *srv, const char *queue_arn, const char *body,

@@ -131,7 +131,7 @@ Test(sqs_query, errors_are_xml)
                          "is not valid for this web service.</Message>");
     free(xml);
 
-    xml = query_call(srv, "Action=SendMessageBatch", &status);
+    xml = query_call(srv, "Action=AddPermission", &status);
     cr_assert_eq(status, 400);
     expect_contains(xml, "<Code>NotImplementedException</Code>");
     free(xml);
