@@ -29,6 +29,13 @@ static int lam_init(stratus *srv, aws_error *err)
 
     srv->service_state[stratus_service_index(&lam_service)] = st;
     jobs_register(srv->jobs, LAM_JOB_INVOKE, lam__invoke_job);
+
+    if (store_call_begin(srv->store) != SQLITE_OK)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
+                        "cannot open the store to recover Event invocations");
+    lam__event_recover(srv);
+    store_call_end(srv->store, 1);
+    store_commit(srv->store);
     return 0;
 }
 

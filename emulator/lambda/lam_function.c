@@ -21,6 +21,10 @@ static const char *const lam_schema_steps[] = {
     "CREATE TABLE lam_function (account TEXT NOT NULL, region TEXT NOT NULL,"
     " name TEXT NOT NULL, config TEXT NOT NULL, code_dir TEXT NOT NULL,"
     " tags TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (account, region, name))",
+    /* Event attempts that started and have not ended: rescheduled when
+     * Stratus starts again after a crash. */
+    "CREATE TABLE lam_event_running (request_id TEXT PRIMARY KEY,"
+    " account TEXT NOT NULL, region TEXT NOT NULL, job TEXT NOT NULL)",
 };
 
 /* Runtimes CreateFunction accepts, in the order of AWS's validation

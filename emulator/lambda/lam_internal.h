@@ -140,6 +140,9 @@ unsigned char *lam__base64_decode(const char *text, size_t *out_len);
 cJSON *lam_op_invoke(aws_request *req, aws_error *err);
 int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
                         const cJSON *payload);
+/* Reschedule the Event attempts a crash interrupted. Must run inside a
+ * store call. Returns how many. */
+int lam__event_recover(stratus *srv);
 
 /* One execution environment: a runtime process and its listener. */
 struct lam_env {

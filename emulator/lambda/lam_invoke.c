@@ -220,12 +220,85 @@ typedef struct lam_async_call {
     cJSON *job; /* the job payload, for a retry */
 } lam_async_call;
 
+/* Record or forget a started Event attempt. Must run inside a store call. */
+static void lam_event_running(stratus *srv, const char *account,
+                              const char *region, const char *request_id,
+                              const cJSON *job)
+{
+    sqlite3_stmt *s;
+    if (job) {
+        char *text = cJSON_PrintUnformatted(job);
+        s = store_stmt(srv->store,
+                       "INSERT OR REPLACE INTO lam_event_running (request_id,"
+                       " account, region, job) VALUES (?1, ?2, ?3, ?4)");
+        sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, text, -1, SQLITE_TRANSIENT);
+        free(text);
+    } else {
+        s = store_stmt(srv->store,
+                       "DELETE FROM lam_event_running WHERE request_id = ?1");
+    }
+    sqlite3_bind_text(s, 1, request_id, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        log_error("lambda", "cannot record the Event attempt %s: %s",
+                  request_id, sqlite3_errmsg(store_db(srv->store)));
+    sqlite3_reset(s);
+}
+
+int lam__event_recover(stratus *srv)
+{
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT request_id, account, region, job"
+                               " FROM lam_event_running ORDER BY request_id");
+    cJSON *rows = cJSON_CreateArray();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        cJSON *row = cJSON_CreateObject();
+        for (int i = 0; i < 4; i++)
+            cJSON_AddStringToObject(row, sqlite3_column_name(s, i),
+                                    (const char *)sqlite3_column_text(s, i));
+        cJSON_AddItemToArray(rows, row);
+    }
+    sqlite3_reset(s);
+
+    int count = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        const char *id =
+            cJSON_GetObjectItemCaseSensitive(row, "request_id")->valuestring;
+        cJSON *job = cJSON_Parse(
+            cJSON_GetObjectItemCaseSensitive(row, "job")->valuestring);
+        /* The attempt was cut short, not failed: it runs again as it was. */
+        if (job &&
+            jobs_schedule(
+                srv->jobs, LAM_JOB_INVOKE,
+                cJSON_GetObjectItemCaseSensitive(row, "account")->valuestring,
+                cJSON_GetObjectItemCaseSensitive(row, "region")->valuestring,
+                clock_now_ms(&srv->clock), job, NULL) == 0)
+            count++;
+        lam_event_running(srv, NULL, NULL, id, NULL);
+        cJSON_Delete(job);
+    }
+    cJSON_Delete(rows);
+    if (count)
+        log_warn("lambda",
+                 "%d Event invocations were running when Stratus stopped; "
+                 "they run again",
+                 count);
+    return count;
+}
+
 static void lam_async_done(stratus *srv, const lam_result *result, void *arg)
 {
     lam_async_call *call = arg;
     const cJSON *attempt_item =
         cJSON_GetObjectItemCaseSensitive(call->job, "Attempt");
     int attempt = cJSON_IsNumber(attempt_item) ? attempt_item->valueint : 0;
+
+    store_call_begin(srv->store);
+    lam_event_running(srv, NULL, NULL, result->request_id, NULL);
+    store_call_end(srv->store, 1);
 
     if (result->function_error && attempt < 2) {
         /* AWS retries a failed asynchronous invocation twice by default,
@@ -257,9 +330,9 @@ static void lam_async_done(stratus *srv, const lam_result *result, void *arg)
 static void lam_async_release(void *arg)
 {
     lam_async_call *call = arg;
-    log_at(LOG_WARN, "lambda", NULL,
-           "Stratus stopped during an asynchronous invocation; that attempt "
-           "is lost");
+    log_at(LOG_INFO, "lambda", NULL,
+           "Stratus stopped during an asynchronous invocation; it runs again "
+           "at the next start");
     cJSON_Delete(call->job);
     free(call);
 }
@@ -300,8 +373,9 @@ int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
     inv->callback = lam_async_done;
     inv->arg = call;
     inv->release = lam_async_release;
-    /* NOTE: the job row is deleted once the invocation starts, so a crash
-     * of Stratus while the handler runs loses that attempt. */
+    /* The job row goes when this job returns; this row stands for the
+     * attempt until it ends. */
+    lam_event_running(srv, account, region, request_id->valuestring, payload);
     lam__env_submit(inv);
     return 0;
 }

@@ -11,7 +11,8 @@
 #include "ts.h"
 
 /* A custom runtime that appends "<request id> <event>" to `record` in its
- * code directory and fails the events that contain "fail". */
+ * code directory, fails the events that contain "fail" and sleeps 30 s on
+ * those that contain "hang". */
 static const char record_bootstrap[] =
     "#!/bin/sh\n"
     "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
@@ -24,6 +25,7 @@ static const char record_bootstrap[] =
     "  id=$(grep -i '^lambda-runtime-aws-request-id:' \"$dir/h.$$\" | cut "
     "-d' ' -f2 | tr -d '\\r')\n"
     "  echo \"$id $(cat \"$dir/e.$$\")\" >> \"$dir/record\"\n"
+    "  grep -q hang \"$dir/e.$$\" && sleep 30\n"
     "  if grep -q fail \"$dir/e.$$\"; then\n"
     "    curl -sS -X POST --data-binary "
     "'{\"errorType\":\"E\",\"errorMessage\":\"no\"}' "
@@ -615,5 +617,47 @@ Test(lam_durable, event_survives_restart)
     nftw(dir, lam_live_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     cr_assert(ran, "the event was lost across the restart");
     cr_assert_not_null(strstr(text, "{\"durable\":1}"), "%s", text);
+    free(text);
+}
+
+Test(lam_durable, interrupted_event_runs_again)
+{
+    require_curl();
+    char data_dir[64], body[512];
+    snprintf(dir, sizeof dir, "/tmp/stratus-lam-durable-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(data_dir, sizeof data_dir, "%s/data", dir);
+    mkdir(data_dir, 0700);
+    lam_live_write(dir, "bootstrap", record_bootstrap, 0755);
+
+    /* The attempt starts, then the instance stops while it runs. */
+    srv = open_file_instance(data_dir);
+    int status = 0;
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"rec\",\"Runtime\":\"provided.al2023\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"x\","
+             "\"Timeout\":60,\"Code\":{\"Directory\":\"%s\"}}",
+             dir);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+    invoke_event("{\"hang\":1}");
+    stratus_jobs_changed(srv);
+    int one = 1, two = 2;
+    cr_assert(pump(has_lines, &one), "the first attempt never started");
+    stratus_destroy(srv);
+
+    /* The next instance runs the same event again. */
+    srv = open_file_instance(data_dir);
+    stratus_jobs_changed(srv);
+    int ran = pump(has_lines, &two);
+    stratus_destroy(srv);
+    srv = NULL;
+    char *text = NULL;
+    recorded(&text);
+    nftw(dir, lam_live_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    cr_assert(ran, "the interrupted attempt did not run again");
+    const char *second = strchr(text, '\n') + 1;
+    cr_assert(strncmp(text, second, 36) == 0, "%s", text);
     free(text);
 }
