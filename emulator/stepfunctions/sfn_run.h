@@ -45,9 +45,19 @@ void sfn__frame_finish(sfn_run *r, cJSON *output, const char *error,
                        const char *cause);
 
 /* sfn_states.c */
+void sfn__set_phase(sfn_frame *f, const char *phase);
+/* Set member `name` of the frame's scratch to `value` (taken). */
+void sfn__scratch_put(sfn_frame *f, const char *name, cJSON *value);
+sfn_outcome sfn__fail_with(sfn_run *r, const sfn_failure *failure);
 sfn_outcome sfn__frame_advance(sfn_run *r);
 /* Start the next Map iteration of `parent` from the running child's job.
  * Returns 0, or -1 when the parent failed instead (it is then saved). */
 int sfn__map_start_next(sfn_run *r, sfn_frame *parent);
+
+/* sfn_task.c */
+/* Dispatch the Task state of the frame (on entry or a retry). */
+sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx);
+/* Finish a Task state from the outcome in its scratch. */
+sfn_outcome sfn__task_finish(sfn_run *r, const cJSON *ctx);
 
 #endif

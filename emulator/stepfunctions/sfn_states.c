@@ -1,7 +1,7 @@
 /*
  * sfn_states.c: the bodies of the state types: Pass, Choice, Wait, Succeed,
- * Fail, Task (dispatched through the registry of sfn_task.h), Parallel and
- * inline Map, each with the history events AWS records for it.
+ * Fail, Parallel and Map, each with the history events AWS records for it.
+ * Task states are in sfn_task.c.
  *
  * Not handled: distributed Map (ItemReader, ResultWriter, ItemBatcher,
  * tolerated failures), JSONata states, Activities and the callback and
@@ -19,19 +19,19 @@
 #include "sfn_path.h"
 #include "util.h"
 
-static void sfn_set_phase(sfn_frame *f, const char *phase)
+void sfn__set_phase(sfn_frame *f, const char *phase)
 {
     free(f->phase);
     f->phase = xstrdup(phase);
 }
 
-static void sfn_scratch_put(sfn_frame *f, const char *name, cJSON *value)
+void sfn__scratch_put(sfn_frame *f, const char *name, cJSON *value)
 {
     cJSON_DeleteItemFromObjectCaseSensitive(f->scratch, name);
     cJSON_AddItemToObject(f->scratch, name, value);
 }
 
-static sfn_outcome sfn_fail_with(sfn_run *r, const sfn_failure *failure)
+sfn_outcome sfn__fail_with(sfn_run *r, const sfn_failure *failure)
 {
     return sfn__state_fail(r, failure->error, failure->cause, NULL);
 }
@@ -70,7 +70,7 @@ static sfn_outcome sfn_pass(sfn_run *r, const cJSON *ctx)
     sfn_failure failure = {0};
     cJSON *out = sfn_pass_state_output(r->state, r->frame->data, ctx, &failure);
     if (!out)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     return sfn__state_exit(r, out, sfn__str(r->state, "Next"),
                            cJSON_IsTrue(sfn__get(r->state, "End")));
 }
@@ -82,14 +82,14 @@ static sfn_outcome sfn_choice(sfn_run *r, const cJSON *ctx)
         sfn_select_path(sfn__get(r->state, "InputPath"), "InputPath",
                         r->frame->data, ctx, &failure);
     if (!effective)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     const char *next = sfn_choice_next(r->state, effective, ctx, &failure);
     cJSON *out = next ? sfn_select_path(sfn__get(r->state, "OutputPath"),
                                         "OutputPath", effective, ctx, &failure)
                       : NULL;
     cJSON_Delete(effective);
     if (!out)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     return sfn__state_exit(r, out, next, false);
 }
 
@@ -113,7 +113,7 @@ static sfn_outcome sfn_succeed(sfn_run *r, const cJSON *ctx)
     sfn_failure failure = {0};
     cJSON *out = sfn_passthrough(r, ctx, &failure);
     if (!out)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     return sfn__state_exit(r, out, NULL, true);
 }
 
@@ -184,7 +184,7 @@ static sfn_outcome sfn_wait(sfn_run *r, const cJSON *ctx)
         sfn_select_path(sfn__get(r->state, "InputPath"), "InputPath",
                         r->frame->data, ctx, &failure);
     if (!effective)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
 
     int64_t now = clock_now_ms(&r->srv->clock);
     int64_t due = now;
@@ -234,9 +234,9 @@ static sfn_outcome sfn_wait(sfn_run *r, const cJSON *ctx)
     }
     cJSON_Delete(value);
     if (failure.error[0])
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
 
-    sfn_set_phase(r->frame, "wait");
+    sfn__set_phase(r->frame, "wait");
     sfn__schedule_step(r->srv, r->exec->arn, r->frame->id,
                        due > now ? due : now);
     return SFN_BLOCKED;
@@ -247,250 +247,9 @@ static sfn_outcome sfn_wait_done(sfn_run *r, const cJSON *ctx)
     sfn_failure failure = {0};
     cJSON *out = sfn_passthrough(r, ctx, &failure);
     if (!out)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     return sfn__state_exit(r, out, sfn__str(r->state, "Next"),
                            cJSON_IsTrue(sfn__get(r->state, "End")));
-}
-
-/* Task states */
-
-typedef struct sfn_task_ticket {
-    char *exec_arn;
-    int64_t frame;
-    int64_t token;
-} sfn_task_ticket;
-
-static void sfn_task_done_cb(stratus *srv, void *arg, const cJSON *output,
-                             const char *error, const char *cause)
-{
-    sfn_task_ticket *ticket = arg;
-    sfn_service_state *st = sfn__state(srv);
-    cJSON *outcome = cJSON_CreateObject();
-    if (output) {
-        cJSON_AddItemToObject(outcome, "output", cJSON_Duplicate(output, 1));
-    } else {
-        cJSON_AddStringToObject(outcome, "error", error ? error : "");
-        if (cause)
-            cJSON_AddStringToObject(outcome, "cause", cause);
-    }
-
-    if (st->sync_arg == arg) {
-        st->sync_outcome = outcome;
-        st->sync_arg = NULL;
-    } else {
-        store_call_begin(srv->store);
-        sfn_frame *f = sfn__frame_load(srv, ticket->exec_arn, ticket->frame);
-        const cJSON *token = f ? sfn__get(f->scratch, "token") : NULL;
-        if (f && strcmp(f->status, "RUNNING") == 0 &&
-            strcmp(f->phase, "task") == 0 && cJSON_IsNumber(token) &&
-            (int64_t)token->valuedouble == ticket->token) {
-            sfn_scratch_put(f, "outcome", outcome);
-            outcome = NULL;
-            sfn_set_phase(f, "task_done");
-            sfn__frame_save(srv, ticket->exec_arn, f);
-            sfn__schedule_step(srv, ticket->exec_arn, f->id,
-                               clock_now_ms(&srv->clock));
-        }
-        sfn__frame_free(f);
-        cJSON_Delete(outcome);
-        store_call_end(srv->store, 1);
-    }
-    free(ticket->exec_arn);
-    free(ticket);
-}
-
-/* The registration with the longest prefix of `resource`. */
-static sfn_task_fn sfn_task_find(stratus *srv, const char *resource)
-{
-    sfn_service_state *st = sfn__state(srv);
-    sfn_task_fn best = NULL;
-    size_t best_len = 0;
-    for (size_t i = 0; i < st->task_count; i++) {
-        size_t len = strlen(st->tasks[i].prefix);
-        if (len >= best_len &&
-            strncmp(resource, st->tasks[i].prefix, len) == 0) {
-            best = st->tasks[i].fn;
-            best_len = len;
-        }
-    }
-    return best;
-}
-
-/* resourceType and resource as task events name them:
- * "arn:aws:states:::lambda:invoke" is "lambda" and "invoke". */
-static void sfn_task_names(cJSON *d, const char *resource)
-{
-    static const char prefix[] = "arn:aws:states:::";
-    if (strncmp(resource, prefix, sizeof prefix - 1) == 0) {
-        const char *rest = resource + sizeof prefix - 1;
-        const char *colon = strchr(rest, ':');
-        char *type =
-            colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-        cJSON_AddStringToObject(d, "resourceType", type);
-        cJSON_AddStringToObject(d, "resource", colon ? colon + 1 : rest);
-        free(type);
-    } else {
-        cJSON_AddStringToObject(d, "resourceType", "lambda");
-        cJSON_AddStringToObject(d, "resource", resource);
-    }
-}
-
-static bool sfn_task_is_lambda_arn(const char *resource)
-{
-    return strncmp(resource, "arn:aws:lambda:", 15) == 0;
-}
-
-static sfn_outcome sfn_task_finish(sfn_run *r, const cJSON *ctx);
-
-static sfn_outcome sfn_task(sfn_run *r, const cJSON *ctx)
-{
-    sfn_failure failure = {0};
-    cJSON *effective = sfn_state_effective_input(r->state, NULL, r->frame->data,
-                                                 ctx, &failure);
-    if (!effective)
-        return sfn_fail_with(r, &failure);
-    const char *resource = sfn__str(r->state, "Resource");
-    bool lambda = sfn_task_is_lambda_arn(resource);
-    const cJSON *timeout = sfn__get(r->state, "TimeoutSeconds");
-    const cJSON *heartbeat = sfn__get(r->state, "HeartbeatSeconds");
-
-    cJSON *d = cJSON_CreateObject();
-    char *params = cJSON_PrintUnformatted(effective);
-    if (lambda) {
-        cJSON_AddStringToObject(d, "input", params);
-        cJSON_AddFalseToObject(cJSON_AddObjectToObject(d, "inputDetails"),
-                               "truncated");
-        cJSON_AddStringToObject(d, "resource", resource);
-    } else {
-        sfn_task_names(d, resource);
-        cJSON_AddStringToObject(d, "region", r->exec->region);
-        cJSON_AddStringToObject(d, "parameters", params);
-    }
-    free(params);
-    if (cJSON_IsNumber(timeout))
-        cJSON_AddNumberToObject(d, "timeoutInSeconds", timeout->valuedouble);
-    if (cJSON_IsNumber(heartbeat) && !lambda)
-        cJSON_AddNumberToObject(d, "heartbeatInSeconds",
-                                heartbeat->valuedouble);
-    sfn__emit(r, lambda ? "LambdaFunctionScheduled" : "TaskScheduled",
-              lambda ? "lambdaFunctionScheduledEventDetails"
-                     : "taskScheduledEventDetails",
-              d);
-    d = NULL;
-    if (!lambda) {
-        d = cJSON_CreateObject();
-        sfn_task_names(d, resource);
-    }
-    sfn__emit(r, lambda ? "LambdaFunctionStarted" : "TaskStarted",
-              lambda ? NULL : "taskStartedEventDetails", d);
-
-    const cJSON *old = sfn__get(r->frame->scratch, "token");
-    int64_t token = (cJSON_IsNumber(old) ? (int64_t)old->valuedouble : 0) + 1;
-    sfn_scratch_put(r->frame, "token", cJSON_CreateNumber((double)token));
-    cJSON_DeleteItemFromObjectCaseSensitive(r->frame->scratch, "outcome");
-    sfn_set_phase(r->frame, "task");
-    int64_t now = clock_now_ms(&r->srv->clock);
-    if (cJSON_IsNumber(timeout) && timeout->valuedouble > 0)
-        sfn__schedule_timeout(r->srv, r->exec->arn, r->frame->id, token, "task",
-                              now + (int64_t)(timeout->valuedouble * 1000));
-    if (cJSON_IsNumber(heartbeat) && heartbeat->valuedouble > 0)
-        sfn__schedule_timeout(r->srv, r->exec->arn, r->frame->id, token,
-                              "heartbeat",
-                              now + (int64_t)(heartbeat->valuedouble * 1000));
-
-    sfn_task_fn fn = sfn_task_find(r->srv, resource);
-    cJSON *outcome = NULL;
-    if (!fn) {
-        /* NOTE: AWS rejects an unknown resource at CreateStateMachine;
-         * Stratus accepts it and fails the task when it runs. */
-        outcome = cJSON_CreateObject();
-        cJSON_AddStringToObject(outcome, "error", "States.TaskFailed");
-        char cause[512];
-        snprintf(cause, sizeof cause,
-                 "No Stratus service handles the resource '%s'", resource);
-        cJSON_AddStringToObject(outcome, "cause", cause);
-    } else {
-        sfn_task_ticket *ticket = xcalloc(1, sizeof *ticket);
-        ticket->exec_arn = xstrdup(r->exec->arn);
-        ticket->frame = r->frame->id;
-        ticket->token = token;
-        sfn_task_request req = {
-            .account = r->exec->account,
-            .region = r->exec->region,
-            .resource = resource,
-            .parameters = effective,
-            .execution_arn = r->exec->arn,
-            .timeout_seconds =
-                cJSON_IsNumber(timeout) ? (int)timeout->valuedouble : 0,
-        };
-        sfn_service_state *st = sfn__state(r->srv);
-        st->sync_arg = ticket;
-        st->sync_outcome = NULL;
-        log_debug("stepfunctions", "%s: task %s dispatched", r->exec->arn,
-                  resource);
-        fn(r->srv, &req, sfn_task_done_cb, ticket);
-        outcome = st->sync_outcome;
-        st->sync_outcome = NULL;
-        st->sync_arg = NULL;
-    }
-    cJSON_Delete(effective);
-    if (!outcome)
-        return SFN_BLOCKED;
-    sfn_scratch_put(r->frame, "outcome", outcome);
-    sfn_set_phase(r->frame, "task_done");
-    return sfn_task_finish(r, ctx);
-}
-
-static sfn_outcome sfn_task_finish(sfn_run *r, const cJSON *ctx)
-{
-    const char *resource = sfn__str(r->state, "Resource");
-    bool lambda = sfn_task_is_lambda_arn(resource);
-    const cJSON *outcome = sfn__get(r->frame->scratch, "outcome");
-    const cJSON *output = sfn__get(outcome, "output");
-    const char *error = sfn__str(outcome, "error");
-    const char *cause = sfn__str(outcome, "cause");
-    cJSON *d;
-
-    if (output) {
-        d = sfn__state_details(NULL, "output", output);
-        if (!lambda)
-            sfn_task_names(d, resource);
-        sfn__emit(r, lambda ? "LambdaFunctionSucceeded" : "TaskSucceeded",
-                  lambda ? "lambdaFunctionSucceededEventDetails"
-                         : "taskSucceededEventDetails",
-                  d);
-        sfn_failure failure = {0};
-        cJSON *out =
-            sfn_state_output(r->state, r->frame->data,
-                             cJSON_Duplicate(output, 1), ctx, &failure);
-        if (!out)
-            return sfn_fail_with(r, &failure);
-        return sfn__state_exit(r, out, sfn__str(r->state, "Next"),
-                               cJSON_IsTrue(sfn__get(r->state, "End")));
-    }
-
-    bool timed_out = cJSON_IsTrue(sfn__get(outcome, "timed_out"));
-    d = cJSON_CreateObject();
-    if (!lambda)
-        sfn_task_names(d, resource);
-    cJSON_AddStringToObject(d, "error", error ? error : "");
-    if (cause)
-        cJSON_AddStringToObject(d, "cause", cause);
-    const char *type =
-        timed_out ? (lambda ? "LambdaFunctionTimedOut" : "TaskTimedOut")
-                  : (lambda ? "LambdaFunctionFailed" : "TaskFailed");
-    const char *member = timed_out
-                             ? (lambda ? "lambdaFunctionTimedOutEventDetails"
-                                       : "taskTimedOutEventDetails")
-                             : (lambda ? "lambdaFunctionFailedEventDetails"
-                                       : "taskFailedEventDetails");
-    sfn__emit(r, type, member, d);
-    char *error_copy = xstrdup(error ? error : "");
-    char *cause_copy = xstrdup(cause ? cause : "");
-    sfn_outcome result = sfn__state_fail(r, error_copy, cause_copy, NULL);
-    free(error_copy);
-    free(cause_copy);
-    return result;
 }
 
 /* Parallel and Map */
@@ -501,7 +260,7 @@ static sfn_outcome sfn_parallel(sfn_run *r, const cJSON *ctx)
     cJSON *effective = sfn_state_effective_input(r->state, NULL, r->frame->data,
                                                  ctx, &failure);
     if (!effective)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     sfn__emit(r, "ParallelStateStarted", NULL, NULL);
 
     const cJSON *branches = sfn__get(r->state, "Branches");
@@ -517,8 +276,8 @@ static sfn_outcome sfn_parallel(sfn_run *r, const cJSON *ctx)
     cJSON_AddNumberToObject(kids, "total", index);
     cJSON_AddNumberToObject(kids, "started", index);
     cJSON_AddNumberToObject(kids, "done", 0);
-    sfn_scratch_put(r->frame, "children", kids);
-    sfn_set_phase(r->frame, "children");
+    sfn__scratch_put(r->frame, "children", kids);
+    sfn__set_phase(r->frame, "children");
     return SFN_BLOCKED;
 }
 
@@ -553,8 +312,8 @@ int sfn__map_start_next(sfn_run *r, sfn_frame *parent)
         cJSON *failed = cJSON_CreateObject();
         cJSON_AddStringToObject(failed, "error", failure.error);
         cJSON_AddStringToObject(failed, "cause", failure.cause);
-        sfn_scratch_put(parent, "outcome", failed);
-        sfn_set_phase(parent, "children_failed");
+        sfn__scratch_put(parent, "outcome", failed);
+        sfn__set_phase(parent, "children_failed");
         sfn__frames_abort(r->srv, r->exec->arn, parent->id);
         sfn__schedule_step(r->srv, r->exec->arn, parent->id,
                            clock_now_ms(&r->srv->clock));
@@ -600,19 +359,19 @@ static sfn_outcome sfn_map(sfn_run *r, const cJSON *ctx)
         sfn_select_path(sfn__get(r->state, "InputPath"), "InputPath",
                         r->frame->data, ctx, &failure);
     if (!effective)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     cJSON *items = sfn_items_select(sfn__get(r->state, "ItemsPath"), effective,
                                     ctx, &failure);
     if (!items) {
         cJSON_Delete(effective);
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     }
     int total = cJSON_GetArraySize(items);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddNumberToObject(d, "length", total);
     sfn__emit(r, "MapStateStarted", "mapStateStartedEventDetails", d);
     if (sfn_map_distributed(r->state)) {
-        sfn_scratch_put(r->frame, "distributed", cJSON_CreateTrue());
+        sfn__scratch_put(r->frame, "distributed", cJSON_CreateTrue());
         sfn_map_run_started(r);
     }
 
@@ -625,19 +384,19 @@ static sfn_outcome sfn_map(sfn_run *r, const cJSON *ctx)
         cJSON *out = sfn_state_output(r->state, r->frame->data,
                                       cJSON_CreateArray(), ctx, &failure);
         if (!out)
-            return sfn_fail_with(r, &failure);
+            return sfn__fail_with(r, &failure);
         return sfn__state_exit(r, out, sfn__str(r->state, "Next"),
                                cJSON_IsTrue(sfn__get(r->state, "End")));
     }
 
-    sfn_scratch_put(r->frame, "items", items);
-    sfn_scratch_put(r->frame, "effective", effective);
+    sfn__scratch_put(r->frame, "items", items);
+    sfn__scratch_put(r->frame, "effective", effective);
     cJSON *kids = cJSON_CreateObject();
     cJSON_AddNumberToObject(kids, "total", total);
     cJSON_AddNumberToObject(kids, "started", 0);
     cJSON_AddNumberToObject(kids, "done", 0);
-    sfn_scratch_put(r->frame, "children", kids);
-    sfn_set_phase(r->frame, "children");
+    sfn__scratch_put(r->frame, "children", kids);
+    sfn__set_phase(r->frame, "children");
 
     const cJSON *max = sfn__get(r->state, "MaxConcurrency");
     int limit = cJSON_IsNumber(max) && max->valuedouble >= 1
@@ -718,7 +477,7 @@ static sfn_outcome sfn_children_done(sfn_run *r, const cJSON *ctx, bool ok)
     cJSON *out =
         sfn_state_output(r->state, r->frame->data, results, ctx, &failure);
     if (!out)
-        return sfn_fail_with(r, &failure);
+        return sfn__fail_with(r, &failure);
     return sfn__state_exit(r, out, sfn__str(r->state, "Next"),
                            cJSON_IsTrue(sfn__get(r->state, "End")));
 }
@@ -738,7 +497,7 @@ static sfn_outcome sfn_body(sfn_run *r, const cJSON *ctx)
     if (strcmp(type, "Fail") == 0)
         return sfn_fail_state(r, ctx);
     if (strcmp(type, "Task") == 0)
-        return sfn_task(r, ctx);
+        return sfn__task_run(r, ctx);
     if (strcmp(type, "Parallel") == 0)
         return sfn_parallel(r, ctx);
     if (strcmp(type, "Map") == 0)
@@ -755,9 +514,9 @@ static sfn_outcome sfn_enter(sfn_run *r)
                   sfn__state_details(r->frame->state, "input", r->frame->data));
     log_debug("stepfunctions", "%s: state %s entered (event %lld)",
               r->exec->arn, r->frame->state, (long long)id);
-    sfn_scratch_put(r->frame, "entered", cJSON_CreateNumber((double)id));
-    sfn_scratch_put(r->frame, "entered_ms",
-                    cJSON_CreateNumber((double)clock_now_ms(&r->srv->clock)));
+    sfn__scratch_put(r->frame, "entered", cJSON_CreateNumber((double)id));
+    sfn__scratch_put(r->frame, "entered_ms",
+                     cJSON_CreateNumber((double)clock_now_ms(&r->srv->clock)));
     return SFN_CONTINUE;
 }
 
@@ -770,7 +529,7 @@ sfn_outcome sfn__frame_advance(sfn_run *r)
         cJSON_AddStringToObject(d, "name", sfn__str(r->frame->scratch, "map"));
         sfn__emit(r, "MapIterationStarted", "mapIterationStartedEventDetails",
                   d);
-        sfn_set_phase(r->frame, "enter");
+        sfn__set_phase(r->frame, "enter");
         phase = r->frame->phase;
     }
 
@@ -784,7 +543,7 @@ sfn_outcome sfn__frame_advance(sfn_run *r)
     else if (strcmp(phase, "wait") == 0)
         result = sfn_wait_done(r, ctx);
     else if (strcmp(phase, "task_done") == 0)
-        result = sfn_task_finish(r, ctx);
+        result = sfn__task_finish(r, ctx);
     else if (strcmp(phase, "children_done") == 0)
         result = sfn_children_done(r, ctx, true);
     else if (strcmp(phase, "children_failed") == 0)
