@@ -165,6 +165,62 @@ static int aws_request_scope(const http_request *req, char *ak, size_t aks,
     return -1;
 }
 
+/*
+ * Reject request bodies that cJSON would silently change: invalid UTF-8
+ * (stored as raw bytes that clients then cannot decode) and the escape
+ * \u0000 (cJSON keeps strings NUL-terminated, so it would cut the string
+ * there and two distinct keys could collide).
+ */
+static int aws_body_check(const char *body, size_t len, aws_error *err)
+{
+    const unsigned char *p = (const unsigned char *)body;
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = p[i];
+        size_t n = c < 0x80           ? 1
+                   : (c >> 5) == 0x6  ? 2
+                   : (c >> 4) == 0xe  ? 3
+                   : (c >> 3) == 0x1e ? 4
+                                      : 0;
+        if (n == 0 || i + n > len || (n == 2 && c < 0xc2) ||
+            (n == 4 && c > 0xf4))
+            goto bad_utf8;
+        for (size_t k = 1; k < n; k++)
+            if ((p[i + k] & 0xc0) != 0x80)
+                goto bad_utf8;
+        if (n == 3 &&
+            ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
+            goto bad_utf8;
+        if (n == 4 &&
+            ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
+            goto bad_utf8;
+        if (c == '\\' && i + 1 < len) {
+            /* Skip the escaped character so "\\u0000" is not taken for an
+             * escaped NUL. */
+            if (p[i + 1] == 'u' && i + 6 <= len &&
+                memcmp(p + i + 2, "0000", 4) == 0) {
+                /* NOTE: AWS stores U+0000 in strings; Stratus cannot. */
+                return aws_fail(err, AWS_ERR_SERIALIZATION,
+                                "Stratus does not support the character "
+                                "U+0000 in strings (escaped as \\u0000 at "
+                                "byte %zu)",
+                                i);
+            }
+            i += 2;
+            continue;
+        }
+        i += n;
+    }
+    return 0;
+
+bad_utf8:
+    return aws_fail(err, AWS_ERR_SERIALIZATION,
+                    "Invalid UTF-8 start byte 0x%02x at byte %zu of the "
+                    "request body",
+                    p[i], i);
+}
+
 static const aws_service *aws_service_by_target(const char *target,
                                                 const char **op)
 {
@@ -484,6 +540,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         body = cJSON_CreateObject();
     } else {
         const char *end = NULL;
+        if (aws_body_check(req->body, req->body_len, &err) != 0)
+            goto fail;
         body = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0);
         if (svc->protocol == AWS_PROTO_REST_JSON &&
             (!body || !cJSON_IsObject(body))) {

@@ -167,3 +167,56 @@ Test(aws, rest_path_mismatch_is_rejected)
                                  "/2015-03-31/functions/", p));
     cJSON_Delete(p);
 }
+
+/* DescribeEndpoints ignores its members, so only the body check decides. */
+static int dispatch_status(stratus *srv, const char *body)
+{
+    http_response r;
+    dispatch(srv, "DynamoDB_20120810.DescribeEndpoints", body, &r);
+    int status = r.status;
+    if (status != 200)
+        cr_assert(strstr(r.body, "SerializationException") != NULL, "%s",
+                  r.body);
+    http_response_cleanup(&r);
+    return status;
+}
+
+Test(aws, escaped_nul_is_rejected)
+{
+    stratus *srv = ts_new();
+    cr_assert_eq(dispatch_status(srv, "{\"ExclusiveStartTableName\":"
+                                      "\"a\\u0000b\"}"),
+                 400);
+    ts_free(srv);
+}
+
+Test(aws, escaped_backslash_before_u0000_is_text)
+{
+    stratus *srv = ts_new();
+    cr_assert_eq(dispatch_status(srv, "{\"ExclusiveStartTableName\":"
+                                      "\"abc\\\\u0000\"}"),
+                 200);
+    ts_free(srv);
+}
+
+Test(aws, invalid_utf8_is_rejected)
+{
+    stratus *srv = ts_new();
+    cr_assert_eq(dispatch_status(srv, "{\"ExclusiveStartTableName\":"
+                                      "\"a\xff\xfe\"}"),
+                 400);
+    cr_assert_eq(dispatch_status(srv, "{\"ExclusiveStartTableName\":"
+                                      "\"\xed\xa0\x80\"}"),
+                 400);
+    ts_free(srv);
+}
+
+Test(aws, multibyte_utf8_is_accepted)
+{
+    stratus *srv = ts_new();
+    cr_assert_eq(dispatch_status(srv, "{\"ExclusiveStartTableName\":"
+                                      "\"caf\xc3\xa9-\xe2\x82\xac-"
+                                      "\xf0\x9f\x83\x8f\"}"),
+                 200);
+    ts_free(srv);
+}
