@@ -8,10 +8,14 @@
  */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -24,6 +28,7 @@ typedef struct store_stmt_slot {
 
 struct store {
     sqlite3 *db;
+    int lock_fd; /* flock on the database file, or -1 */
     int in_txn;
     int call_depth;
     sqlite3_int64 changes_at_begin;
@@ -56,7 +61,7 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
                                ? "PRAGMA synchronous=FULL"
                                : "PRAGMA synchronous=NORMAL") != SQLITE_OK)
             goto sqlfail;
-        /* A second process (a stale serve) must fail fast, not hang. */
+        /* A reader such as the sqlite3 shell may hold a lock briefly. */
         sqlite3_busy_timeout(st->db, 2000);
     }
     if (store_exec(st, "PRAGMA foreign_keys=ON") != SQLITE_OK)
@@ -93,6 +98,8 @@ void store_close(store *st)
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(st->db);
+    if (st->lock_fd >= 0)
+        close(st->lock_fd);
     free(st);
 }
 

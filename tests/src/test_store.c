@@ -132,3 +132,23 @@ Test(store, counters_start_at_one)
     cr_assert_eq(store_next_id(st, "y"), 1);
     store_close(st);
 }
+
+Test(store, second_open_of_file_is_rejected)
+{
+    char dir[] = "/tmp/stratus-lock-XXXXXX";
+    char path[128], err[256];
+    store *first, *second;
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/db", dir);
+
+    cr_assert_eq(store_open(&first, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(store_open(&second, path, 0, err, sizeof err), -1);
+    cr_assert(strstr(err, "in use by another stratus process") != NULL, "%s",
+              err);
+    store_close(first);
+    cr_assert_eq(store_open(&second, path, 0, err, sizeof err), 0, "%s", err);
+    store_close(second);
+
+    snprintf(path, sizeof path, "rm -rf %s", dir);
+    cr_assert_eq(system(path), 0);
+}
