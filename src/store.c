@@ -44,6 +44,28 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
                size_t errsize)
 {
     store *st = xcalloc(1, sizeof *st);
+    st->lock_fd = -1;
+    if (path) {
+        /* One process per database: a second serve on the same data
+         * directory would see SQLITE_BUSY on its writes. flock does not
+         * interfere with SQLite's own POSIX locks. */
+        st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (st->lock_fd < 0) {
+            snprintf(errbuf, errsize, "cannot open database %s: %s", path,
+                     strerror(errno));
+            free(st);
+            return -1;
+        }
+        if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+            snprintf(errbuf, errsize,
+                     "database %s is in use by another stratus process; "
+                     "stop it or choose another --data-dir",
+                     path);
+            close(st->lock_fd);
+            free(st);
+            return -1;
+        }
+    }
     int flags =
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path ? path : ":memory:", &st->db, flags, NULL);
