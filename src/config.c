@@ -37,6 +37,16 @@ static int config_port(const char *text, int *out, const char *what,
     return 0;
 }
 
+static int config_takes_value(const char *name)
+{
+    static const char *const names[] = {"port",     "api-port", "host",
+                                        "data-dir", "stack",    "log-level"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
 static int config_bool(const char *text)
 {
     return strcmp(text, "1") == 0 || strcmp(text, "true") == 0 ||
@@ -187,6 +197,11 @@ int config_from_args(stratus_config *cfg, int argc, char **argv, char *errbuf,
             value = eq + 1;
         } else {
             snprintf(flag, sizeof flag, "%s", name);
+            if (!config_takes_value(flag)) {
+                snprintf(errbuf, errsize,
+                         "unknown option %s (see stratus serve --help)", arg);
+                return -1;
+            }
             if (i + 1 >= argc) {
                 snprintf(errbuf, errsize, "option %s needs a value", arg);
                 return -1;

@@ -528,7 +528,12 @@ int http_listener_start(http_listener **out, stratus *srv, const char *host,
         flags, 0, NULL, NULL, http_access, l, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, http_completed, l,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)300,
+        /* Idle keep-alive connections close after a minute, as behind
+         * AWS's load balancers, and the count stays below FD_SETSIZE,
+         * the limit of MHD's select mode: past it MHD refuses a new
+         * connection instead of failing every request. */
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)(FD_SETSIZE - 64),
         MHD_OPTION_NOTIFY_CONNECTION, http_connection_event, l,
         MHD_OPTION_UNESCAPE_CALLBACK, http_keep_escaped, NULL, MHD_OPTION_END);
     if (!l->daemon) {

@@ -185,7 +185,7 @@ void stratus_destroy(stratus *srv)
 static void stratus_handle(stratus *srv, const http_request *req,
                            http_response *resp, int *needs_commit)
 {
-    if (strcmp(req->method, "GET") == 0 &&
+    if ((strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) &&
         (strcmp(req->path, "/_stratus/health") == 0 ||
          strcmp(req->path, "/_localstack/health") == 0)) {
         cJSON *body = cJSON_CreateObject();

@@ -49,6 +49,9 @@ Test(config, invalid_values_are_rejected)
     cr_assert_eq(config_from_args(&c, 2, bad_level, err, sizeof err), -1);
     char *unknown[] = {"--frobnicate", "1"};
     cr_assert_eq(config_from_args(&c, 2, unknown, err, sizeof err), -1);
+    char *unknown_flag[] = {"--bogus"};
+    cr_assert_eq(config_from_args(&c, 1, unknown_flag, err, sizeof err), -1);
+    cr_assert(strstr(err, "unknown option --bogus") != NULL, "%s", err);
     char *missing[] = {"--port"};
     cr_assert_eq(config_from_args(&c, 1, missing, err, sizeof err), -1);
 }
