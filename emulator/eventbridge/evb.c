@@ -225,6 +225,7 @@ static int evb_init(stratus *srv, aws_error *err)
         return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, "%s", errbuf);
     evb__state(srv);
     jobs_register(srv->jobs, EVB_DELIVER_JOB, evb__deliver_job);
+    jobs_register(srv->jobs, EVB_SCHEDULE_JOB, evb__schedule_job);
     if (evb__register_builtin_targets(srv) != 0)
         return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
                         "the EventBridge target registry is full");

@@ -35,23 +35,22 @@ static void evb_on_match(void *rule, void *arg)
     ((evb_loaded_rule *)rule)->matched = 1;
 }
 
-/* Schedule the delivery of `event` to every target of one matched rule. */
-static void evb_rule_fire(stratus *srv, const char *account, const char *region,
-                          const char *bus, const evb_loaded_rule *rule,
-                          const cJSON *event)
+void evb__rule_fire(stratus *srv, const char *account, const char *region,
+                    const char *bus, int64_t rule_id, const char *rule_name,
+                    const cJSON *event)
 {
     char rule_arn[512];
-    evb__rule_arn(account, region, bus, rule->name, rule_arn, sizeof rule_arn);
+    evb__rule_arn(account, region, bus, rule_name, rule_arn, sizeof rule_arn);
     const char *event_id =
         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(event, "id"));
-    evb__metric_add(srv, account, region, bus, rule->name, EVB_METRIC_MATCHED,
+    evb__metric_add(srv, account, region, bus, rule_name, EVB_METRIC_MATCHED,
                     1);
     log_debug("events", "event %s matched rule %s", event_id, rule_arn);
 
     sqlite3_stmt *s =
         store_stmt(srv->store, "SELECT target FROM evb_target WHERE"
                                " rule_id = ?1 ORDER BY seq");
-    sqlite3_bind_int64(s, 1, rule->id);
+    sqlite3_bind_int64(s, 1, rule_id);
     cJSON *targets = cJSON_CreateArray();
     while (sqlite3_step(s) == SQLITE_ROW) {
         cJSON *t = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
@@ -60,7 +59,7 @@ static void evb_rule_fire(stratus *srv, const char *account, const char *region,
     }
     sqlite3_reset(s);
     if (cJSON_GetArraySize(targets) > 0)
-        evb__metric_add(srv, account, region, bus, rule->name,
+        evb__metric_add(srv, account, region, bus, rule_name,
                         EVB_METRIC_TRIGGERED, 1);
 
     int64_t now = clock_now_ms(&srv->clock);
@@ -69,7 +68,7 @@ static void evb_rule_fire(stratus *srv, const char *account, const char *region,
     {
         cJSON *job = cJSON_CreateObject();
         cJSON_AddStringToObject(job, "bus", bus);
-        cJSON_AddStringToObject(job, "rule", rule->name);
+        cJSON_AddStringToObject(job, "rule", rule_name);
         cJSON_AddStringToObject(job, "rule_arn", rule_arn);
         cJSON_AddItemToObject(job, "target", cJSON_Duplicate(t, 1));
         cJSON_AddItemToObject(job, "event", cJSON_Duplicate(event, 1));
@@ -139,7 +138,8 @@ int evb__ingest(stratus *srv, const char *account, const char *region,
     int matched = 0;
     for (size_t i = 0; i < count; i++) {
         if (rules[i].matched) {
-            evb_rule_fire(srv, account, region, bus, &rules[i], event);
+            evb__rule_fire(srv, account, region, bus, rules[i].id,
+                           rules[i].name, event);
             matched++;
         }
         evb_pattern_destroy(rules[i].pattern);

@@ -146,8 +146,36 @@ cJSON *evb_op_list_rule_names_by_target(aws_request *req, aws_error *err);
 int evb__ingest(stratus *srv, const char *account, const char *region,
                 const char *bus, const cJSON *event);
 
+/*
+ * Count a match of `event` for the rule and schedule its delivery to every
+ * target of the rule. Must run inside a store call.
+ */
+void evb__rule_fire(stratus *srv, const char *account, const char *region,
+                    const char *bus, int64_t rule_id, const char *rule_name,
+                    const cJSON *event);
+
 cJSON *evb_op_put_events(aws_request *req, aws_error *err);
 cJSON *evb_op_test_event_pattern(aws_request *req, aws_error *err);
+
+/* ---- evb_schedule.c: rules with a rate() schedule ---- */
+
+#define EVB_SCHEDULE_JOB "events.schedule"
+
+/*
+ * The period of a "rate(N unit)" expression in milliseconds, or 0 when
+ * `expression` is not a rate (a cron() schedule, which Stratus does not
+ * run).
+ */
+int64_t evb__rate_ms(const char *expression);
+
+/* Start the schedule of an enabled rule with a rate() expression; a no-op
+ * when its next run is already pending. Must run inside a store call. */
+void evb__schedule_start(stratus *srv, const char *account, const char *region,
+                         const evb_rule *rule);
+
+/* The schedule job: send the rule's "Scheduled Event" and run again. */
+int64_t evb__schedule_job(stratus *srv, const char *account, const char *region,
+                          const cJSON *payload);
 
 /* ---- evb_deliver.c ---- */
 

@@ -4,8 +4,9 @@
  * unless EventBusName names another, so a rule on a custom bus is not
  * found without it.
  *
- * Schedule expressions are checked and stored, but no scheduled rule
- * runs. Left out: managed rules (ManagedBy), Tags and RoleArn checks.
+ * Schedule expressions are checked and stored; rate() schedules run
+ * (evb_schedule.c), cron() schedules do not. Left out: managed rules
+ * (ManagedBy), Tags and RoleArn checks.
  */
 #include "evb_internal.h"
 
@@ -237,6 +238,13 @@ cJSON *evb_op_put_rule(aws_request *req, aws_error *err)
     char arn[512];
     evb__rule_arn(req->account, req->region, bus, name, arn, sizeof arn);
     log_at(LOG_DEBUG, "events", req->request_id, "rule %s stored", arn);
+    if (schedule) {
+        evb_rule *rule =
+            evb__rule_load(req->srv, req->account, req->region, bus, name);
+        if (rule)
+            evb__schedule_start(req->srv, req->account, req->region, rule);
+        evb__rule_free(rule);
+    }
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "RuleArn", arn);
     return out;
@@ -351,6 +359,9 @@ static cJSON *evb_rule_set_state(aws_request *req, const char *state,
     sqlite3_reset(s);
     log_at(LOG_DEBUG, "events", req->request_id, "rule %s is now %s", rule->arn,
            state);
+    free(rule->state);
+    rule->state = xstrdup(state);
+    evb__schedule_start(req->srv, req->account, req->region, rule);
     evb__rule_free(rule);
     return cJSON_CreateObject();
 }

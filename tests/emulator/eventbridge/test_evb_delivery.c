@@ -553,3 +553,48 @@ Test(evb_delivery, shared_transformer_cases)
         run_transformer_case(path);
     }
 }
+
+Test(evb_delivery, rate_schedule_sends_events)
+{
+    stratus *srv = ts_new();
+    create_queue(srv, "ticks");
+    run(srv, "AWSEvents.PutRule",
+        "{\"Name\":\"tick\",\"ScheduleExpression\":\"rate(5 minutes)\"}");
+    run(srv, "AWSEvents.PutTargets",
+        "{\"Rule\":\"tick\",\"Targets\":[{\"Id\":\"q\",\"Arn\":\"" QUEUE_ARN
+        "ticks\"}]}");
+    int64_t start = clock_now_ms(&srv->clock);
+
+    /* Three periods pass: three scheduled events. */
+    for (int i = 0; i < 3; i++) {
+        int64_t next = jobs_next_due(srv->jobs);
+        cr_assert_eq(next, start + (i + 1) * 300000);
+        clock_advance_to(&srv->clock, next);
+        jobs_run_due(srv->jobs);
+        stratus_turn_end(srv);
+        jobs_run_due(srv->jobs); /* the deliveries it queued */
+        stratus_turn_end(srv);
+    }
+    cJSON *messages = receive_all(srv, "ticks");
+    cr_assert_eq(cJSON_GetArraySize(messages), 3);
+    cJSON *event = cJSON_Parse(str(cJSON_GetArrayItem(messages, 0), "Body"));
+    cr_assert_str_eq(str(event, "source"), "aws.events");
+    cr_assert_str_eq(str(event, "detail-type"), "Scheduled Event");
+    cr_assert_str_eq(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(event, "resources"),
+                           0)
+            ->valuestring,
+        "arn:aws:events:us-east-1:123456789012:rule/tick");
+    cJSON_Delete(event);
+    cJSON_Delete(messages);
+
+    /* A disabled rule's schedule ends at its next run. */
+    run(srv, "AmazonSQS.PurgeQueue", "{\"QueueUrl\":\"" QUEUE_URL "ticks\"}");
+    run(srv, "AWSEvents.DisableRule", "{\"Name\":\"tick\"}");
+    drain(srv);
+    cr_assert_eq(jobs_next_due(srv->jobs), -1);
+    messages = receive_all(srv, "ticks");
+    cr_assert_eq(cJSON_GetArraySize(messages), 0);
+    cJSON_Delete(messages);
+    ts_free(srv);
+}
