@@ -23,9 +23,13 @@
 #define LAM_MAX_ENVIRONMENTS 32
 /* Bytes of log kept for LogType Tail, as AWS returns. */
 #define LAM_LOG_TAIL 4096
-/* Largest synchronous request and response payload, in bytes (AWS's
- * documented 6 MB invocation payload quota). */
+/* Largest synchronous request payload, in bytes (AWS's documented 6 MB
+ * invocation payload quota). */
 #define LAM_MAX_PAYLOAD 6291456
+/* Largest function response, in bytes: the figure AWS names in its
+ * Function.ResponseSizeTooLarge message (LocalStack's AWS-validated
+ * snapshot test_lambda.snapshot.json, November 2025). */
+#define LAM_MAX_RESPONSE 6291556
 
 typedef struct lam_env lam_env;
 typedef struct lam_function_runtime lam_function_runtime;

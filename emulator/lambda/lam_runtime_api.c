@@ -113,13 +113,19 @@ static void lam_runtime_result(lam_env *env, const http_request *req,
         char *payload = lam_error_payload(req, &len);
         lam__invocation_complete(inv, "Unhandled", payload, len);
         free(payload);
-    } else if (req->body_len > LAM_MAX_PAYLOAD) {
+    } else if (req->body_len > LAM_MAX_RESPONSE) {
         char message[160];
         snprintf(message, sizeof message,
                  "Response payload size exceeded maximum allowed payload "
                  "size (%d bytes).",
-                 LAM_MAX_PAYLOAD);
+                 LAM_MAX_RESPONSE);
         lam__invocation_fail(inv, "Function.ResponseSizeTooLarge", message);
+        /* The Runtime API's status for an oversized body. */
+        lam_runtime_reply(resp, 413,
+                          "{\"errorType\":\"RequestEntityTooLarge\","
+                          "\"errorMessage\":\"the response exceeds the "
+                          "maximum payload size\"}");
+        return;
     } else {
         lam__invocation_complete(inv, NULL, req->body, req->body_len);
     }

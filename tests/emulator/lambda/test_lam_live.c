@@ -635,3 +635,50 @@ Test(lam_live, runtime_api_checks_requests)
     cr_assert_eq(r.status, 400);
     lam_reply_free(&r);
 }
+
+Test(lam_live, oversized_response_is_function_error)
+{
+    require_tools();
+    char dir[128], id[64], path[256];
+    lam_reply r;
+    lam_live_subdir(&live, "parked", dir, sizeof dir);
+    lam_live_write(dir, "bootstrap", parked_bootstrap, 0755);
+    lam_live_create(&live, "parked", "provided.al2023", "x.y", dir,
+                    "\"Timeout\":10");
+
+    held_invoke h = {.payload = "{}"};
+    pthread_t thread;
+    pthread_create(&thread, NULL, held_invoke_thread, &h);
+    int port = parked_port(dir);
+    cr_assert_gt(port, 0, "the bootstrap did not start");
+    cr_assert_eq(lam_http(port, "GET", "/2018-06-01/runtime/invocation/next",
+                          NULL, NULL, 5000, &r),
+                 0);
+    cr_assert_not_null(
+        lam_reply_header(&r, "Lambda-Runtime-Aws-Request-Id", id, sizeof id));
+    lam_reply_free(&r);
+
+    /* One byte over AWS's limit of 6291556 bytes, as a JSON string. */
+    size_t size = 6291557;
+    char *big = xmalloc(size + 1);
+    memset(big, 'x', size);
+    big[0] = '"';
+    big[size - 1] = '"';
+    big[size] = '\0';
+    snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/response",
+             id);
+    cr_assert_eq(lam_http(port, "POST", path, NULL, big, 10000, &r), 0);
+    free(big);
+    cr_assert_eq(r.status, 413);
+    lam_reply_free(&r);
+
+    pthread_join(thread, NULL);
+    cr_assert_eq(h.status, 200);
+    cJSON *out = parse(&h.reply);
+    cr_assert_str_eq(str(out, "errorType"), "Function.ResponseSizeTooLarge");
+    cr_assert_str_eq(str(out, "errorMessage"),
+                     "Response payload size exceeded maximum allowed payload "
+                     "size (6291556 bytes).");
+    cJSON_Delete(out);
+    lam_reply_free(&h.reply);
+}
