@@ -87,6 +87,9 @@ struct http_response;
     X(SFN_INVALID_EXECUTION_INPUT, "InvalidExecutionInput", 400, NULL)         \
     X(SFN_INVALID_TOKEN, "InvalidToken", 400, NULL)                            \
     X(SFN_MISSING_REQUIRED_PARAMETER, "MissingRequiredParameter", 400, NULL)   \
+    X(SFN_TASK_DOES_NOT_EXIST, "TaskDoesNotExist", 400, NULL)                  \
+    X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
+    X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -5,7 +5,7 @@
  * ListStateMachines, UpdateStateMachine and DeleteStateMachine.
  *
  * Not built: versions and aliases, activities, tags, redrive, map runs,
- * TestState, ValidateStateMachineDefinition and the task token callbacks.
+ * TestState and ValidateStateMachineDefinition.
  * Logging and tracing configurations are stored and echoed but do nothing.
  */
 #include "sfn_internal.h"
@@ -387,9 +387,9 @@ static const aws_operation sfn_operations[] = {
     {"ListTagsForResource", NULL},
     {"PublishStateMachineVersion", NULL},
     {"RedriveExecution", NULL},
-    {"SendTaskFailure", NULL},
-    {"SendTaskHeartbeat", NULL},
-    {"SendTaskSuccess", NULL},
+    {"SendTaskFailure", sfn_op_send_task_failure},
+    {"SendTaskHeartbeat", sfn_op_send_task_heartbeat},
+    {"SendTaskSuccess", sfn_op_send_task_success},
     {"StartExecution", sfn_op_start_execution},
     {"StartSyncExecution", NULL},
     {"StopExecution", sfn_op_stop_execution},

@@ -162,5 +162,8 @@ cJSON *sfn_op_stop_execution(aws_request *req, aws_error *err);
 cJSON *sfn_op_get_execution_history(aws_request *req, aws_error *err);
 cJSON *sfn_op_describe_state_machine_for_execution(aws_request *req,
                                                    aws_error *err);
+cJSON *sfn_op_send_task_success(aws_request *req, aws_error *err);
+cJSON *sfn_op_send_task_failure(aws_request *req, aws_error *err);
+cJSON *sfn_op_send_task_heartbeat(aws_request *req, aws_error *err);
 
 #endif

@@ -48,6 +48,19 @@ void sfn__schedule_timeout(stratus *srv, const char *exec_arn, int64_t frame,
     cJSON_Delete(payload);
 }
 
+void sfn__schedule_heartbeat(stratus *srv, const char *exec_arn, int64_t frame,
+                             int64_t token, int64_t beat, int64_t due_ms)
+{
+    cJSON *payload = cJSON_CreateObject();
+    cJSON_AddStringToObject(payload, "execution", exec_arn);
+    cJSON_AddNumberToObject(payload, "frame", (double)frame);
+    cJSON_AddNumberToObject(payload, "token", (double)token);
+    cJSON_AddStringToObject(payload, "kind", "heartbeat");
+    cJSON_AddNumberToObject(payload, "beat", (double)beat);
+    jobs_schedule(srv->jobs, SFN_TIMEOUT_JOB, "-", "-", due_ms, payload, NULL);
+    cJSON_Delete(payload);
+}
+
 int64_t sfn__emit(sfn_run *r, const char *type, const char *details_name,
                   cJSON *details)
 {
@@ -482,8 +495,13 @@ int64_t sfn__timeout_job(stratus *srv, const char *account, const char *region,
     }
     const cJSON *token = sfn__get(payload, "token");
     const cJSON *current = sfn__get(r.frame->scratch, "token");
+    const cJSON *beat = sfn__get(payload, "beat");
+    const cJSON *last_beat = sfn__get(r.frame->scratch, "beat");
+    double beat_number = cJSON_IsNumber(beat) ? beat->valuedouble : 0;
+    double last_number = cJSON_IsNumber(last_beat) ? last_beat->valuedouble : 0;
     if (strcmp(r.frame->phase, "task") == 0 && cJSON_IsNumber(token) &&
-        cJSON_IsNumber(current) && token->valuedouble == current->valuedouble) {
+        cJSON_IsNumber(current) && token->valuedouble == current->valuedouble &&
+        beat_number == last_number) {
         cJSON *outcome = cJSON_CreateObject();
         cJSON_AddStringToObject(outcome, "error",
                                 strcmp(kind, "heartbeat") == 0

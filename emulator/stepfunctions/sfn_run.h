@@ -32,6 +32,9 @@ cJSON *sfn__state_details(const char *name, const char *member,
 cJSON *sfn__context(const sfn_run *r);
 void sfn__schedule_timeout(stratus *srv, const char *exec_arn, int64_t frame,
                            int64_t token, const char *kind, int64_t due_ms);
+/* Schedule the heartbeat timeout number `beat` of a task dispatch. */
+void sfn__schedule_heartbeat(stratus *srv, const char *exec_arn, int64_t frame,
+                             int64_t token, int64_t beat, int64_t due_ms);
 /* Handle a failed state: Retry, then Catch, else fail the frame. When no
  * retrier takes the error, the event `failed_type` (may be NULL) is recorded
  * first, as AWS records MapStateFailed only once the retries are spent. */
@@ -59,5 +62,8 @@ int sfn__map_start_next(sfn_run *r, sfn_frame *parent);
 sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx);
 /* Finish a Task state from the outcome in its scratch. */
 sfn_outcome sfn__task_finish(sfn_run *r, const cJSON *ctx);
+/* Record the TaskSubmitted event of a callback task, then wait for its
+ * token to be reported (or finish when it already was). */
+sfn_outcome sfn__task_submitted(sfn_run *r, const cJSON *ctx);
 
 #endif

@@ -544,6 +544,8 @@ sfn_outcome sfn__frame_advance(sfn_run *r)
         result = sfn_wait_done(r, ctx);
     else if (strcmp(phase, "task_done") == 0)
         result = sfn__task_finish(r, ctx);
+    else if (strcmp(phase, "task_submitted") == 0)
+        result = sfn__task_submitted(r, ctx);
     else if (strcmp(phase, "children_done") == 0)
         result = sfn_children_done(r, ctx, true);
     else if (strcmp(phase, "children_failed") == 0)

@@ -36,6 +36,8 @@ static const char *const sfn_steps[] = {
     " scratch TEXT NOT NULL, status TEXT NOT NULL, output TEXT, error TEXT,"
     " cause TEXT, last_event INTEGER NOT NULL,"
     " PRIMARY KEY (execution_arn, id))",
+    "CREATE TABLE sfn_task_tokens (token TEXT PRIMARY KEY,"
+    " execution_arn TEXT NOT NULL, frame INTEGER NOT NULL)",
 };
 
 int sfn__store_init(stratus *srv, aws_error *err)
@@ -214,6 +216,11 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
     /* The frames only serve the interpreter; a closed execution needs none. */
     s = store_stmt(srv->store,
                    "DELETE FROM sfn_frames WHERE execution_arn = ?1");
+    sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    s = store_stmt(srv->store,
+                   "DELETE FROM sfn_task_tokens WHERE execution_arn = ?1");
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sqlite3_step(s);
     sqlite3_reset(s);

@@ -15,11 +15,22 @@
 #include "sfn_dataflow.h"
 #include "util.h"
 
+#define SFN_CALLBACK_SUFFIX ".waitForTaskToken"
+
 typedef struct sfn_task_ticket {
     char *exec_arn;
     int64_t frame;
     int64_t token;
+    bool callback; /* .waitForTaskToken: success only submits the task */
 } sfn_task_ticket;
+
+static bool sfn_task_is_callback(const char *resource)
+{
+    size_t len = strlen(resource);
+    size_t suffix = sizeof SFN_CALLBACK_SUFFIX - 1;
+    return len > suffix &&
+           strcmp(resource + len - suffix, SFN_CALLBACK_SUFFIX) == 0;
+}
 
 static void sfn_task_done_cb(stratus *srv, void *arg, const cJSON *output,
                              const char *error, const char *cause)
@@ -45,9 +56,12 @@ static void sfn_task_done_cb(stratus *srv, void *arg, const cJSON *output,
         if (f && strcmp(f->status, "RUNNING") == 0 &&
             strcmp(f->phase, "task") == 0 && cJSON_IsNumber(token) &&
             (int64_t)token->valuedouble == ticket->token) {
-            sfn__scratch_put(f, "outcome", outcome);
+            /* In the callback pattern the handler's success only submits
+             * the task; SendTaskSuccess or SendTaskFailure ends it. */
+            bool submitted = ticket->callback && output;
+            sfn__scratch_put(f, submitted ? "submitted" : "outcome", outcome);
             outcome = NULL;
-            sfn__set_phase(f, "task_done");
+            sfn__set_phase(f, submitted ? "task_submitted" : "task_done");
             sfn__frame_save(srv, ticket->exec_arn, f);
             sfn__schedule_step(srv, ticket->exec_arn, f->id,
                                clock_now_ms(&srv->clock));
@@ -101,14 +115,41 @@ static bool sfn_task_is_lambda_arn(const char *resource)
     return strncmp(resource, "arn:aws:lambda:", 15) == 0;
 }
 
+/* Create the task token of a callback dispatch and return the context
+ * with $$.Task.Token set (a new tree). */
+static cJSON *sfn_task_token_create(sfn_run *r, const cJSON *ctx)
+{
+    char first[37], second[37], token[80];
+    util_uuid4(first);
+    util_uuid4(second);
+    snprintf(token, sizeof token, "%s%s", first, second);
+    sqlite3_stmt *s =
+        store_stmt(r->srv->store, "INSERT INTO sfn_task_tokens (token,"
+                                  " execution_arn, frame) VALUES (?1, ?2, ?3)");
+    sqlite3_bind_text(s, 1, token, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, r->exec->arn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, r->frame->id);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    sfn__scratch_put(r->frame, "task_token", cJSON_CreateString(token));
+
+    cJSON *task_ctx = cJSON_Duplicate(ctx, 1);
+    cJSON *task = cJSON_AddObjectToObject(task_ctx, "Task");
+    cJSON_AddStringToObject(task, "Token", token);
+    return task_ctx;
+}
+
 sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
 {
     sfn_failure failure = {0};
-    cJSON *effective = sfn_state_effective_input(r->state, NULL, r->frame->data,
-                                                 ctx, &failure);
+    const char *resource = sfn__str(r->state, "Resource");
+    bool callback = sfn_task_is_callback(resource);
+    cJSON *task_ctx = callback ? sfn_task_token_create(r, ctx) : NULL;
+    cJSON *effective = sfn_state_effective_input(
+        r->state, NULL, r->frame->data, task_ctx ? task_ctx : ctx, &failure);
+    cJSON_Delete(task_ctx);
     if (!effective)
         return sfn__fail_with(r, &failure);
-    const char *resource = sfn__str(r->state, "Resource");
     bool lambda = sfn_task_is_lambda_arn(resource);
     const cJSON *timeout = sfn__get(r->state, "TimeoutSeconds");
     const cJSON *heartbeat = sfn__get(r->state, "HeartbeatSeconds");
@@ -147,6 +188,7 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
     int64_t token = (cJSON_IsNumber(old) ? (int64_t)old->valuedouble : 0) + 1;
     sfn__scratch_put(r->frame, "token", cJSON_CreateNumber((double)token));
     cJSON_DeleteItemFromObjectCaseSensitive(r->frame->scratch, "outcome");
+    cJSON_DeleteItemFromObjectCaseSensitive(r->frame->scratch, "beat");
     sfn__set_phase(r->frame, "task");
     int64_t now = clock_now_ms(&r->srv->clock);
     if (cJSON_IsNumber(timeout) && timeout->valuedouble > 0)
@@ -173,10 +215,16 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
         ticket->exec_arn = xstrdup(r->exec->arn);
         ticket->frame = r->frame->id;
         ticket->token = token;
+        ticket->callback = callback;
+        /* The handler sees the resource without the pattern suffix. */
+        char *base =
+            callback ? xstrndup(resource, strlen(resource) -
+                                              (sizeof SFN_CALLBACK_SUFFIX - 1))
+                     : xstrdup(resource);
         sfn_task_request req = {
             .account = r->exec->account,
             .region = r->exec->region,
-            .resource = resource,
+            .resource = base,
             .parameters = effective,
             .execution_arn = r->exec->arn,
             .timeout_seconds =
@@ -188,6 +236,7 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
         log_debug("stepfunctions", "%s: task %s dispatched", r->exec->arn,
                   resource);
         fn(r->srv, &req, sfn_task_done_cb, ticket);
+        free(base);
         outcome = st->sync_outcome;
         st->sync_outcome = NULL;
         st->sync_arg = NULL;
@@ -195,6 +244,10 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
     cJSON_Delete(effective);
     if (!outcome)
         return SFN_BLOCKED;
+    if (callback && sfn__get(outcome, "output")) {
+        sfn__scratch_put(r->frame, "submitted", outcome);
+        return sfn__task_submitted(r, ctx);
+    }
     sfn__scratch_put(r->frame, "outcome", outcome);
     sfn__set_phase(r->frame, "task_done");
     return sfn__task_finish(r, ctx);
@@ -250,4 +303,24 @@ sfn_outcome sfn__task_finish(sfn_run *r, const cJSON *ctx)
     free(error_copy);
     free(cause_copy);
     return result;
+}
+
+sfn_outcome sfn__task_submitted(sfn_run *r, const cJSON *ctx)
+{
+    const char *resource = sfn__str(r->state, "Resource");
+    cJSON *submitted =
+        cJSON_DetachItemFromObjectCaseSensitive(r->frame->scratch, "submitted");
+    cJSON *d =
+        sfn__state_details(NULL, "output", sfn__get(submitted, "output"));
+    sfn_task_names(d, resource);
+    sfn__emit(r, "TaskSubmitted", "taskSubmittedEventDetails", d);
+    cJSON_Delete(submitted);
+
+    /* SendTaskSuccess or SendTaskFailure may have come first. */
+    if (sfn__get(r->frame->scratch, "outcome")) {
+        sfn__set_phase(r->frame, "task_done");
+        return sfn__task_finish(r, ctx);
+    }
+    sfn__set_phase(r->frame, "task");
+    return SFN_BLOCKED;
 }

@@ -527,6 +527,121 @@ Test(sfn_exec, map_empty_and_retry)
     ts_free(srv);
 }
 
+/* The token a callback task received, from its TaskSubmitted event (the
+ * echo task returns its parameters). The caller frees it. */
+static char *submitted_token(stratus *srv, const char *exec)
+{
+    int status = 0;
+    cJSON *h = sfn_call(srv, "GetExecutionHistory", &status,
+                        "{\"executionArn\":\"%s\"}", exec);
+    char *token = NULL;
+    const cJSON *ev;
+    cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(h, "events"))
+    {
+        const cJSON *d =
+            cJSON_GetObjectItemCaseSensitive(ev, "taskSubmittedEventDetails");
+        if (!d)
+            continue;
+        cJSON *output = cJSON_Parse(sfn_test_str(d, "output"));
+        token = strdup(sfn_test_str(output, "token"));
+        cJSON_Delete(output);
+    }
+    cJSON_Delete(h);
+    cr_assert_not_null(token, "no TaskSubmitted event");
+    return token;
+}
+
+#define CALLBACK_MACHINE(heartbeat)                                            \
+    "{\"StartAt\":\"T\",\"States\":{\"T\":{\"Type\":\"Task\","                 \
+    "\"Resource\":\"" SFN_TEST_RESOURCE "echo.waitForTaskToken\","             \
+    "\"Parameters\":{\"token.$\":\"$$.Task.Token\"},"                          \
+    "\"HeartbeatSeconds\":" #heartbeat ",\"End\":true}}}"
+
+Test(sfn_exec, callback_token_success_and_heartbeat)
+{
+    stratus *srv = sfn_test_new();
+    char exec[512];
+    cJSON *d = run_machine(srv, CALLBACK_MACHINE(10), "{}", exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "RUNNING");
+    cJSON_Delete(d);
+    char *token = submitted_token(srv, exec);
+
+    sfn_advance(srv, 8000);
+    int status = 0;
+    cJSON *out = sfn_call(srv, "SendTaskHeartbeat", &status,
+                          "{\"taskToken\":\"%s\"}", token);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    sfn_advance(srv, 8000);
+    d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "RUNNING",
+                     "the heartbeat did not extend the task");
+    cJSON_Delete(d);
+
+    out =
+        sfn_call(srv, "SendTaskSuccess", &status,
+                 "{\"taskToken\":\"%s\",\"output\":\"{\\\"ok\\\":1}\"}", token);
+    cr_assert_eq(status, 200, "%s", sfn_test_str(out, "message"));
+    cJSON_Delete(out);
+    sfn_drain(srv);
+    d = sfn_describe(srv, exec);
+    assert_output(d, "{\"ok\":1}");
+    cJSON_Delete(d);
+    assert_history(srv, exec,
+                   "ExecutionStarted TaskStateEntered TaskScheduled "
+                   "TaskStarted TaskSubmitted TaskSucceeded TaskStateExited "
+                   "ExecutionSucceeded");
+
+    out = sfn_call(srv, "SendTaskSuccess", &status,
+                   "{\"taskToken\":\"%s\",\"output\":\"{}\"}", token);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "TaskDoesNotExist");
+    cJSON_Delete(out);
+    out = sfn_call(srv, "SendTaskSuccess", &status,
+                   "{\"taskToken\":\"short\",\"output\":\"{}\"}");
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "InvalidToken");
+    cJSON_Delete(out);
+    free(token);
+    ts_free(srv);
+}
+
+Test(sfn_exec, callback_failure_and_heartbeat_timeout)
+{
+    stratus *srv = sfn_test_new();
+    char exec[512];
+    cJSON *d = run_machine(srv, CALLBACK_MACHINE(10), "{}", exec);
+    cJSON_Delete(d);
+    char *token = submitted_token(srv, exec);
+    int status = 0;
+    cJSON *out =
+        sfn_call(srv, "SendTaskSuccess", &status,
+                 "{\"taskToken\":\"%s\",\"output\":\"not json\"}", token);
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "InvalidOutput");
+    cJSON_Delete(out);
+    out = sfn_call(srv, "SendTaskFailure", &status,
+                   "{\"taskToken\":\"%s\",\"error\":\"Card.Rejected\","
+                   "\"cause\":\"by a human\"}",
+                   token);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    sfn_drain(srv);
+    d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "FAILED");
+    cr_assert_str_eq(sfn_test_str(d, "error"), "Card.Rejected");
+    cr_assert_str_eq(sfn_test_str(d, "cause"), "by a human");
+    cJSON_Delete(d);
+    free(token);
+
+    d = run_machine(srv, CALLBACK_MACHINE(10), "{}", exec);
+    cJSON_Delete(d);
+    sfn_advance(srv, 10000);
+    d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "FAILED");
+    cr_assert_str_eq(sfn_test_str(d, "error"), "States.HeartbeatTimeout");
+    cJSON_Delete(d);
+    ts_free(srv);
+}
+
 /* A crash mid-execution: the instance closes during a Wait, and a new one
  * on the same database file resumes with a continuous history. */
 Test(sfn_exec, resumes_after_restart)
