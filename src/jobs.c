@@ -90,7 +90,8 @@ int jobs_schedule(jobs *j, const char *kind, const char *account,
     sqlite3_stmt *s = store_stmt(
         st, "INSERT INTO jobs (kind, account, region, due_ms, payload,"
             " unique_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-            " ON CONFLICT DO NOTHING");
+            " ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL"
+            " DO UPDATE SET due_ms = min(due_ms, excluded.due_ms)");
     sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, region, -1, SQLITE_STATIC);

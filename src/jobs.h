@@ -34,7 +34,8 @@ void jobs_register(jobs *j, const char *kind, jobs_handler handler);
 
 /*
  * Add a job due at `due_ms` (instance clock). When `unique_key` is not NULL
- * and a pending job of the same kind and key exists, nothing is added.
+ * and a pending job of the same kind and key exists, no job is added: the
+ * pending one keeps its payload and becomes due at the earlier time.
  * Must be called inside a store call. Returns 0 or -1.
  */
 int jobs_schedule(jobs *j, const char *kind, const char *account,

@@ -101,6 +101,20 @@ const ddb_index *ddb__table_index(const ddb_table *t, const char *name);
 
 /* Check an enum member, failing with AWS's "Member must satisfy enum value set"
  * text. */
+typedef enum ddb_member_kind {
+    DDB_MEMBER_INTEGER,
+    DDB_MEMBER_BOOLEAN,
+    DDB_MEMBER_STRING
+} ddb_member_kind;
+
+/*
+ * Look up a scalar request member of the given JSON kind. JSON null counts
+ * as absent, as AWS reads it. Returns 0 with `*out` set (NULL when absent),
+ * or -1 with AWS's SerializationException for a value of the wrong kind.
+ */
+int ddb__member(const cJSON *body, const char *member, ddb_member_kind kind,
+                const cJSON **out, aws_error *err);
+
 int ddb__enum_check(const cJSON *body, const char *member,
                     const char *wire_name, const char *const *values,
                     aws_error *err);

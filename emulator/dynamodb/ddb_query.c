@@ -96,9 +96,15 @@ static int ddb_read_prepare(aws_request *req, ddb_read *r, int is_query,
         ddb__enum_check(body, "ReturnConsumedCapacity",
                         "returnConsumedCapacity", ddb_consumed_enum, err) != 0)
         return -1;
-    const cJSON *limit = ddb__get(body, "Limit");
+    const cJSON *limit, *consistent;
+    if (ddb__member(body, "Limit", DDB_MEMBER_INTEGER, &limit, err) != 0 ||
+        ddb__member(body, "ConsistentRead", DDB_MEMBER_BOOLEAN, &consistent,
+                    err) != 0 ||
+        ddb__member(body, "ScanIndexForward", DDB_MEMBER_BOOLEAN, &consistent,
+                    err) != 0)
+        return -1;
     if (limit) {
-        if (!cJSON_IsNumber(limit) || limit->valuedouble < 1)
+        if (limit->valuedouble < 1)
             return aws_fail(err, AWS_ERR_VALIDATION,
                             "1 validation error detected: Value '%g' at "
                             "'limit' failed to satisfy constraint: Member "

@@ -578,11 +578,14 @@ cJSON *ddb_op_describe_table(aws_request *req, aws_error *err)
 
 cJSON *ddb_op_list_tables(aws_request *req, aws_error *err)
 {
-    const cJSON *limit = ddb__get(req->body, "Limit");
+    const cJSON *limit, *start_member;
+    if (ddb__member(req->body, "Limit", DDB_MEMBER_INTEGER, &limit, err) != 0 ||
+        ddb__member(req->body, "ExclusiveStartTableName", DDB_MEMBER_STRING,
+                    &start_member, err) != 0)
+        return NULL;
     int max = 100;
     if (limit) {
-        if (!cJSON_IsNumber(limit) || limit->valuedouble < 1 ||
-            limit->valuedouble > 100) {
+        if (limit->valuedouble < 1 || limit->valuedouble > 100) {
             aws_fail(err, AWS_ERR_VALIDATION,
                      "1 validation error detected: Value '%g' at 'limit' "
                      "failed to satisfy constraint: Member must have value "

@@ -49,10 +49,7 @@ int ddb__ttl_schedule(stratus *srv, const ddb_table *t, int64_t due_ms)
     snprintf(key, sizeof key, "%s/%s/%s", t->account, t->region, t->name);
     cJSON *payload = cJSON_CreateObject();
     cJSON_AddStringToObject(payload, "TableName", t->name);
-    /*
-     * NOTE: when a sweep is already pending for a later time, an item that
-     * expires earlier waits for it. AWS gives no deletion deadline either.
-     */
+    /* A pending sweep due later moves to this earlier time. */
     int rc = jobs_schedule(srv->jobs, DDB_TTL_JOB_KIND, t->account, t->region,
                            due_ms, payload, key);
     cJSON_Delete(payload);

@@ -21,6 +21,35 @@ cJSON *ddb__get(const cJSON *obj, const char *name)
     return cJSON_GetObjectItemCaseSensitive(obj, name);
 }
 
+int ddb__member(const cJSON *body, const char *member, ddb_member_kind kind,
+                const cJSON **out, aws_error *err)
+{
+    static const char *const wanted[] = {"Integer", "Boolean", "String"};
+    const cJSON *v = ddb__get(body, member);
+
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if ((kind == DDB_MEMBER_INTEGER && cJSON_IsNumber(v)) ||
+        (kind == DDB_MEMBER_BOOLEAN && cJSON_IsBool(v)) ||
+        (kind == DDB_MEMBER_STRING && cJSON_IsString(v))) {
+        *out = v;
+        return 0;
+    }
+    if (cJSON_IsObject(v))
+        return aws_fail(err, AWS_ERR_SERIALIZATION,
+                        "Start of structure or map found where not expected");
+    if (cJSON_IsArray(v))
+        return aws_fail(err, AWS_ERR_SERIALIZATION,
+                        "Start of list found where not expected");
+    const char *found = cJSON_IsNumber(v)  ? "NUMBER_VALUE"
+                        : cJSON_IsTrue(v)  ? "TRUE_VALUE"
+                        : cJSON_IsFalse(v) ? "FALSE_VALUE"
+                                           : "STRING_VALUE";
+    return aws_fail(err, AWS_ERR_SERIALIZATION, "%s cannot be converted to %s",
+                    found, wanted[kind]);
+}
+
 static int ddb_table_name_chars_ok(const char *name)
 {
     for (const char *p = name; *p; p++) {

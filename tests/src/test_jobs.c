@@ -97,6 +97,22 @@ Test(jobs, unique_key_keeps_one_pending)
     ts_free(srv);
 }
 
+Test(jobs, unique_key_moves_job_earlier)
+{
+    stratus *srv = ts_new();
+    int64_t now = clock_now_ms(&srv->clock);
+    runs = 0;
+    jobs_register(srv->jobs, "test.record", record_job);
+    schedule(srv, "test.record", now + 1000000000, "far", "k");
+    schedule(srv, "test.record", now + 1000, "near", "k");
+    cr_assert_eq(jobs_next_due(srv->jobs), now + 1000);
+    clock_advance_to(&srv->clock, now + 1000);
+    cr_assert_eq(jobs_run_due(srv->jobs), 1);
+    cr_assert_str_eq(last, "far");
+    store_commit(srv->store);
+    ts_free(srv);
+}
+
 Test(jobs, pending_jobs_survive_restart)
 {
     char dir[] = "/tmp/stratus-jobs-XXXXXX";
