@@ -148,6 +148,18 @@ void aws_account_for_key(const char *access_key, char out[13])
     out[12] = '\0';
 }
 
+static int aws_region_is_valid(const char *region)
+{
+    size_t len = strlen(region);
+    if (len == 0 || len > 32)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!islower((unsigned char)region[i]) &&
+            !isdigit((unsigned char)region[i]) && region[i] != '-')
+            return 0;
+    return 1;
+}
+
 /* Find the credential scope of a request in its Authorization header or its
  * presigned X-Amz-Credential query parameter. */
 static int aws_request_scope(const http_request *req, char *ak, size_t aks,
@@ -386,7 +398,8 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     /* Errors raised before the service sees the request come from AWS's
      * request framework and carry its namespace, not the service's. */
     if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
-                      err->code == AWS_ERR_SERIALIZATION))
+                      err->code == AWS_ERR_SERIALIZATION ||
+                      err->code == AWS_ERR_INVALID_SIGNATURE))
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
     if (svc && svc->protocol == AWS_PROTO_REST_JSON) {
@@ -451,6 +464,14 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     if (!region[0])
         snprintf(region, sizeof region, "%s", "us-east-1");
     aws_account_for_key(access_key, account);
+    if (!aws_region_is_valid(region)) {
+        /* The region names namespaces and goes into every ARN. Stratus
+         * accepts any lower-case name (such as "local"), AWS only its own
+         * regions. */
+        aws_fail(&err, AWS_ERR_INVALID_SIGNATURE,
+                 "Credential should be scoped to a valid region.");
+        goto fail;
+    }
 
     const char *target = http_request_header(req, "X-Amz-Target");
     if (target) {

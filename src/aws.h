@@ -30,6 +30,7 @@ struct http_response;
     X(UNKNOWN_OPERATION, "UnknownOperationException", 400, NULL)               \
     X(INVALID_ACTION, "InvalidAction", 400, NULL)                              \
     X(NOT_IMPLEMENTED, "NotImplementedException", 400, NULL)                   \
+    X(INVALID_SIGNATURE, "InvalidSignatureException", 400, NULL)               \
     X(MISSING_AUTH_TOKEN, "MissingAuthenticationTokenException", 400,          \
       "Request is missing Authentication Token")                               \
     X(ACCESS_DENIED, "AccessDeniedException", 400, NULL)                       \
@@ -90,6 +91,7 @@ struct http_response;
     X(SFN_TASK_DOES_NOT_EXIST, "TaskDoesNotExist", 400, NULL)                  \
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
+    X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -220,3 +220,30 @@ Test(aws, multibyte_utf8_is_accepted)
                  200);
     ts_free(srv);
 }
+
+Test(aws, invalid_region_in_scope_is_rejected)
+{
+    stratus *srv = ts_new();
+    http_header headers[2] = {{"X-Amz-Target", "DynamoDB_20120810.ListTables"},
+                              {"Authorization",
+                               "AWS4-HMAC-SHA256 Credential=AKID/20260101/"
+                               "us-east-1'\"/dynamodb/aws4_request, "
+                               "SignedHeaders=host, Signature=0"}};
+    http_request req = {.method = "POST",
+                        .path = "/",
+                        .query = "",
+                        .headers = headers,
+                        .header_count = 2,
+                        .body = "{}",
+                        .body_len = 2,
+                        .remote_addr = "127.0.0.1"};
+    http_response r;
+    int needs_commit;
+    http_response_init(&r);
+    aws_dispatch(srv, &req, &r, &needs_commit);
+    cr_assert_eq(r.status, 400);
+    cr_assert(strstr(r.body, "InvalidSignatureException") != NULL, "%s",
+              r.body);
+    http_response_cleanup(&r);
+    ts_free(srv);
+}
