@@ -6,7 +6,7 @@
  * Implemented: event buses, rules, targets, PutEvents with asynchronous
  * delivery through the job queue, TestEventPattern. Left out (no handler):
  * archives and replays, API destinations and connections, global
- * endpoints, partner event sources, permissions and tags.
+ * endpoints, partner event sources and permissions.
  */
 #include "evb.h"
 
@@ -38,6 +38,9 @@ static const char *const evb_schema_steps[] = {
     " bus TEXT NOT NULL, rule TEXT NOT NULL, metric TEXT NOT NULL,"
     " minute_ms INTEGER NOT NULL, value INTEGER NOT NULL,"
     " PRIMARY KEY (account, region, bus, rule, metric, minute_ms))",
+    "CREATE TABLE evb_tag (account TEXT NOT NULL, region TEXT NOT NULL,"
+    " arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+    " PRIMARY KEY (account, region, arn, key))",
 };
 
 const char *evb__str(const cJSON *obj, const char *name)
@@ -279,7 +282,7 @@ static const aws_operation evb_operations[] = {
     {"ListReplays", NULL},
     {"ListRuleNamesByTarget", evb_op_list_rule_names_by_target},
     {"ListRules", evb_op_list_rules},
-    {"ListTagsForResource", NULL},
+    {"ListTagsForResource", evb_op_list_tags_for_resource},
     {"ListTargetsByRule", evb_op_list_targets_by_rule},
     {"PutEvents", evb_op_put_events},
     {"PutPartnerEvents", NULL},
@@ -289,9 +292,9 @@ static const aws_operation evb_operations[] = {
     {"RemovePermission", NULL},
     {"RemoveTargets", evb_op_remove_targets},
     {"StartReplay", NULL},
-    {"TagResource", NULL},
+    {"TagResource", evb_op_tag_resource},
     {"TestEventPattern", evb_op_test_event_pattern},
-    {"UntagResource", NULL},
+    {"UntagResource", evb_op_untag_resource},
     {"UpdateApiDestination", NULL},
     {"UpdateArchive", NULL},
     {"UpdateConnection", NULL},

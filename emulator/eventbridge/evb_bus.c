@@ -86,6 +86,10 @@ cJSON *evb_op_create_event_bus(aws_request *req, aws_error *err)
 
     char arn[512];
     evb__bus_arn(req->account, req->region, name, arn, sizeof arn);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
+    if (tags &&
+        evb__tags_put(req->srv, req->account, req->region, arn, tags, err) != 0)
+        return NULL;
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "EventBusArn", arn);
     if (description)
@@ -186,8 +190,14 @@ cJSON *evb_op_delete_event_bus(aws_request *req, aws_error *err)
                         "Cannot delete event bus default."),
                NULL;
 
-    /* Deleting a missing bus succeeds, as on AWS. The bus's rules and
-     * their targets go with it. */
+    /* Deleting a missing bus succeeds, as on AWS. The bus's rules, their
+     * targets and the tags of all of them go with it. */
+    char prefix[512];
+    evb__bus_arn(req->account, req->region, name, prefix, sizeof prefix);
+    evb__tags_delete(req->srv, req->account, req->region, prefix);
+    snprintf(prefix, sizeof prefix, "arn:aws:events:%s:%s:rule/%s/",
+             req->region, req->account, name);
+    evb__tags_delete_prefix(req->srv, req->account, req->region, prefix);
     sqlite3_stmt *s =
         store_stmt(req->srv->store, "DELETE FROM evb_target WHERE rule_id IN"
                                     " (SELECT id FROM evb_rule WHERE"

@@ -10,6 +10,7 @@
  *               the order they were first added.
  *   evb_metric  per-rule counters by metric name and minute, the data of
  *               the AWS/Events CloudWatch metrics.
+ *   evb_tag     the tags of rules and buses, by ARN.
  */
 #ifndef STRATUS_EVB_INTERNAL_H
 #define STRATUS_EVB_INTERNAL_H
@@ -135,6 +136,23 @@ cJSON *evb_op_put_targets(aws_request *req, aws_error *err);
 cJSON *evb_op_list_targets_by_rule(aws_request *req, aws_error *err);
 cJSON *evb_op_remove_targets(aws_request *req, aws_error *err);
 cJSON *evb_op_list_rule_names_by_target(aws_request *req, aws_error *err);
+
+/* ---- evb_tags.c ---- */
+
+/* Add or replace the Tags ([{Key, Value}]) of the resource `arn`. Returns
+ * 0, or -1 with a ValidationException or LimitExceededException. */
+int evb__tags_put(stratus *srv, const char *account, const char *region,
+                  const char *arn, const cJSON *tags, aws_error *err);
+/* Delete the tags of the resource `arn`, or of every resource whose ARN
+ * starts with `arn_prefix`. */
+void evb__tags_delete(stratus *srv, const char *account, const char *region,
+                      const char *arn);
+void evb__tags_delete_prefix(stratus *srv, const char *account,
+                             const char *region, const char *arn_prefix);
+
+cJSON *evb_op_tag_resource(aws_request *req, aws_error *err);
+cJSON *evb_op_untag_resource(aws_request *req, aws_error *err);
+cJSON *evb_op_list_tags_for_resource(aws_request *req, aws_error *err);
 
 /* ---- evb_events.c ---- */
 

@@ -6,7 +6,7 @@
  *
  * Schedule expressions are checked and stored; rate() schedules run
  * (evb_schedule.c), cron() schedules do not. Left out: managed rules
- * (ManagedBy), Tags and RoleArn checks.
+ * (ManagedBy) and RoleArn checks.
  */
 #include "evb_internal.h"
 
@@ -238,6 +238,10 @@ cJSON *evb_op_put_rule(aws_request *req, aws_error *err)
     char arn[512];
     evb__rule_arn(req->account, req->region, bus, name, arn, sizeof arn);
     log_at(LOG_DEBUG, "events", req->request_id, "rule %s stored", arn);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
+    if (tags &&
+        evb__tags_put(req->srv, req->account, req->region, arn, tags, err) != 0)
+        return NULL;
     if (schedule) {
         evb_rule *rule =
             evb__rule_load(req->srv, req->account, req->region, bus, name);
@@ -404,6 +408,7 @@ cJSON *evb_op_delete_rule(aws_request *req, aws_error *err)
     sqlite3_bind_int64(s, 1, rule->id);
     sqlite3_step(s);
     sqlite3_reset(s);
+    evb__tags_delete(req->srv, req->account, req->region, rule->arn);
     evb__rule_free(rule);
     return cJSON_CreateObject();
 }

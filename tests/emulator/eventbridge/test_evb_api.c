@@ -322,3 +322,45 @@ Test(evb_api, test_event_pattern)
                  "Event pattern is not valid. Reason: *");
     ts_free(srv);
 }
+
+Test(evb_api, tags_on_rules_and_buses)
+{
+    stratus *srv = ts_new();
+    cJSON_Delete(ok(srv, "CreateEventBus",
+                    "{\"Name\":\"b\",\"Tags\":[{\"Key\":\"team\","
+                    "\"Value\":\"cards\"}]}"));
+    cJSON_Delete(ok(srv, "PutRule",
+                    "{\"Name\":\"r\",\"EventBusName\":\"b\",\"EventPattern\":"
+                    "\"{\\\"source\\\":[\\\"x\\\"]}\"}"));
+    const char *rule_arn = "arn:aws:events:us-east-1:123456789012:rule/b/r";
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"ResourceARN\":\"%s\",\"Tags\":[{\"Key\":\"a\",\"Value\":"
+             "\"1\"},{\"Key\":\"b\",\"Value\":\"2\"}]}",
+             rule_arn);
+    cJSON_Delete(ok(srv, "TagResource", body));
+    snprintf(body, sizeof body, "{\"ResourceARN\":\"%s\",\"TagKeys\":[\"a\"]}",
+             rule_arn);
+    cJSON_Delete(ok(srv, "UntagResource", body));
+    snprintf(body, sizeof body, "{\"ResourceARN\":\"%s\"}", rule_arn);
+    cJSON *out = ok(srv, "ListTagsForResource", body);
+    cJSON *tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_eq(cJSON_GetArraySize(tags), 1);
+    cr_assert_str_eq(str(cJSON_GetArrayItem(tags, 0), "Key"), "b");
+    cJSON_Delete(out);
+
+    out = ok(srv, "ListTagsForResource",
+             "{\"ResourceARN\":\"arn:aws:events:us-east-1:123456789012:"
+             "event-bus/b\"}");
+    tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_eq(cJSON_GetArraySize(tags), 1);
+    cr_assert_str_eq(str(cJSON_GetArrayItem(tags, 0), "Value"), "cards");
+    cJSON_Delete(out);
+
+    expect_error(srv, "TagResource",
+                 "{\"ResourceARN\":\"arn:aws:events:us-east-1:123456789012:"
+                 "rule/missing\",\"Tags\":[]}",
+                 "ResourceNotFoundException",
+                 "Rule missing does not exist on EventBus default.");
+    ts_free(srv);
+}
