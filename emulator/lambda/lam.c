@@ -6,8 +6,9 @@
  *
  * Implemented: CreateFunction, GetFunction, GetFunctionConfiguration,
  * ListFunctions, UpdateFunctionConfiguration, UpdateFunctionCode,
- * DeleteFunction and Invoke. The other operations of the API are listed
- * without a handler, so clients get a clear NotImplementedException.
+ * DeleteFunction, Invoke, ListTags, TagResource and UntagResource. The
+ * other operations of the API are listed without a handler, so clients
+ * get a clear NotImplementedException.
  */
 #include "lam.h"
 
@@ -152,9 +153,10 @@ static const aws_operation lam_operations[] = {
      "/2021-10-31/functions/{FunctionName}/url"},
     {"GetFunctionUrlConfig", NULL, "GET",
      "/2021-10-31/functions/{FunctionName}/url"},
-    {"ListTags", NULL, "GET", "/2017-03-31/tags/{Resource}"},
-    {"TagResource", NULL, "POST", "/2017-03-31/tags/{Resource}"},
-    {"UntagResource", NULL, "DELETE", "/2017-03-31/tags/{Resource}"},
+    {"ListTags", lam_op_list_tags, "GET", "/2017-03-31/tags/{Resource}"},
+    {"TagResource", lam_op_tag_resource, "POST", "/2017-03-31/tags/{Resource}"},
+    {"UntagResource", lam_op_untag_resource, "DELETE",
+     "/2017-03-31/tags/{Resource}"},
     {"GetAccountSettings", NULL, "GET", "/2016-08-19/account-settings"},
     {"PublishLayerVersion", NULL, "POST",
      "/2018-10-31/layers/{LayerName}/versions"},

@@ -212,6 +212,12 @@ describe('aws lambda commands', () => {
     assert.deepEqual(JSON.parse(text), { zipped: { z: 1 } });
   });
 
+  test('tag-resource, untag-resource and list-tags', () => {
+    assert.equal(aws('lambda', 'tag-resource', '--resource', ARN, '--tags', 'team=cards,stage=dev,x=y').code, 0);
+    assert.equal(aws('lambda', 'untag-resource', '--resource', ARN, '--tag-keys', 'x', 'stage').code, 0);
+    assert.deepEqual(awsOk('lambda', 'list-tags', '--resource', ARN), { Tags: { team: 'cards' } });
+  });
+
   test('list-functions names both functions', () => {
     const out = awsOk('lambda', 'list-functions');
     const names = out.Functions.map((f) => f.FunctionName);

@@ -16,6 +16,7 @@
 #include "jobs.h"
 #include "lam.h"
 #include "ts.h"
+#include "util.h"
 
 #define ARN_PREFIX "arn:aws:lambda:us-east-1:123456789012:function:"
 #define ROLE "arn:aws:iam::123456789012:role/lambda-role"
@@ -539,5 +540,96 @@ Test(lam_api, update_function_code_replaces_code)
     cr_assert_str_neq(str(out, "CodeSha256"), before);
     cr_assert_str_eq(str(out, "LastUpdateStatus"), "InProgress");
     cr_assert_str_eq(str(out, "Runtime"), "nodejs20.x");
+    cJSON_Delete(out);
+}
+
+#define TAGS_PATH                                                              \
+    "/2017-03-31/tags/"                                                        \
+    "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3A"
+
+Test(lam_api, tags_added_listed_removed)
+{
+    int status = 0;
+    cJSON_Delete(create("fn", "\"Tags\":{\"team\":\"cards\"}", &status));
+
+    cJSON *out = call("GET", TAGS_PATH "fn", NULL, &status);
+    cr_assert_eq(status, 200);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_str_eq(str(tags, "team"), "cards");
+    cJSON_Delete(out);
+
+    out = call("POST", TAGS_PATH "fn",
+               "{\"Tags\":{\"stage\":\"dev\",\"team\":\"pricing\"}}", &status);
+    cr_assert_eq(status, 204);
+    cJSON_Delete(out);
+    out = call("GET", TAGS_PATH "fn", NULL, &status);
+    tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_eq(cJSON_GetArraySize(tags), 2);
+    cr_assert_str_eq(str(tags, "team"), "pricing");
+    cr_assert_str_eq(str(tags, "stage"), "dev");
+    cJSON_Delete(out);
+
+    out = call("DELETE", TAGS_PATH "fn?tagKeys=team&tagKeys=absent", NULL,
+               &status);
+    cr_assert_eq(status, 204);
+    cJSON_Delete(out);
+    out = call("GET", TAGS_PATH "fn", NULL, &status);
+    tags = cJSON_GetObjectItemCaseSensitive(out, "Tags");
+    cr_assert_eq(cJSON_GetArraySize(tags), 1);
+    cr_assert_str_eq(str(tags, "stage"), "dev");
+    cJSON_Delete(out);
+}
+
+Test(lam_api, tags_errors_use_aws_texts)
+{
+    int status = 0;
+    cJSON_Delete(create("fn", NULL, &status));
+
+    cJSON *out = call("GET", TAGS_PATH "nope", NULL, &status);
+    cr_assert_eq(status, 404);
+    cr_assert_str_eq(str(out, "message"),
+                     "Function not found: " ARN_PREFIX "nope");
+    cJSON_Delete(out);
+
+    out = call("GET", TAGS_PATH "fn%3A1", NULL, &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "Tags on function aliases and versions are not "
+                     "supported. Please specify a function ARN.");
+    cJSON_Delete(out);
+
+    out = call("GET", "/2017-03-31/tags/arn%3Aaws%3Asomething", NULL, &status);
+    cr_assert_eq(status, 400);
+    cr_assert(strncmp(str(out, "message"),
+                      "1 validation error detected: Value "
+                      "'arn:aws:something' at 'resource'",
+                      64) == 0,
+              "%s", str(out, "message"));
+    cJSON_Delete(out);
+
+    out = call("POST", TAGS_PATH "fn", "{\"Tags\":{}}", &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "An error occurred and the request cannot be processed.");
+    cJSON_Delete(out);
+
+    out = call("DELETE", TAGS_PATH "fn", NULL, &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "1 validation error detected: Value null at 'tagKeys' "
+                     "failed to satisfy constraint: Member must not be null");
+    cJSON_Delete(out);
+
+    strbuf many;
+    strbuf_init(&many);
+    strbuf_puts(&many, "{\"Tags\":{");
+    for (int i = 0; i < 51; i++)
+        strbuf_printf(&many, "%s\"k%d\":\"v\"", i ? "," : "", i);
+    strbuf_puts(&many, "}}");
+    out = call("POST", TAGS_PATH "fn", many.data, &status);
+    strbuf_free(&many);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "Number of tags exceeds resource tag limit.");
     cJSON_Delete(out);
 }
