@@ -4,8 +4,9 @@
  * and the state machine operations CreateStateMachine, DescribeStateMachine,
  * ListStateMachines, UpdateStateMachine and DeleteStateMachine.
  *
- * Not built: versions and aliases, activities, tags, redrive, map runs,
- * TestState and ValidateStateMachineDefinition.
+ * Not built: versions and aliases, activities, redrive, map runs and
+ * TestState. ValidateStateMachineDefinition is in sfn_validate.c and the
+ * tag operations in sfn_tags.c.
  * Logging and tracing configurations are stored and echoed but do nothing.
  */
 #include "sfn_internal.h"
@@ -156,6 +157,8 @@ cJSON *sfn_op_create_state_machine(aws_request *req, aws_error *err)
         aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, "cannot store %s", arn);
         return NULL;
     }
+    if (sfn__tags_put(req->srv, arn, sfn__get(req->body, "tags"), err) != 0)
+        return NULL;
 
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "stateMachineArn", arn);
@@ -301,6 +304,7 @@ cJSON *sfn_op_delete_state_machine(aws_request *req, aws_error *err)
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sqlite3_step(s);
     sqlite3_reset(s);
+    sfn__tags_delete_all(req->srv, arn);
     return cJSON_CreateObject();
 }
 
@@ -384,7 +388,7 @@ static const aws_operation sfn_operations[] = {
     {"ListStateMachineAliases", NULL},
     {"ListStateMachineVersions", NULL},
     {"ListStateMachines", sfn_op_list_state_machines},
-    {"ListTagsForResource", NULL},
+    {"ListTagsForResource", sfn_op_list_tags_for_resource},
     {"PublishStateMachineVersion", NULL},
     {"RedriveExecution", NULL},
     {"SendTaskFailure", sfn_op_send_task_failure},
@@ -393,13 +397,14 @@ static const aws_operation sfn_operations[] = {
     {"StartExecution", sfn_op_start_execution},
     {"StartSyncExecution", NULL},
     {"StopExecution", sfn_op_stop_execution},
-    {"TagResource", NULL},
+    {"TagResource", sfn_op_tag_resource},
     {"TestState", NULL},
-    {"UntagResource", NULL},
+    {"UntagResource", sfn_op_untag_resource},
     {"UpdateMapRun", NULL},
     {"UpdateStateMachine", sfn_op_update_state_machine},
     {"UpdateStateMachineAlias", NULL},
-    {"ValidateStateMachineDefinition", NULL},
+    {"ValidateStateMachineDefinition",
+     sfn_op_validate_state_machine_definition},
 };
 
 const aws_service sfn_service = {

@@ -141,6 +141,12 @@ void sfn__execution_abort(stratus *srv, const sfn_execution *e,
 /* sfn_lambda.c: register the Lambda task handlers. */
 void sfn__lambda_register(stratus *srv);
 
+/* sfn_tags.c: store the {key, value} list `tags` (may be NULL) on `arn`,
+ * or delete every tag of `arn`. */
+int sfn__tags_put(stratus *srv, const char *arn, const cJSON *tags,
+                  aws_error *err);
+void sfn__tags_delete_all(stratus *srv, const char *arn);
+
 /* sfn_api.c */
 /* Add the members DescribeStateMachine and DescribeStateMachineForExecution
  * share. */
@@ -162,6 +168,11 @@ cJSON *sfn_op_stop_execution(aws_request *req, aws_error *err);
 cJSON *sfn_op_get_execution_history(aws_request *req, aws_error *err);
 cJSON *sfn_op_describe_state_machine_for_execution(aws_request *req,
                                                    aws_error *err);
+cJSON *sfn_op_tag_resource(aws_request *req, aws_error *err);
+cJSON *sfn_op_untag_resource(aws_request *req, aws_error *err);
+cJSON *sfn_op_list_tags_for_resource(aws_request *req, aws_error *err);
+cJSON *sfn_op_validate_state_machine_definition(aws_request *req,
+                                                aws_error *err);
 cJSON *sfn_op_send_task_success(aws_request *req, aws_error *err);
 cJSON *sfn_op_send_task_failure(aws_request *req, aws_error *err);
 cJSON *sfn_op_send_task_heartbeat(aws_request *req, aws_error *err);

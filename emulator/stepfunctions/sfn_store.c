@@ -38,6 +38,8 @@ static const char *const sfn_steps[] = {
     " PRIMARY KEY (execution_arn, id))",
     "CREATE TABLE sfn_task_tokens (token TEXT PRIMARY KEY,"
     " execution_arn TEXT NOT NULL, frame INTEGER NOT NULL)",
+    "CREATE TABLE sfn_tags (resource_arn TEXT NOT NULL, key TEXT NOT NULL,"
+    " value TEXT NOT NULL, PRIMARY KEY (resource_arn, key))",
 };
 
 int sfn__store_init(stratus *srv, aws_error *err)

@@ -12,6 +12,7 @@
 #include "sfn_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sfn_choice.h"
@@ -25,7 +26,31 @@
 typedef struct sfn_problems {
     strbuf text;
     int count;
+    cJSON *diagnostics; /* ValidateStateMachineDefinition's list, or NULL */
 } sfn_problems;
+
+/* Add "CODE: message at /location" to the diagnostics list as its parts. */
+static void sfn_diagnostic_add(cJSON *list, const char *problem)
+{
+    const char *colon = strstr(problem, ": ");
+    const char *at = NULL;
+    for (const char *p = strstr(problem, " at /"); p;
+         p = strstr(p + 1, " at /"))
+        at = p;
+    cJSON *d = cJSON_CreateObject();
+    cJSON_AddStringToObject(d, "severity", "ERROR");
+    char *code = colon ? xstrndup(problem, (size_t)(colon - problem))
+                       : xstrdup("SCHEMA_VALIDATION_FAILED");
+    cJSON_AddStringToObject(d, "code", code);
+    free(code);
+    const char *start = colon ? colon + 2 : problem;
+    char *message = at && at > start ? xstrndup(start, (size_t)(at - start))
+                                     : xstrdup(start);
+    cJSON_AddStringToObject(d, "message", message);
+    free(message);
+    cJSON_AddStringToObject(d, "location", at ? at + 4 : "/");
+    cJSON_AddItemToArray(list, d);
+}
 
 static void sfn_problem(sfn_problems *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -42,6 +67,8 @@ static void sfn_problem(sfn_problems *p, const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     strbuf_puts(&p->text, buf);
+    if (p->diagnostics)
+        sfn_diagnostic_add(p->diagnostics, buf);
 }
 
 bool sfn__name_valid(const char *name)
@@ -475,9 +502,11 @@ static void sfn_check_states(const cJSON *machine, const char *base,
     cJSON_Delete(seen);
 }
 
-cJSON *sfn__definition_check(const char *text, const char *type, aws_error *err)
+/* Parse and check `text`, filling `p`. Returns the tree, or NULL with
+ * `err` filled when the text is not a JSON object. */
+static cJSON *sfn_definition_run(const char *text, sfn_problems *p,
+                                 aws_error *err)
 {
-    (void)type;
     const char *end = NULL;
     cJSON *def = cJSON_ParseWithOpts(text, &end, 1);
     if (!def) {
@@ -494,21 +523,64 @@ cJSON *sfn__definition_check(const char *text, const char *type, aws_error *err)
         return NULL;
     }
     const char *language = sfn__str(def, "QueryLanguage");
-    sfn_problems p = {0};
-    strbuf_init(&p.text);
     if (language && strcmp(language, "JSONPath") != 0)
-        sfn_problem(&p,
+        sfn_problem(p,
                     "SCHEMA_VALIDATION_FAILED: The QueryLanguage '%s' is "
                     "not supported by Stratus at /QueryLanguage",
                     language);
-    sfn_check_states(def, "", &p);
-    if (p.count) {
+    sfn_check_states(def, "", p);
+    return def;
+}
+
+cJSON *sfn__definition_check(const char *text, const char *type, aws_error *err)
+{
+    (void)type;
+    sfn_problems p = {0};
+    strbuf_init(&p.text);
+    cJSON *def = sfn_definition_run(text, &p, err);
+    if (def && p.count) {
         aws_fail(err, AWS_ERR_SFN_INVALID_DEFINITION,
                  "Invalid State Machine Definition: '%s'", p.text.data);
-        strbuf_free(&p.text);
         cJSON_Delete(def);
-        return NULL;
+        def = NULL;
     }
     strbuf_free(&p.text);
     return def;
+}
+
+cJSON *sfn_op_validate_state_machine_definition(aws_request *req,
+                                                aws_error *err)
+{
+    const char *text = sfn__str(req->body, "definition");
+    if (!text) {
+        aws_fail(err, AWS_ERR_VALIDATION,
+                 "1 validation error detected: Value null at 'definition' "
+                 "failed to satisfy constraint: Member must not be null");
+        return NULL;
+    }
+    sfn_problems p = {0};
+    strbuf_init(&p.text);
+    p.diagnostics = cJSON_CreateArray();
+    aws_error parse_err;
+    memset(&parse_err, 0, sizeof parse_err);
+    cJSON *def = sfn_definition_run(text, &p, &parse_err);
+    if (!def) {
+        /* An unparsable definition is one diagnostic, not an API error. */
+        const char *message = parse_err.message;
+        const char *quote = strchr(message, '\'');
+        char *problem = quote ? xstrndup(quote + 1, strlen(quote + 1) - 1)
+                              : xstrdup(message);
+        sfn_diagnostic_add(p.diagnostics, problem);
+        free(problem);
+        aws_error_reset(&parse_err);
+    }
+    cJSON_Delete(def);
+    strbuf_free(&p.text);
+
+    cJSON *out = cJSON_CreateObject();
+    int count = cJSON_GetArraySize(p.diagnostics);
+    cJSON_AddStringToObject(out, "result", count ? "FAIL" : "OK");
+    cJSON_AddItemToObject(out, "diagnostics", p.diagnostics);
+    cJSON_AddBoolToObject(out, "truncated", p.count > SFN_PROBLEMS_MAX);
+    return out;
 }

@@ -212,6 +212,51 @@ Test(sfn_api, definition_paths_retry_and_timeouts)
     }
 }
 
+Test(sfn_api, validate_definition_diagnostics)
+{
+    stratus *srv = sfn_test_new();
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "definition",
+                            "{\"StartAt\":\"pass1\",\"States\":{"
+                            "\"pass1\":{\"Type\":\"Pass\",\"Next\":\"pass3\"},"
+                            "\"pass2\":{\"Type\":\"Pass\",\"End\":true}}}");
+    char *text = cJSON_PrintUnformatted(body);
+    int status = 0;
+    cJSON *out = ts_call(srv, "AWSStepFunctions.ValidateStateMachineDefinition",
+                         text, &status);
+    free(text);
+    cJSON_Delete(body);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(sfn_test_str(out, "result"), "FAIL");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(out, "diagnostics");
+    cr_assert_eq(cJSON_GetArraySize(list), 2);
+    const cJSON *first = cJSON_GetArrayItem(list, 0);
+    cr_assert_str_eq(sfn_test_str(first, "severity"), "ERROR");
+    cr_assert_str_eq(sfn_test_str(first, "code"), "MISSING_TRANSITION_TARGET");
+    cr_assert_str_eq(sfn_test_str(first, "message"),
+                     "Missing 'Next' target: pass3");
+    cr_assert_str_eq(sfn_test_str(first, "location"), "/States/pass1/Next");
+    cJSON_Delete(out);
+
+    out = sfn_call(srv, "ValidateStateMachineDefinition", &status,
+                   "{\"definition\":\"{\\\"StartAt\\\":\\\"P\\\","
+                   "\\\"States\\\":{\\\"P\\\":{\\\"Type\\\":"
+                   "\\\"Succeed\\\"}}}\"}");
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(sfn_test_str(out, "result"), "OK");
+    cr_assert_eq(cJSON_GetArraySize(
+                     cJSON_GetObjectItemCaseSensitive(out, "diagnostics")),
+                 0);
+    cJSON_Delete(out);
+
+    out = sfn_call(srv, "ValidateStateMachineDefinition", &status,
+                   "{\"definition\":\"not json\"}");
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(sfn_test_str(out, "result"), "FAIL");
+    cJSON_Delete(out);
+    ts_free(srv);
+}
+
 Test(sfn_api, definition_not_json)
 {
     stratus *srv = sfn_test_new();
@@ -301,6 +346,48 @@ Test(sfn_api, update_and_delete)
     snprintf(expected, sizeof expected, "State Machine Does Not Exist: '%s'",
              arn);
     cr_assert_str_eq(sfn_test_str(out, "message"), expected);
+    cJSON_Delete(out);
+    ts_free(srv);
+}
+
+Test(sfn_api, tags_round_trip)
+{
+    stratus *srv = sfn_test_new();
+    int status = 0;
+    cJSON *out = sfn_call(srv, "CreateStateMachine", &status,
+                          "{\"name\":\"tagged\",\"roleArn\":\"r\","
+                          "\"definition\":\"{\\\"StartAt\\\":\\\"P\\\","
+                          "\\\"States\\\":{\\\"P\\\":{\\\"Type\\\":"
+                          "\\\"Succeed\\\"}}}\",\"tags\":[{\"key\":\"team\","
+                          "\"value\":\"cards\"}]}");
+    cr_assert_eq(status, 200, "%s", sfn_test_str(out, "message"));
+    char arn[256];
+    snprintf(arn, sizeof arn, "%s", sfn_test_str(out, "stateMachineArn"));
+    cJSON_Delete(out);
+
+    out = sfn_call(srv, "TagResource", &status,
+                   "{\"resourceArn\":\"%s\",\"tags\":[{\"key\":\"env\","
+                   "\"value\":\"dev\"},{\"key\":\"team\",\"value\":\"ai\"}]}",
+                   arn);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    out = sfn_call(srv, "UntagResource", &status,
+                   "{\"resourceArn\":\"%s\",\"tagKeys\":[\"env\"]}", arn);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    out = sfn_call(srv, "ListTagsForResource", &status,
+                   "{\"resourceArn\":\"%s\"}", arn);
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(out, "tags");
+    cr_assert_eq(cJSON_GetArraySize(tags), 1);
+    cr_assert_str_eq(sfn_test_str(cJSON_GetArrayItem(tags, 0), "key"), "team");
+    cr_assert_str_eq(sfn_test_str(cJSON_GetArrayItem(tags, 0), "value"), "ai");
+    cJSON_Delete(out);
+
+    out = sfn_call(srv, "ListTagsForResource", &status,
+                   "{\"resourceArn\":\"arn:aws:states:us-east-1:"
+                   "123456789012:stateMachine:none\"}");
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "ResourceNotFound");
     cJSON_Delete(out);
     ts_free(srv);
 }
