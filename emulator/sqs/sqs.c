@@ -280,6 +280,7 @@ SQS_WRAP(sqs_op_delete_message_batch)
 SQS_WRAP(sqs_op_delete_queue)
 SQS_WRAP(sqs_op_get_queue_attributes)
 SQS_WRAP(sqs_op_get_queue_url)
+SQS_WRAP(sqs_op_list_dead_letter_source_queues)
 SQS_WRAP(sqs_op_list_queue_tags)
 SQS_WRAP(sqs_op_list_queues)
 SQS_WRAP(sqs_op_purge_queue)
@@ -302,7 +303,8 @@ static const aws_operation sqs_operations[] = {
     {"DeleteQueue", sqs_op_delete_queue_checked},
     {"GetQueueAttributes", sqs_op_get_queue_attributes_checked},
     {"GetQueueUrl", sqs_op_get_queue_url_checked},
-    {"ListDeadLetterSourceQueues", NULL},
+    {"ListDeadLetterSourceQueues",
+     sqs_op_list_dead_letter_source_queues_checked},
     {"ListMessageMoveTasks", NULL},
     {"ListQueueTags", sqs_op_list_queue_tags_checked},
     {"ListQueues", sqs_op_list_queues_checked},
@@ -331,6 +333,7 @@ static const aws_query_member sqs_query_members[] = {
     {"MessageSystemAttributeName", "MessageSystemAttributeNames",
      AWS_QUERY_LIST, NULL, NULL},
     {"QueueUrl", "QueueUrls", AWS_QUERY_LIST, NULL, NULL},
+    {"QueueUrl", "queueUrls", AWS_QUERY_LIST, NULL, NULL},
     {"Message", "Messages", AWS_QUERY_LIST, NULL, NULL},
     {"Tag", "Tags", AWS_QUERY_MAP, "Key", "Value"},
     {"TagKey", "TagKeys", AWS_QUERY_LIST, NULL, NULL},

@@ -88,6 +88,7 @@ cJSON *sqs_op_create_queue(aws_request *req, aws_error *err);
 cJSON *sqs_op_get_queue_url(aws_request *req, aws_error *err);
 cJSON *sqs_op_delete_queue(aws_request *req, aws_error *err);
 cJSON *sqs_op_list_queues(aws_request *req, aws_error *err);
+cJSON *sqs_op_list_dead_letter_source_queues(aws_request *req, aws_error *err);
 cJSON *sqs_op_get_queue_attributes(aws_request *req, aws_error *err);
 cJSON *sqs_op_set_queue_attributes(aws_request *req, aws_error *err);
 cJSON *sqs_op_purge_queue(aws_request *req, aws_error *err);

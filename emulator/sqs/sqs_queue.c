@@ -1,8 +1,8 @@
 /*
  * sqs_queue.c: the queue operations of SQS (CreateQueue, GetQueueUrl,
- * DeleteQueue, ListQueues, GetQueueAttributes, SetQueueAttributes,
- * PurgeQueue, TagQueue, UntagQueue, ListQueueTags) and the AWS::SQS::Queue
- * stack type.
+ * DeleteQueue, ListQueues, ListDeadLetterSourceQueues, GetQueueAttributes,
+ * SetQueueAttributes, PurgeQueue, TagQueue, UntagQueue, ListQueueTags) and
+ * the AWS::SQS::Queue stack type.
  *
  * Left out: KMS (KmsMasterKeyId is stored and returned, nothing is
  * encrypted), the 60-second QueueDeletedRecently block after DeleteQueue,
@@ -405,6 +405,53 @@ cJSON *sqs_op_list_queues(aws_request *req, aws_error *err)
         cJSON_AddItemToObject(out, "QueueUrls", urls);
     else
         cJSON_Delete(urls);
+    return out;
+}
+
+cJSON *sqs_op_list_dead_letter_source_queues(aws_request *req, aws_error *err)
+{
+    const char *token = sqs__str(req->body, "NextToken");
+    long max = 1000;
+    if (sqs__int_member(req->body, "MaxResults", 1, 1000,
+                        "MaxResults must be an integer between 1 and 1000.",
+                        &max, err) != 0)
+        return NULL;
+    sqs_queue *q = sqs__queue_open(req, err);
+    if (!q)
+        return NULL;
+    char arn[256];
+    sqs__queue_arn(q, arn, sizeof arn);
+
+    sqlite3_stmt *s = store_stmt(
+        req->srv->store,
+        "SELECT name FROM sqs_queue WHERE account = ?1 AND region = ?2 AND"
+        " json_extract(json_extract(attributes, '$.RedrivePolicy'),"
+        " '$.deadLetterTargetArn') = ?3 AND name > ?4 ORDER BY name"
+        " LIMIT ?5");
+    sqlite3_bind_text(s, 1, q->account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, q->region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, arn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, token ? token : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, max + 1);
+    cJSON *out = cJSON_CreateObject();
+    /* The JSON model spells this member in lower camel case. */
+    cJSON *urls = cJSON_AddArrayToObject(out, "queueUrls");
+    long n = 0;
+    char last[96] = "";
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(s, 0);
+        if (n == max) {
+            cJSON_AddStringToObject(out, "NextToken", last);
+            break;
+        }
+        char url[512];
+        sqs__queue_url(req, q->account, name, url, sizeof url);
+        cJSON_AddItemToArray(urls, cJSON_CreateString(url));
+        snprintf(last, sizeof last, "%s", name);
+        n++;
+    }
+    sqlite3_reset(s);
+    sqs__queue_free(q);
     return out;
 }
 

@@ -324,6 +324,13 @@ Test(sqs_api, purge_and_redrive)
     cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(out, "Messages"));
     cJSON_Delete(out);
 
+    out =
+        ok(srv, "ListDeadLetterSourceQueues", "{\"QueueUrl\":\"" URL "dlq\"}");
+    cJSON *sources = cJSON_GetObjectItemCaseSensitive(out, "queueUrls");
+    cr_assert_eq(cJSON_GetArraySize(sources), 1);
+    cr_assert_str_eq(cJSON_GetArrayItem(sources, 0)->valuestring, URL "q");
+    cJSON_Delete(out);
+
     cJSON_Delete(ok(srv, "PurgeQueue", "{\"QueueUrl\":\"" URL "dlq\"}"));
     expect_error(srv, "PurgeQueue", "{\"QueueUrl\":\"" URL "dlq\"}", 403,
                  "com.amazonaws.sqs#PurgeQueueInProgress",
