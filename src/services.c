@@ -21,6 +21,7 @@ const stack_type stack_types[] = {
     {"AWS::Events::EventBus", evb_stack_apply_event_bus},
     {"AWS::Events::Rule", evb_stack_apply_rule},
     {"AWS::Lambda::Function", lam_stack_apply_function},
+    {"AWS::Lambda::Permission", lam_stack_apply_permission},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };

@@ -6,7 +6,8 @@
  *
  * Implemented: CreateFunction, GetFunction, GetFunctionConfiguration,
  * ListFunctions, UpdateFunctionConfiguration, UpdateFunctionCode,
- * DeleteFunction, Invoke, ListTags, TagResource and UntagResource. The
+ * DeleteFunction, Invoke, ListTags, TagResource, UntagResource,
+ * AddPermission, GetPolicy and RemovePermission. The
  * other operations of the API are listed without a handler, so clients
  * get a clear NotImplementedException.
  */
@@ -107,6 +108,50 @@ int lam_stack_apply_function(stratus *srv, const char *account,
     return rc;
 }
 
+int lam_stack_apply_permission(stratus *srv, const char *account,
+                               const char *region, const char *logical_id,
+                               const cJSON *properties, aws_error *err)
+{
+    const cJSON *function =
+        cJSON_GetObjectItemCaseSensitive(properties, "FunctionName");
+    if (!cJSON_IsString(function))
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "%s needs FunctionName (a function name or ARN)",
+                        logical_id);
+
+    cJSON *body = cJSON_Duplicate(properties, 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(body, "FunctionName");
+    if (!cJSON_GetObjectItemCaseSensitive(body, "StatementId"))
+        cJSON_AddStringToObject(body, "StatementId", logical_id);
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "FunctionName", function->valuestring);
+    char request_id[37];
+    stratus_request_id(srv, request_id);
+    aws_request req = {
+        .srv = srv,
+        .service = &lam_service,
+        .operation = "AddPermission",
+        .account = account,
+        .region = region,
+        .access_key = account,
+        .request_id = request_id,
+        .body = body,
+        .params = params,
+        .status = 200,
+    };
+    cJSON *out = lam_op_add_permission(&req, err);
+    free(req.raw_body);
+    cJSON_Delete(params);
+    cJSON_Delete(body);
+    if (!out && err->code == AWS_ERR_RESOURCE_CONFLICT) {
+        /* The statement exists: keep it, as the stack keeps resources. */
+        err->code = AWS_ERR_RESOURCE_IN_USE;
+        return -1;
+    }
+    cJSON_Delete(out);
+    return out ? 0 : -1;
+}
+
 #define LAM_FN "/2015-03-31/functions/{FunctionName}"
 
 static const aws_operation lam_operations[] = {
@@ -125,9 +170,10 @@ static const aws_operation lam_operations[] = {
      "invoke-async"},
     {"InvokeWithResponseStream", NULL, "POST",
      "/2021-11-15/functions/{FunctionName}/response-streaming-invocations"},
-    {"AddPermission", NULL, "POST", LAM_FN "/policy"},
-    {"GetPolicy", NULL, "GET", LAM_FN "/policy"},
-    {"RemovePermission", NULL, "DELETE", LAM_FN "/policy/{StatementId}"},
+    {"AddPermission", lam_op_add_permission, "POST", LAM_FN "/policy"},
+    {"GetPolicy", lam_op_get_policy, "GET", LAM_FN "/policy"},
+    {"RemovePermission", lam_op_remove_permission, "DELETE",
+     LAM_FN "/policy/{StatementId}"},
     {"PublishVersion", NULL, "POST", LAM_FN "/versions"},
     {"ListVersionsByFunction", NULL, "GET", LAM_FN "/versions"},
     {"CreateAlias", NULL, "POST", LAM_FN "/aliases"},

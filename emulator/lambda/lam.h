@@ -117,4 +117,14 @@ int lam_stack_apply_function(struct stratus *srv, const char *account,
                              const char *region, const char *logical_id,
                              const cJSON *properties, aws_error *err);
 
+/*
+ * Apply an AWS::Lambda::Permission stack resource: `properties` are
+ * AddPermission members plus FunctionName; StatementId defaults to the
+ * logical id. An existing statement is kept (ResourceInUseException).
+ * Must run inside a store call. Returns 0, or -1 with `err` filled.
+ */
+int lam_stack_apply_permission(struct stratus *srv, const char *account,
+                               const char *region, const char *logical_id,
+                               const cJSON *properties, aws_error *err);
+
 #endif

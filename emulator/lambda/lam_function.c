@@ -25,6 +25,8 @@ static const char *const lam_schema_steps[] = {
      * Stratus starts again after a crash. */
     "CREATE TABLE lam_event_running (request_id TEXT PRIMARY KEY,"
     " account TEXT NOT NULL, region TEXT NOT NULL, job TEXT NOT NULL)",
+    /* The statements of the function's resource-based policy. */
+    "ALTER TABLE lam_function ADD COLUMN policy TEXT NOT NULL DEFAULT '[]'",
 };
 
 /* Runtimes CreateFunction accepts, in the order of AWS's validation

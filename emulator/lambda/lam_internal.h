@@ -124,6 +124,11 @@ cJSON *lam_op_update_function_configuration(aws_request *req, aws_error *err);
 cJSON *lam_op_update_function_code(aws_request *req, aws_error *err);
 cJSON *lam_op_delete_function(aws_request *req, aws_error *err);
 
+/* lam_policy.c */
+cJSON *lam_op_add_permission(aws_request *req, aws_error *err);
+cJSON *lam_op_get_policy(aws_request *req, aws_error *err);
+cJSON *lam_op_remove_permission(aws_request *req, aws_error *err);
+
 /* lam_tags.c */
 cJSON *lam_op_list_tags(aws_request *req, aws_error *err);
 cJSON *lam_op_tag_resource(aws_request *req, aws_error *err);

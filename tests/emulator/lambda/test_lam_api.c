@@ -633,3 +633,106 @@ Test(lam_api, tags_errors_use_aws_texts)
                      "Number of tags exceeds resource tag limit.");
     cJSON_Delete(out);
 }
+
+Test(lam_api, permissions_build_policy)
+{
+    int status = 0;
+    cJSON_Delete(create("fn", NULL, &status));
+
+    cJSON *out = call("GET", "/2015-03-31/functions/fn/policy", NULL, &status);
+    cr_assert_eq(status, 404);
+    cr_assert_str_eq(str(out, "message"),
+                     "The resource you requested does not exist.");
+    cJSON_Delete(out);
+
+    out = call("POST", "/2015-03-31/functions/fn/policy",
+               "{\"StatementId\":\"events\",\"Action\":"
+               "\"lambda:InvokeFunction\",\"Principal\":"
+               "\"events.amazonaws.com\",\"SourceArn\":"
+               "\"arn:aws:events:us-east-1:123456789012:rule/r\"}",
+               &status);
+    cr_assert_eq(status, 201);
+    cJSON *statement = cJSON_Parse(str(out, "Statement"));
+    cJSON_Delete(out);
+    cr_assert_str_eq(str(statement, "Sid"), "events");
+    cr_assert_str_eq(str(statement, "Effect"), "Allow");
+    cr_assert_str_eq(str(statement, "Resource"), ARN_PREFIX "fn");
+    cr_assert_str_eq(
+        str(cJSON_GetObjectItemCaseSensitive(statement, "Principal"),
+            "Service"),
+        "events.amazonaws.com");
+    const cJSON *like = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(statement, "Condition"), "ArnLike");
+    cr_assert_str_eq(str(like, "AWS:SourceArn"),
+                     "arn:aws:events:us-east-1:123456789012:rule/r");
+    cJSON_Delete(statement);
+
+    out = call("POST", "/2015-03-31/functions/fn/policy",
+               "{\"StatementId\":\"events\",\"Action\":"
+               "\"lambda:InvokeFunction\",\"Principal\":\"*\"}",
+               &status);
+    cr_assert_eq(status, 409);
+    cr_assert_str_eq(str(out, "message"),
+                     "The statement id (events) provided already exists. "
+                     "Please provide a new statement id, or remove the "
+                     "existing statement.");
+    cJSON_Delete(out);
+
+    out = call("GET", "/2015-03-31/functions/fn/policy", NULL, &status);
+    cr_assert_eq(status, 200);
+    cJSON *policy = cJSON_Parse(str(out, "Policy"));
+    cr_assert_str_eq(str(policy, "Version"), "2012-10-17");
+    cr_assert_eq(cJSON_GetArraySize(
+                     cJSON_GetObjectItemCaseSensitive(policy, "Statement")),
+                 1);
+    cr_assert_not_null(str(out, "RevisionId"));
+    cJSON_Delete(policy);
+    cJSON_Delete(out);
+
+    out =
+        call("DELETE", "/2015-03-31/functions/fn/policy/other", NULL, &status);
+    cr_assert_eq(status, 404);
+    cr_assert_str_eq(str(out, "message"),
+                     "Statement other is not found in resource policy.");
+    cJSON_Delete(out);
+    out =
+        call("DELETE", "/2015-03-31/functions/fn/policy/events", NULL, &status);
+    cr_assert_eq(status, 204);
+    cJSON_Delete(out);
+    out =
+        call("DELETE", "/2015-03-31/functions/fn/policy/events", NULL, &status);
+    cr_assert_eq(status, 404);
+    cr_assert_str_eq(str(out, "message"),
+                     "No policy is associated with the given resource.");
+    cJSON_Delete(out);
+}
+
+Test(lam_api, stack_permission_kept_when_present)
+{
+    int status = 0;
+    cJSON_Delete(create("fn", NULL, &status));
+    cJSON *properties = cJSON_Parse(
+        "{\"FunctionName\":\"fn\",\"Action\":\"lambda:InvokeFunction\","
+        "\"Principal\":\"apigateway.amazonaws.com\"}");
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    store_call_begin(srv->store);
+    int first = lam_stack_apply_permission(srv, "123456789012", "us-east-1",
+                                           "ApiInvoke", properties, &err);
+    store_call_end(srv->store, first == 0);
+    cr_assert_eq(first, 0, "%s", err.message);
+    store_call_begin(srv->store);
+    int second = lam_stack_apply_permission(srv, "123456789012", "us-east-1",
+                                            "ApiInvoke", properties, &err);
+    store_call_end(srv->store, second == 0);
+    stratus_turn_end(srv);
+    cJSON_Delete(properties);
+    cr_assert_eq(second, -1);
+    cr_assert_eq(err.code, AWS_ERR_RESOURCE_IN_USE);
+    aws_error_reset(&err);
+
+    cJSON *out = call("GET", "/2015-03-31/functions/fn/policy", NULL, &status);
+    cr_assert_eq(status, 200);
+    cr_assert_not_null(strstr(str(out, "Policy"), "\"Sid\":\"ApiInvoke\""));
+    cJSON_Delete(out);
+}
