@@ -175,7 +175,7 @@ void evb__rule_fire(stratus *srv, const char *account, const char *region,
 cJSON *evb_op_put_events(aws_request *req, aws_error *err);
 cJSON *evb_op_test_event_pattern(aws_request *req, aws_error *err);
 
-/* ---- evb_schedule.c: rules with a rate() schedule ---- */
+/* ---- evb_schedule.c: rules with a schedule ---- */
 
 #define EVB_SCHEDULE_JOB "events.schedule"
 
@@ -186,7 +186,23 @@ cJSON *evb_op_test_event_pattern(aws_request *req, aws_error *err);
  */
 int64_t evb__rate_ms(const char *expression);
 
-/* Start the schedule of an enabled rule with a rate() expression; a no-op
+/* ---- evb_cron.c ---- */
+
+/*
+ * The first time after `after_ms` (epoch ms, UTC) when a "cron(...)"
+ * expression fires, or -1 when it uses a form Stratus cannot run (L, W,
+ * #) or does not fire within five years.
+ */
+int64_t evb__cron_next(const char *expression, int64_t after_ms);
+
+/*
+ * The next run of a rule's schedule after `now_ms`: one period later for
+ * rate(), the next matching minute for cron(). Returns -1 when the
+ * expression cannot run.
+ */
+int64_t evb__schedule_next(const char *expression, int64_t now_ms);
+
+/* Start the schedule of an enabled rule with a runnable schedule; a no-op
  * when its next run is already pending. Must run inside a store call. */
 void evb__schedule_start(stratus *srv, const char *account, const char *region,
                          const evb_rule *rule);

@@ -4,9 +4,9 @@
  * unless EventBusName names another, so a rule on a custom bus is not
  * found without it.
  *
- * Schedule expressions are checked and stored; rate() schedules run
- * (evb_schedule.c), cron() schedules do not. Left out: managed rules
- * (ManagedBy) and RoleArn checks.
+ * Schedule expressions are checked and stored, and enabled scheduled
+ * rules run (evb_schedule.c). Left out: managed rules (ManagedBy) and
+ * RoleArn checks.
  */
 #include "evb_internal.h"
 

@@ -1,13 +1,14 @@
 /*
- * evb_schedule.c: rules with a "rate(N unit)" ScheduleExpression. Each such
- * rule has one pending schedule job. When it runs, it sends the rule's
- * targets a "Scheduled Event" (source aws.events, the rule ARN as its
- * resource) and runs again one period later. Periods follow the instance
- * clock, so a virtual clock can advance through many of them at once.
+ * evb_schedule.c: rules with a ScheduleExpression. Each enabled rule with
+ * a rate() or cron() schedule has one pending schedule job. When it runs,
+ * it sends the rule's targets a "Scheduled Event" (source aws.events, the
+ * rule ARN as its resource) and runs again at the schedule's next time.
+ * Times follow the instance clock, so a virtual clock can advance through
+ * many runs at once.
  *
- * The first event comes one period after the rule is created or enabled.
- * A job whose rule was deleted or disabled ends without sending. Left out:
- * cron() expressions, which are stored but never run.
+ * A rate() rule first runs one period after it is created or enabled, a
+ * cron() rule at its next matching minute (evb_cron.c). A job whose rule
+ * was deleted or disabled ends without sending.
  */
 #include "evb_internal.h"
 
@@ -37,18 +38,34 @@ int64_t evb__rate_ms(const char *expression)
     return unit_ms * value;
 }
 
+int64_t evb__schedule_next(const char *expression, int64_t now_ms)
+{
+    if (!expression)
+        return -1;
+    int64_t period = evb__rate_ms(expression);
+    if (period > 0)
+        return now_ms + period;
+    return evb__cron_next(expression, now_ms);
+}
+
 void evb__schedule_start(stratus *srv, const char *account, const char *region,
                          const evb_rule *rule)
 {
-    int64_t period = evb__rate_ms(rule->schedule);
-    if (period == 0 || strcmp(rule->state, "DISABLED") == 0)
+    if (!rule->schedule || strcmp(rule->state, "DISABLED") == 0)
         return;
+    int64_t next =
+        evb__schedule_next(rule->schedule, clock_now_ms(&srv->clock));
+    if (next < 0) {
+        log_info("events",
+                 "rule %s: schedule %s is stored but Stratus cannot run it",
+                 rule->arn, rule->schedule);
+        return;
+    }
     cJSON *payload = cJSON_CreateObject();
     cJSON_AddStringToObject(payload, "bus", rule->bus);
     cJSON_AddStringToObject(payload, "rule", rule->name);
-    if (jobs_schedule(srv->jobs, EVB_SCHEDULE_JOB, account, region,
-                      clock_now_ms(&srv->clock) + period, payload,
-                      rule->arn) != 0)
+    if (jobs_schedule(srv->jobs, EVB_SCHEDULE_JOB, account, region, next,
+                      payload, rule->arn) != 0)
         log_error("events", "cannot schedule rule %s", rule->arn);
     cJSON_Delete(payload);
 }
@@ -60,8 +77,9 @@ int64_t evb__schedule_job(stratus *srv, const char *account, const char *region,
     const char *name = evb__str(payload, "rule");
     evb_rule *rule =
         bus && name ? evb__rule_load(srv, account, region, bus, name) : NULL;
-    int64_t period = rule ? evb__rate_ms(rule->schedule) : 0;
-    if (!rule || period == 0 || strcmp(rule->state, "DISABLED") == 0) {
+    int64_t now = clock_now_ms(&srv->clock);
+    int64_t next = rule ? evb__schedule_next(rule->schedule, now) : -1;
+    if (!rule || next < 0 || strcmp(rule->state, "DISABLED") == 0) {
         log_debug("events", "schedule of rule %s/%s ended", bus ? bus : "?",
                   name ? name : "?");
         evb__rule_free(rule);
@@ -70,7 +88,6 @@ int64_t evb__schedule_job(stratus *srv, const char *account, const char *region,
 
     char id[37], time_text[32];
     util_uuid4(id);
-    int64_t now = clock_now_ms(&srv->clock);
     clock_format_iso(now / 1000 * 1000, time_text);
     char *dot = strchr(time_text, '.');
     if (dot)
@@ -90,5 +107,5 @@ int64_t evb__schedule_job(stratus *srv, const char *account, const char *region,
     evb__rule_fire(srv, account, region, bus, rule->id, rule->name, event);
     cJSON_Delete(event);
     evb__rule_free(rule);
-    return period;
+    return next - now;
 }
