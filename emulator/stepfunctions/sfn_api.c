@@ -37,6 +37,7 @@ static int sfn_init(stratus *srv, aws_error *err)
 
 static void sfn_cleanup(stratus *srv)
 {
+    sfn__sync_cleanup(srv);
     sfn__state_free(srv);
 }
 
@@ -395,7 +396,7 @@ static const aws_operation sfn_operations[] = {
     {"SendTaskHeartbeat", sfn_op_send_task_heartbeat},
     {"SendTaskSuccess", sfn_op_send_task_success},
     {"StartExecution", sfn_op_start_execution},
-    {"StartSyncExecution", NULL},
+    {"StartSyncExecution", sfn_op_start_sync_execution},
     {"StopExecution", sfn_op_stop_execution},
     {"TagResource", sfn_op_tag_resource},
     {"TestState", NULL},

@@ -46,6 +46,7 @@ typedef struct sfn_service_state {
     size_t task_count;
     void *sync_arg;      /* done_arg of the dispatch in progress */
     cJSON *sync_outcome; /* its outcome when reported before returning */
+    struct sfn_sync_waiter *waiters; /* held StartSyncExecution calls */
 } sfn_service_state;
 
 typedef struct sfn_machine {
@@ -146,6 +147,12 @@ void sfn__lambda_register(stratus *srv);
 int sfn__tags_put(stratus *srv, const char *arn, const cJSON *tags,
                   aws_error *err);
 void sfn__tags_delete_all(stratus *srv, const char *arn);
+
+/* sfn_sync.c: answer the StartSyncExecution call waiting for `exec_arn`,
+ * if any (called when an execution closes), and drop every waiter. */
+void sfn__sync_closed(stratus *srv, const char *exec_arn);
+void sfn__sync_cleanup(stratus *srv);
+cJSON *sfn_op_start_sync_execution(aws_request *req, aws_error *err);
 
 /* sfn_api.c */
 /* Add the members DescribeStateMachine and DescribeStateMachineForExecution

@@ -226,6 +226,7 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sqlite3_step(s);
     sqlite3_reset(s);
+    sfn__sync_closed(srv, arn);
 }
 
 sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id)

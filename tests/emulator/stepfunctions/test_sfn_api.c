@@ -519,6 +519,42 @@ Test(sfn_api, stop_records_abort)
     ts_free(srv);
 }
 
+Test(sfn_api, start_sync_execution_express_only)
+{
+    stratus *srv = sfn_test_new();
+    char express[256], standard[256];
+    sfn_create(srv, "sync", "EXPRESS",
+               "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+               "\"Result\":{\"done\":true},\"Next\":\"C\"},\"C\":{\"Type\":"
+               "\"Choice\",\"Choices\":[{\"Variable\":\"$.done\","
+               "\"BooleanEquals\":true,\"Next\":\"S\"}],\"Default\":\"F\"},"
+               "\"S\":{\"Type\":\"Succeed\"},\"F\":{\"Type\":\"Fail\","
+               "\"Error\":\"E\"}}}",
+               express);
+    sfn_create(srv, "slow", "STANDARD", PASS_MACHINE, standard);
+    int status = 0;
+    cJSON *out =
+        sfn_call(srv, "StartSyncExecution", &status,
+                 "{\"stateMachineArn\":\"%s\",\"input\":\"{}\"}", express);
+    cr_assert_eq(status, 200, "%s", sfn_test_str(out, "message"));
+    cr_assert_str_eq(sfn_test_str(out, "status"), "SUCCEEDED");
+    cr_assert_str_eq(sfn_test_str(out, "output"), "{\"done\":true}");
+    cr_assert(strstr(sfn_test_str(out, "executionArn"), ":express:sync:") !=
+              NULL);
+    cJSON_Delete(out);
+
+    out = sfn_call(srv, "StartSyncExecution", &status,
+                   "{\"stateMachineArn\":\"%s\"}", standard);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(sfn_test_str(out, "__type"),
+                     "StateMachineTypeNotSupported");
+    cr_assert_str_eq(sfn_test_str(out, "message"),
+                     "This operation is not supported by this type of state "
+                     "machine");
+    cJSON_Delete(out);
+    ts_free(srv);
+}
+
 Test(sfn_api, history_paging_and_reverse)
 {
     stratus *srv = sfn_test_new();
