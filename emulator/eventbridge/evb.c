@@ -219,6 +219,29 @@ int64_t evb__metric_total(stratus *srv, const char *account, const char *region,
     return total;
 }
 
+int64_t evb_rule_metric_sum(stratus *srv, const char *account,
+                            const char *region, const char *bus,
+                            const char *rule, const char *metric,
+                            int64_t from_ms, int64_t to_ms)
+{
+    sqlite3_stmt *s = store_stmt(
+        srv->store, "SELECT coalesce(sum(value), 0) FROM evb_metric WHERE"
+                    " account = ?1 AND region = ?2 AND bus = ?3 AND"
+                    " rule = ?4 AND metric = ?5 AND minute_ms >= ?6 AND"
+                    " minute_ms < ?7");
+    sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, bus, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, rule, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 6, from_ms);
+    sqlite3_bind_int64(s, 7, to_ms);
+    int64_t total =
+        sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    sqlite3_reset(s);
+    return total;
+}
+
 static int evb_init(stratus *srv, aws_error *err)
 {
     char errbuf[512];

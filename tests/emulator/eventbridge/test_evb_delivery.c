@@ -120,6 +120,18 @@ Test(evb_delivery, whole_event_to_sqs)
     cr_assert_eq(metric(srv, "default", "r", EVB_METRIC_TRIGGERED), 1);
     cr_assert_eq(metric(srv, "default", "r", EVB_METRIC_INVOCATIONS), 1);
     cr_assert_eq(metric(srv, "default", "r", EVB_METRIC_FAILED), 0);
+
+    /* The public per-minute sum sees the same count in this minute only. */
+    int64_t now = clock_now_ms(&srv->clock);
+    int64_t minute = now / 60000 * 60000;
+    cr_assert_eq(evb_rule_metric_sum(srv, "123456789012", "us-east-1",
+                                     "default", "r", "Invocations", minute,
+                                     minute + 60000),
+                 1);
+    cr_assert_eq(evb_rule_metric_sum(srv, "123456789012", "us-east-1",
+                                     "default", "r", "Invocations",
+                                     minute + 60000, minute + 120000),
+                 0);
     ts_free(srv);
 }
 
