@@ -2,7 +2,7 @@
  * sfn_stack.c: the AWS::StepFunctions::StateMachine stack resource type.
  * Its properties are CloudFormation's: StateMachineName, StateMachineType,
  * RoleArn, and the definition as DefinitionString or as Definition (an
- * object, or a string holding JSON). It applies them through the service's
+ * object, or a string containing JSON). It applies them through the service's
  * own CreateStateMachine and UpdateStateMachine handlers.
  * DefinitionSubstitutions replaces each "${key}" of the definition text with
  * the key's value, as CloudFormation does.

@@ -1,6 +1,6 @@
 /*
  * sfn_sync.c: StartSyncExecution, which runs an EXPRESS execution and
- * answers when it closes. The client's connection is held
+ * returns its result when it closes. The client's connection is held
  * (http_request_defer) until the execution's close completes the response.
  * A caller without a connection (an in-process test) gets the execution
  * run to its end inside the call, as far as due jobs take it.
@@ -101,9 +101,9 @@ void sfn__sync_closed(stratus *srv, const char *exec_arn)
     http_response_take_body(&resp, text, strlen(text));
     http_pending_complete(w->pending, &resp);
     http_response_cleanup(&resp);
-    /* A completed response leaves at the turn end. Completed from a job
-     * timer, the loop would first sleep in its poll until the next timer,
-     * so keep the instance's idle handle running; the turn end stops it. */
+    /* A completed response leaves at the turn end. From a job timer the
+     * loop would first sleep in its poll until the next timer. The idle
+     * handle keeps it awake, and the turn end stops the handle again. */
     uv_idle_start(&srv->pending, sfn_sync_wake);
     sfn_sync_unlink(w);
 }

@@ -216,7 +216,7 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
         ticket->frame = r->frame->id;
         ticket->token = token;
         ticket->callback = callback;
-        /* The handler sees the resource without the pattern suffix. */
+        /* The handler receives the resource without the pattern suffix. */
         char *base =
             callback ? xstrndup(resource, strlen(resource) -
                                               (sizeof SFN_CALLBACK_SUFFIX - 1))
