@@ -529,6 +529,18 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     return list;
 }
 
+static void lam_on_init_limit(uv_timer_t *t)
+{
+    lam_env *env = t->data;
+    if (env->served || env->next_pending || env->inv)
+        return;
+    log_at(LOG_INFO, "lambda", NULL,
+           "%s environment on port %d did not poll the Runtime API within "
+           "its init limit; stopping it",
+           env->fn->name, env->port);
+    lam__env_kill(env);
+}
+
 /* Start a new environment for the function of `inv`. Returns 0, or -1
  * with "errorType|errorMessage" in `failure` for the caller to fail the
  * invocation with. */
@@ -637,6 +649,14 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
     env->out_open = env->err_open = 1;
     uv_read_start((uv_stream_t *)&env->out, lam_on_alloc, lam_on_read);
     uv_read_start((uv_stream_t *)&env->err, lam_on_alloc, lam_on_read);
+
+    /* AWS gives the init phase 10 seconds, or the function's timeout when
+     * that is longer (an init retried inside the first invocation). The
+     * Runtime API restarts this timer as the idle timer at `next`. */
+    double limit_ms = inv->timeout_s * 1000 > LAM_INIT_LIMIT_MS
+                          ? inv->timeout_s * 1000
+                          : LAM_INIT_LIMIT_MS;
+    uv_timer_start(&env->idle_timer, lam_on_init_limit, (uint64_t)limit_ms, 0);
     log_at(LOG_INFO, "lambda", inv->request_id,
            "%s started an environment (pid %d, Runtime API port %d)", fn->name,
            env->process.pid, env->port);

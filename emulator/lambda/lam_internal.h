@@ -21,6 +21,8 @@
 /* Most execution environments alive at once in one instance; each uses
  * one listener of the instance's STRATUS_MAX_LISTENERS. */
 #define LAM_MAX_ENVIRONMENTS 32
+/* Init phase limit of an environment, in milliseconds (AWS's 10 s). */
+#define LAM_INIT_LIMIT_MS 10000.0
 /* Bytes of log kept for LogType Tail, as AWS returns. */
 #define LAM_LOG_TAIL 4096
 /* Largest synchronous request payload, in bytes (AWS's documented 6 MB

@@ -661,3 +661,36 @@ Test(lam_durable, interrupted_event_runs_again)
     cr_assert(strncmp(text, second, 36) == 0, "%s", text);
     free(text);
 }
+
+Test(lam_async, stuck_init_is_stopped, .timeout = 60)
+{
+    char stuck[128], body[512];
+    int status = 0;
+    snprintf(stuck, sizeof stuck, "%s/stuck", dir);
+    mkdir(stuck, 0700);
+    lam_live_write(stuck, "bootstrap", "#!/bin/sh\nexec sleep 30\n", 0755);
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"stuck\",\"Runtime\":\"provided.al2023\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\",\"Handler\":\"x\","
+             "\"Timeout\":1,\"Code\":{\"Directory\":\"%s\"}}",
+             stuck);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+
+    callback_result r = {0};
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "stuck",
+                                  "{}", 2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_not_null(strstr(r.payload, "Sandbox.Timedout"), "%s", r.payload);
+    cr_assert_eq(lam_environment_count(srv), 1);
+
+    /* The 10-second init limit stops the environment. */
+    int stopped = 0;
+    for (int i = 0; i < 15 && !stopped; i++) {
+        stopped = pump(no_environments, NULL);
+    }
+    cr_assert(stopped, "the stuck environment is still running");
+}
