@@ -112,8 +112,7 @@ cJSON *sfn_op_start_execution(aws_request *req, aws_error *err)
         req->srv->store,
         "INSERT INTO sfn_executions (arn, machine_arn, account, region, name,"
         " type, status, input, definition, role_arn, start_ms, seq)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?7, ?8, ?9, ?10,"
-        " (SELECT coalesce(max(seq), 0) + 1 FROM sfn_executions))");
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'RUNNING', ?7, ?8, ?9, ?10, ?11)");
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, m->arn, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, req->account, -1, SQLITE_STATIC);
@@ -124,6 +123,8 @@ cJSON *sfn_op_start_execution(aws_request *req, aws_error *err)
     sqlite3_bind_text(s, 8, m->definition, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, m->role_arn, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 10, now);
+    /* The start order ListExecutions sorts by, newest first. */
+    sqlite3_bind_int64(s, 11, store_next_id(req->srv->store, "sfn_execution"));
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sfn__machine_free(m);
