@@ -570,6 +570,14 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
     } else if (strncmp(rt, "nodejs", 6) == 0) {
         args[0] = "node";
         args[1] = (char *)lam_node_bootstrap();
+        if (access(args[1], R_OK) != 0) {
+            snprintf(failure, failure_size,
+                     "Runtime.Unavailable|Stratus's Node bootstrap %s is "
+                     "missing; set STRATUS_LAMBDA_NODE_BOOTSTRAP to the path "
+                     "of emulator/lambda/runtime/node/bootstrap.mjs",
+                     args[1]);
+            return -1;
+        }
     } else {
         snprintf(failure, failure_size,
                  "Runtime.Unavailable|Stratus cannot run the %s runtime; it "
