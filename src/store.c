@@ -17,7 +17,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <uv.h>
+
 #include "util.h"
+
+/* WAL pages after which a background checkpoint starts (SQLite's own
+ * automatic checkpoint uses the same figure). */
+#define STORE_CHECKPOINT_PAGES 1000
 
 #define STORE_STMT_SLOTS 512
 
@@ -32,6 +38,15 @@ struct store {
     int in_txn;
     int call_depth;
     sqlite3_int64 changes_at_begin;
+    /* Background checkpoints (file databases): a second connection, used
+     * only by libuv's worker thread. */
+    char *path;
+    uv_loop_t *loop;
+    uv_work_t checkpoint_work;
+    sqlite3 *checkpoint_db;
+    int checkpoint_running;
+    int checkpoint_wanted;
+    int checkpoint_count; /* finished background checkpoints */
     store_stmt_slot slots[STORE_STMT_SLOTS];
 };
 
@@ -46,6 +61,7 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
     store *st = xcalloc(1, sizeof *st);
     st->lock_fd = -1;
     if (path) {
+        st->path = xstrdup(path);
         /* One process per database: a second serve on the same data
          * directory would see SQLITE_BUSY on its writes. flock does not
          * interfere with SQLite's own POSIX locks. */
@@ -53,6 +69,7 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
         if (st->lock_fd < 0) {
             snprintf(errbuf, errsize, "cannot open database %s: %s", path,
                      strerror(errno));
+            free(st->path);
             free(st);
             return -1;
         }
@@ -62,6 +79,7 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
                      "stop it or choose another --data-dir",
                      path);
             close(st->lock_fd);
+            free(st->path);
             free(st);
             return -1;
         }
@@ -120,9 +138,78 @@ void store_close(store *st)
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(st->db);
+    if (st->checkpoint_db)
+        sqlite3_close(st->checkpoint_db);
     if (st->lock_fd >= 0)
         close(st->lock_fd);
+    free(st->path);
     free(st);
+}
+
+/* Worker thread: copy committed WAL pages into the database file. PASSIVE
+ * never blocks the loop's connection, and its fsync happens here instead of
+ * inside a request's commit. */
+static void store_checkpoint_run(uv_work_t *w)
+{
+    store *st = w->data;
+    if (!st->checkpoint_db &&
+        sqlite3_open_v2(st->path, &st->checkpoint_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        sqlite3_close(st->checkpoint_db);
+        st->checkpoint_db = NULL;
+        return;
+    }
+    sqlite3_wal_checkpoint_v2(st->checkpoint_db, NULL,
+                              SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static void store_checkpoint_start(store *st);
+
+static void store_checkpoint_done(uv_work_t *w, int status)
+{
+    store *st = w->data;
+    st->checkpoint_running = 0;
+    st->checkpoint_count++;
+    if (st->checkpoint_wanted && status == 0)
+        store_checkpoint_start(st);
+}
+
+static void store_checkpoint_start(store *st)
+{
+    st->checkpoint_wanted = 0;
+    st->checkpoint_work.data = st;
+    if (uv_queue_work(st->loop, &st->checkpoint_work, store_checkpoint_run,
+                      store_checkpoint_done) == 0)
+        st->checkpoint_running = 1;
+}
+
+/* Called by SQLite after each commit with the WAL's size in pages. */
+static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    store *st = arg;
+    if (pages < STORE_CHECKPOINT_PAGES)
+        return SQLITE_OK;
+    if (st->checkpoint_running)
+        st->checkpoint_wanted = 1;
+    else
+        store_checkpoint_start(st);
+    return SQLITE_OK;
+}
+
+int store_checkpoint_count(const store *st)
+{
+    return st->checkpoint_count;
+}
+
+int store_checkpoint_in_background(store *st, uv_loop_t *loop)
+{
+    if (!st->path)
+        return 0;
+    st->loop = loop;
+    /* Replaces SQLite's automatic checkpoint, which ran inside commits. */
+    sqlite3_wal_hook(st->db, store_wal_hook, st);
+    return 0;
 }
 
 sqlite3 *store_db(store *st)

@@ -25,7 +25,19 @@ typedef struct store store;
  */
 int store_open(store **out, const char *path, int sync_full, char *errbuf,
                size_t errsize);
+/* Close the store. A background checkpoint must not be running: the loop
+ * that ran it has finished its work. */
 void store_close(store *st);
+
+struct uv_loop_s;
+/*
+ * Move WAL checkpoints of a file database off the loop: after a commit
+ * leaves the WAL past 1000 pages, a libuv worker copies it into the
+ * database with its own connection. No-op for in-memory stores.
+ */
+int store_checkpoint_in_background(store *st, struct uv_loop_s *loop);
+/* How many background checkpoints have finished. */
+int store_checkpoint_count(const store *st);
 sqlite3 *store_db(store *st);
 
 /*

@@ -124,6 +124,7 @@ int stratus_create(stratus **out, const stratus_config *cfg, char *errbuf,
     if (store_open(&srv->store, cfg->in_memory ? NULL : path, cfg->sync_full,
                    errbuf, errsize) != 0)
         goto fail;
+    store_checkpoint_in_background(srv->store, &srv->loop);
     if (jobs_create(&srv->jobs, srv) != 0) {
         snprintf(errbuf, errsize, "cannot create the job queue");
         goto fail;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -134,6 +135,43 @@ Test(jobs, pending_jobs_survive_restart)
     jobs_register(srv->jobs, "test.record", record_job);
     cr_assert_eq(jobs_run_due(srv->jobs), 1);
     cr_assert_str_eq(last, "durable");
+    stratus_destroy(srv);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+Test(jobs, wal_is_checkpointed_in_background)
+{
+    char dir[] = "/tmp/stratus-ckpt-XXXXXX";
+    char errbuf[256], cmd[128];
+    stratus_config cfg;
+    stratus *srv;
+
+    cr_assert_not_null(mkdtemp(dir));
+    config_defaults(&cfg);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    cr_assert_eq(stratus_create(&srv, &cfg, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+    /* Enough job rows to pass 1,000 WAL pages in one commit. */
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "pad", "");
+    char pad[2000];
+    memset(pad, 'x', sizeof pad - 1);
+    pad[sizeof pad - 1] = '\0';
+    cJSON_ReplaceItemInObjectCaseSensitive(p, "pad", cJSON_CreateString(pad));
+    cr_assert_eq(store_call_begin(srv->store), SQLITE_OK);
+    for (int i = 0; i < 3000; i++)
+        jobs_schedule(srv->jobs, "test.none", "123456789012", "us-east-1",
+                      INT64_MAX / 2, p, NULL);
+    store_call_end(srv->store, 1);
+    cr_assert_eq(store_commit(srv->store), SQLITE_OK);
+    cJSON_Delete(p);
+
+    for (int i = 0; i < 500 && store_checkpoint_count(srv->store) == 0; i++) {
+        uv_run(&srv->loop, UV_RUN_NOWAIT);
+        usleep(2000);
+    }
+    cr_assert_geq(store_checkpoint_count(srv->store), 1);
     stratus_destroy(srv);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
