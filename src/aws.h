@@ -189,13 +189,15 @@ typedef struct aws_operation {
 
 /*
  * A list or map member of a service's Query protocol. Query flattens it as
- * "<wire>.N" (AWS_QUERY_LIST), "<wire>.N.<key_name>" and
+ * "<wire>.N" (AWS_QUERY_LIST), "<wire>.N.<Member>..." for a list of
+ * structures (AWS_QUERY_STRUCT_LIST), "<wire>.N.<key_name>" and
  * "<wire>.N.<value_name>" (AWS_QUERY_MAP), or with a structure value,
- * "<wire>.N.<value_name>.<Member>" (AWS_QUERY_STRUCT_MAP); XML responses
+ * "<wire>.N.<value_name>.<Member>" (AWS_QUERY_STRUCT_MAP). XML responses
  * repeat a <wire> element per entry. `json` is the JSON member name.
  */
 typedef enum aws_query_kind {
     AWS_QUERY_LIST,
+    AWS_QUERY_STRUCT_LIST,
     AWS_QUERY_MAP,
     AWS_QUERY_STRUCT_MAP
 } aws_query_kind;
@@ -206,6 +208,7 @@ typedef struct aws_query_member {
     aws_query_kind kind;
     const char *key_name;   /* maps: "Name" or "Key" */
     const char *value_name; /* maps: "Value" */
+    const char *action;     /* only for this operation; NULL: for all */
 } aws_query_member;
 
 /* The Query protocol of a JSON service that also serves older clients. */

@@ -74,14 +74,33 @@ static void aws_query_parse(const char *text, size_t len, cJSON *params)
     }
 }
 
+/* Whether member `m` applies to `action`. */
+static int aws_query_member_applies(const aws_query_member *m,
+                                    const char *action)
+{
+    return !m->action || (action && strcmp(m->action, action) == 0);
+}
+
 static const aws_query_member *
-aws_query_member_by_wire(const aws_query_protocol *proto, const char *key,
-                         long *index, const char **rest)
+aws_query_member_by_json(const aws_query_protocol *proto, const char *action,
+                         const char *json)
+{
+    for (size_t i = 0; i < proto->member_count; i++)
+        if (aws_query_member_applies(&proto->members[i], action) &&
+            strcmp(proto->members[i].json, json) == 0)
+            return &proto->members[i];
+    return NULL;
+}
+
+static const aws_query_member *
+aws_query_member_by_wire(const aws_query_protocol *proto, const char *action,
+                         const char *key, long *index, const char **rest)
 {
     for (size_t i = 0; i < proto->member_count; i++) {
         const aws_query_member *m = &proto->members[i];
         size_t len = strlen(m->wire);
-        if (strncmp(key, m->wire, len) != 0 || key[len] != '.')
+        if (!aws_query_member_applies(m, action) ||
+            strncmp(key, m->wire, len) != 0 || key[len] != '.')
             continue;
         char *after = NULL;
         long n = strtol(key + len + 1, &after, 10);
@@ -112,8 +131,13 @@ static int aws_query_index_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
+                                      const char *action, const cJSON *params);
+
 /* Turn the collected entries of one member into its JSON value. */
-static cJSON *aws_query_build(const aws_query_member *m, cJSON *entries)
+static cJSON *aws_query_build(const aws_query_protocol *proto,
+                              const char *action, const aws_query_member *m,
+                              cJSON *entries)
 {
     size_t count = (size_t)cJSON_GetArraySize(entries);
     cJSON **sorted = xcalloc(count ? count : 1, sizeof *sorted);
@@ -122,14 +146,20 @@ static cJSON *aws_query_build(const aws_query_member *m, cJSON *entries)
     cJSON_ArrayForEach(e, entries) sorted[n++] = e;
     qsort(sorted, n, sizeof *sorted, aws_query_index_cmp);
 
-    cJSON *out =
-        m->kind == AWS_QUERY_LIST ? cJSON_CreateArray() : cJSON_CreateObject();
+    int is_list = m->kind == AWS_QUERY_LIST || m->kind == AWS_QUERY_STRUCT_LIST;
+    cJSON *out = is_list ? cJSON_CreateArray() : cJSON_CreateObject();
     for (size_t i = 0; i < n; i++) {
         cJSON *entry = sorted[i];
         if (m->kind == AWS_QUERY_LIST) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, "");
             if (cJSON_IsString(v))
                 cJSON_AddItemToArray(out, cJSON_CreateString(v->valuestring));
+            continue;
+        }
+        if (m->kind == AWS_QUERY_STRUCT_LIST) {
+            /* The entry contains the structure's own flattened members. */
+            cJSON_AddItemToArray(out,
+                                 aws_query_decode_params(proto, action, entry));
             continue;
         }
         const cJSON *key = cJSON_GetObjectItemCaseSensitive(entry, "key");
@@ -154,7 +184,16 @@ cJSON *aws_query_decode(const aws_query_protocol *proto,
 
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(params, "Action");
     *action = cJSON_IsString(a) ? xstrdup(a->valuestring) : NULL;
+    cJSON *body = aws_query_decode_params(proto, *action, params);
+    cJSON_Delete(params);
+    return body;
+}
 
+/* Decode flattened Query parameters (an object of strings) into a JSON
+ * request, recursing into lists of structures. */
+static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
+                                      const char *action, const cJSON *params)
+{
     /* Collect list and map entries by member and index first, since the
      * fields of one entry arrive in any order. */
     cJSON *collected = cJSON_CreateObject();
@@ -169,7 +208,7 @@ cJSON *aws_query_decode(const aws_query_protocol *proto,
         long n = 0;
         const char *rest = NULL;
         const aws_query_member *m =
-            aws_query_member_by_wire(proto, key, &n, &rest);
+            aws_query_member_by_wire(proto, action, key, &n, &rest);
         if (!m) {
             cJSON_AddStringToObject(body, key, p->valuestring);
             continue;
@@ -181,6 +220,8 @@ cJSON *aws_query_decode(const aws_query_protocol *proto,
         size_t vlen = m->value_name ? strlen(m->value_name) : 0;
         if (m->kind == AWS_QUERY_LIST && rest[0] == '\0') {
             cJSON_AddStringToObject(entry, "", p->valuestring);
+        } else if (m->kind == AWS_QUERY_STRUCT_LIST && rest[0] == '.') {
+            cJSON_AddStringToObject(entry, rest + 1, p->valuestring);
         } else if (m->kind != AWS_QUERY_LIST && rest[0] == '.' &&
                    strcmp(rest + 1, m->key_name) == 0) {
             cJSON_AddStringToObject(entry, "key", p->valuestring);
@@ -199,16 +240,13 @@ cJSON *aws_query_decode(const aws_query_protocol *proto,
     cJSON *entries;
     cJSON_ArrayForEach(entries, collected)
     {
-        for (size_t i = 0; i < proto->member_count; i++)
-            if (strcmp(proto->members[i].json, entries->string) == 0) {
-                cJSON_AddItemToObject(
-                    body, entries->string,
-                    aws_query_build(&proto->members[i], entries));
-                break;
-            }
+        const aws_query_member *m =
+            aws_query_member_by_json(proto, action, entries->string);
+        if (m)
+            cJSON_AddItemToObject(body, entries->string,
+                                  aws_query_build(proto, action, m, entries));
     }
     cJSON_Delete(collected);
-    cJSON_Delete(params);
     return body;
 }
 
@@ -242,42 +280,40 @@ static void aws_xml_text(strbuf *b, const char *s)
     }
 }
 
-static void aws_xml_element(const aws_query_protocol *proto, strbuf *b,
-                            const char *name, const cJSON *value);
+static void aws_xml_element(const aws_query_protocol *proto, const char *action,
+                            strbuf *b, const char *name, const cJSON *value);
 
 /* Encode the members of an object as XML elements. */
-static void aws_xml_members(const aws_query_protocol *proto, strbuf *b,
-                            const cJSON *obj)
+static void aws_xml_members(const aws_query_protocol *proto, const char *action,
+                            strbuf *b, const cJSON *obj)
 {
     const cJSON *v;
     cJSON_ArrayForEach(v, obj)
     {
-        const aws_query_member *m = NULL;
-        for (size_t i = 0; i < proto->member_count; i++)
-            if (strcmp(proto->members[i].json, v->string) == 0)
-                m = &proto->members[i];
+        const aws_query_member *m =
+            aws_query_member_by_json(proto, action, v->string);
         if (!m) {
-            aws_xml_element(proto, b, v->string, v);
+            aws_xml_element(proto, action, b, v->string, v);
             continue;
         }
         const cJSON *e;
         cJSON_ArrayForEach(e, v)
         {
-            if (m->kind == AWS_QUERY_LIST) {
-                aws_xml_element(proto, b, m->wire, e);
+            if (m->kind == AWS_QUERY_LIST || m->kind == AWS_QUERY_STRUCT_LIST) {
+                aws_xml_element(proto, action, b, m->wire, e);
                 continue;
             }
             strbuf_printf(b, "<%s><%s>", m->wire, m->key_name);
             aws_xml_text(b, e->string);
             strbuf_printf(b, "</%s>", m->key_name);
-            aws_xml_element(proto, b, m->value_name, e);
+            aws_xml_element(proto, action, b, m->value_name, e);
             strbuf_printf(b, "</%s>", m->wire);
         }
     }
 }
 
-static void aws_xml_element(const aws_query_protocol *proto, strbuf *b,
-                            const char *name, const cJSON *value)
+static void aws_xml_element(const aws_query_protocol *proto, const char *action,
+                            strbuf *b, const char *name, const cJSON *value)
 {
     strbuf_printf(b, "<%s>", name);
     if (cJSON_IsString(value))
@@ -287,7 +323,7 @@ static void aws_xml_element(const aws_query_protocol *proto, strbuf *b,
     else if (cJSON_IsBool(value))
         strbuf_puts(b, cJSON_IsTrue(value) ? "true" : "false");
     else if (cJSON_IsObject(value))
-        aws_xml_members(proto, b, value);
+        aws_xml_members(proto, action, b, value);
     strbuf_printf(b, "</%s>", name);
 }
 
@@ -304,7 +340,7 @@ char *aws_query_encode(const aws_query_protocol *proto, const char *action,
      * there, so it is always written. */
     strbuf_printf(&b, "<%sResult>", action);
     if (result)
-        aws_xml_members(proto, &b, result);
+        aws_xml_members(proto, action, &b, result);
     strbuf_printf(&b, "</%sResult>", action);
     strbuf_printf(&b,
                   "<ResponseMetadata><RequestId>%s</RequestId>"

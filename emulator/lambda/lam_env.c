@@ -799,8 +799,10 @@ void lam__dispatch(lam_function_runtime *fn)
             inv = inv->next;
         char failure[600];
         if (lam_env_spawn(fn, inv, failure, sizeof failure) != 0) {
+            const char *bar = strchr(failure, '|');
             log_at(LOG_INFO, "lambda", inv->request_id,
-                   "%s: cannot start an environment: %s", fn->name, failure);
+                   "%s: cannot start an environment: %s", fn->name,
+                   bar ? bar + 1 : failure);
             lam_fail_with(inv, failure);
             queued--;
             continue;

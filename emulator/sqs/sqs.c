@@ -337,6 +337,20 @@ static const aws_query_member sqs_query_members[] = {
     {"Message", "Messages", AWS_QUERY_LIST, NULL, NULL},
     {"Tag", "Tags", AWS_QUERY_MAP, "Key", "Value"},
     {"TagKey", "TagKeys", AWS_QUERY_LIST, NULL, NULL},
+    {"SendMessageBatchRequestEntry", "Entries", AWS_QUERY_STRUCT_LIST, NULL,
+     NULL, "SendMessageBatch"},
+    {"SendMessageBatchResultEntry", "Successful", AWS_QUERY_STRUCT_LIST, NULL,
+     NULL, "SendMessageBatch"},
+    {"DeleteMessageBatchRequestEntry", "Entries", AWS_QUERY_STRUCT_LIST, NULL,
+     NULL, "DeleteMessageBatch"},
+    {"DeleteMessageBatchResultEntry", "Successful", AWS_QUERY_STRUCT_LIST, NULL,
+     NULL, "DeleteMessageBatch"},
+    {"ChangeMessageVisibilityBatchRequestEntry", "Entries",
+     AWS_QUERY_STRUCT_LIST, NULL, NULL, "ChangeMessageVisibilityBatch"},
+    {"ChangeMessageVisibilityBatchResultEntry", "Successful",
+     AWS_QUERY_STRUCT_LIST, NULL, NULL, "ChangeMessageVisibilityBatch"},
+    {"BatchResultErrorEntry", "Failed", AWS_QUERY_STRUCT_LIST, NULL, NULL,
+     NULL},
 };
 
 const aws_query_protocol sqs_query = {

@@ -4,8 +4,9 @@
  * operation does; an entry that fails is reported in Failed and the
  * others still take effect, as on AWS.
  *
- * Over the Query protocol the nested entries (SendMessageBatchRequestEntry
- * .N.*) are not decoded, so these operations serve JSON clients only.
+ * Over the Query protocol the entries arrive as
+ * "SendMessageBatchRequestEntry.N.<Member>" and are decoded by the
+ * dispatcher's Query codec (see sqs_query in sqs.c).
  */
 #include "sqs_internal.h"
 

@@ -105,6 +105,25 @@ describe('SQS through the Query protocol', () => {
     assert.equal(empty, null);
   });
 
+  test('batch send and delete', () => {
+    const sent = awsOk(
+      'sqs', 'send-message-batch', '--queue-url', url, '--entries',
+      JSON.stringify([
+        { Id: 'a', MessageBody: 'first' },
+        { Id: 'b', MessageBody: 'second', MessageAttributes: { n: { DataType: 'Number', StringValue: 'no' } } },
+      ]),
+    );
+    assert.deepEqual(sent.Successful.map((e) => e.Id), ['a']);
+    assert.equal(sent.Failed[0].Id, 'b');
+    assert.equal(sent.Failed[0].SenderFault, true);
+    const got = awsOk('sqs', 'receive-message', '--queue-url', url);
+    const deleted = awsOk(
+      'sqs', 'delete-message-batch', '--queue-url', url, '--entries',
+      JSON.stringify([{ Id: 'x', ReceiptHandle: got.Messages[0].ReceiptHandle }]),
+    );
+    assert.deepEqual(deleted.Successful, [{ Id: 'x' }]);
+  });
+
   test('errors carry the Query codes', () => {
     awsFails(
       'GetQueueUrl', 'AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.',

@@ -137,3 +137,31 @@ Test(sqs_query, errors_are_xml)
     free(xml);
     ts_free(srv);
 }
+
+Test(sqs_query, batch_entries)
+{
+    stratus *srv = ts_new();
+    int status = 0;
+    free(query_call(srv, "Action=CreateQueue&QueueName=q", &status));
+    char *xml = query_call(
+        srv,
+        "Action=SendMessageBatch&QueueUrl=http%3A%2F%2Flocalhost%3A4566%2F"
+        "123456789012%2Fq&SendMessageBatchRequestEntry.1.Id=a&"
+        "SendMessageBatchRequestEntry.1.MessageBody=hello+world&"
+        "SendMessageBatchRequestEntry.2.Id=b&"
+        "SendMessageBatchRequestEntry.2.MessageBody=x&"
+        "SendMessageBatchRequestEntry.2.MessageAttribute.1.Name=n&"
+        "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.DataType="
+        "Number&"
+        "SendMessageBatchRequestEntry.2.MessageAttribute.1.Value.StringValue="
+        "no",
+        &status);
+    cr_assert_eq(status, 200, "%s", xml);
+    expect_contains(xml, "<SendMessageBatchResultEntry><MD5OfMessageBody>"
+                         "5eb63bbbe01eeed093cb22bb8f5acdc3</MD5OfMessageBody>");
+    expect_contains(xml, "<Id>a</Id></SendMessageBatchResultEntry>");
+    expect_contains(xml, "<BatchResultErrorEntry><Id>b</Id><SenderFault>true"
+                         "</SenderFault><Code>InvalidParameterValue</Code>");
+    free(xml);
+    ts_free(srv);
+}
