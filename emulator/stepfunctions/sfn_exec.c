@@ -23,10 +23,10 @@ static sfn_execution *sfn_execution_from(aws_request *req, aws_error *err)
                  "failed to satisfy constraint: Member must not be null");
         return NULL;
     }
-    if (sfn__arn_check(arn, "execution", err) != 0 &&
-        sfn__arn_check(arn, "express", err) != 0)
+    /* An Express execution ARN is rejected here as on AWS, with "Resource
+     * type not valid in this context: express". */
+    if (sfn__arn_check(arn, "execution", err) != 0)
         return NULL;
-    aws_error_reset(err);
     sfn_execution *e = sfn__execution_load(req->srv, arn);
     if (!e)
         aws_fail(err, AWS_ERR_SFN_EXECUTION_DOES_NOT_EXIST,

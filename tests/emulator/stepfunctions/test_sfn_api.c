@@ -490,6 +490,20 @@ Test(sfn_api, express_names_repeat)
     sfn_start(srv, arn, "same", "{}", two);
     cr_assert_str_neq(one, two);
     cr_assert(strstr(one, ":express:fast:same:") != NULL, "%s", one);
+
+    const char *ops[] = {"DescribeExecution", "StopExecution",
+                         "GetExecutionHistory"};
+    for (size_t i = 0; i < sizeof ops / sizeof *ops; i++) {
+        int status = 0;
+        cJSON *out =
+            sfn_call(srv, ops[i], &status, "{\"executionArn\":\"%s\"}", one);
+        cr_assert_eq(status, 400, "%s", ops[i]);
+        cr_assert_str_eq(sfn_test_str(out, "__type"), "InvalidArn");
+        cr_assert_str_eq(sfn_test_str(out, "message"),
+                         "Invalid Arn: 'Resource type not valid in this "
+                         "context: express'");
+        cJSON_Delete(out);
+    }
     ts_free(srv);
 }
 
