@@ -9,9 +9,9 @@
  * Argument errors at run time are States.Runtime with AWS's cause "Invalid
  * arguments in States.NAME". A malformed expression, an unknown function or
  * a wrong argument count is States.IntrinsicFailure here.
- * NOTE: AWS rejects those three at CreateStateMachine (InvalidDefinition);
- * the interpreter should call sfn_intrinsic_validate() then, which the
- * run-time error here only backs up.
+ * AWS rejects those three at CreateStateMachine (InvalidDefinition), and so
+ * does Stratus: sfn_validate.c calls sfn_intrinsic_validate(). The run-time
+ * error here only backs that check up.
  */
 #ifndef STRATUS_SFN_INTRINSIC_H
 #define STRATUS_SFN_INTRINSIC_H
