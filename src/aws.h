@@ -54,6 +54,7 @@ struct http_response;
     X(INVALID_REQUEST_CONTENT, "InvalidRequestContentException", 400, NULL)    \
     X(INVOKE_REQUEST_TOO_LARGE, "RequestTooLargeException", 413, NULL)         \
     X(TOO_MANY_REQUESTS, "TooManyRequestsException", 429, "Rate Exceeded.")    \
+    X(PRECONDITION_FAILED, "PreconditionFailedException", 412, NULL)           \
     X(SQS_QUEUE_DOES_NOT_EXIST, "QueueDoesNotExist", 400,                      \
       "The specified queue does not exist.")                                   \
     X(SQS_QUEUE_NAME_EXISTS, "QueueNameExists", 400, NULL)                     \

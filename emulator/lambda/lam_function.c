@@ -551,6 +551,17 @@ int lam__function_put(stratus *srv, const char *account, const char *region,
         lam_not_found(region, account, name, err);
         goto done;
     }
+    const cJSON *expected = lam_get(request, "RevisionId");
+    const cJSON *current =
+        exists ? lam_get(existing.config, "RevisionId") : NULL;
+    if (!create && cJSON_IsString(expected) && cJSON_IsString(current) &&
+        strcmp(expected->valuestring, current->valuestring) != 0) {
+        aws_fail(err, AWS_ERR_PRECONDITION_FAILED,
+                 "The Revision Id provided does not match the latest Revision "
+                 "Id. Call the GetFunction/GetAlias API to retrieve the "
+                 "latest Revision Id");
+        goto done;
+    }
 
     config = exists ? cJSON_Duplicate(existing.config, 1)
                     : lam_new_config(srv, account, region, name);
@@ -767,6 +778,9 @@ cJSON *lam_op_update_function_code(aws_request *req, aws_error *err)
     cJSON *code = cJSON_AddObjectToObject(only, "Code");
     static const char *const members[] = {"ZipFile", "Directory", "S3Bucket",
                                           "S3Key", "ImageUri"};
+    const cJSON *revision = lam_get(request, "RevisionId");
+    if (revision)
+        cJSON_AddItemToObject(only, "RevisionId", cJSON_Duplicate(revision, 1));
     for (size_t i = 0; i < sizeof members / sizeof *members; i++) {
         const cJSON *v = lam_get(request, members[i]);
         if (v)

@@ -177,6 +177,25 @@ cJSON *lam_op_add_permission(aws_request *req, aws_error *err)
                         err) != 0)
         return NULL;
 
+    const cJSON *expected =
+        cJSON_GetObjectItemCaseSensitive(req->body, "RevisionId");
+    if (cJSON_IsString(expected)) {
+        lam_function f;
+        lam__function_load(req->srv, req->account, req->region, name, &f, err);
+        const cJSON *current =
+            cJSON_GetObjectItemCaseSensitive(f.config, "RevisionId");
+        int differs = !cJSON_IsString(current) ||
+                      strcmp(current->valuestring, expected->valuestring) != 0;
+        lam__function_free(&f);
+        if (differs) {
+            cJSON_Delete(statements);
+            return aws_fail(err, AWS_ERR_PRECONDITION_FAILED,
+                            "The Revision Id provided does not match the "
+                            "latest Revision Id. Call the GetPolicy API to "
+                            "retrieve the latest Revision Id"),
+                   NULL;
+        }
+    }
     const char *sid =
         cJSON_GetObjectItemCaseSensitive(req->body, "StatementId")->valuestring;
     if (lam_find_sid(statements, sid)) {

@@ -736,3 +736,40 @@ Test(lam_api, stack_permission_kept_when_present)
     cr_assert_not_null(strstr(str(out, "Policy"), "\"Sid\":\"ApiInvoke\""));
     cJSON_Delete(out);
 }
+
+Test(lam_api, stale_revision_id_rejected)
+{
+    int status = 0;
+    cJSON *created = create("fn", NULL, &status);
+    char revision[64], body[256];
+    snprintf(revision, sizeof revision, "%s", str(created, "RevisionId"));
+    cJSON_Delete(created);
+
+    snprintf(body, sizeof body, "{\"Timeout\":5,\"RevisionId\":\"%s\"}",
+             revision);
+    cJSON *out =
+        call("PUT", "/2015-03-31/functions/fn/configuration", body, &status);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+
+    /* The update changed the RevisionId, so the old one is stale now. */
+    out = call("PUT", "/2015-03-31/functions/fn/configuration", body, &status);
+    cr_assert_eq(status, 412);
+    cr_assert_str_eq(str(out, "message"),
+                     "The Revision Id provided does not match the latest "
+                     "Revision Id. Call the GetFunction/GetAlias API to "
+                     "retrieve the latest Revision Id");
+    cJSON_Delete(out);
+
+    snprintf(body, sizeof body,
+             "{\"StatementId\":\"s\",\"Action\":\"lambda:InvokeFunction\","
+             "\"Principal\":\"*\",\"RevisionId\":\"%s\"}",
+             revision);
+    out = call("POST", "/2015-03-31/functions/fn/policy", body, &status);
+    cr_assert_eq(status, 412);
+    cr_assert_str_eq(str(out, "message"),
+                     "The Revision Id provided does not match the latest "
+                     "Revision Id. Call the GetPolicy API to retrieve the "
+                     "latest Revision Id");
+    cJSON_Delete(out);
+}
