@@ -6,10 +6,12 @@
  * past on the instance clock. Expired items stay readable until the sweep
  * deletes them, as on AWS. ddb_item.expires caches the expiry of each item
  * of a table with TTL enabled, so the sweep reads only expired rows. One
- * sweep job is pending per table, due at the earliest known expiry. After
- * each run it reschedules itself for the next expiry, and it ends when no
- * item carries a TTL. Like AWS, items whose TTL is more than five years in the
- * past are never deleted.
+ * sweep job is pending per table, due five minutes after the earliest
+ * known expiry, or after the write of an item that was already expired. So
+ * a read right after a write returns the item, as it does on AWS, whose
+ * background deletion has no deadline. After each run the sweep
+ * reschedules itself, and it ends when no item carries a TTL. Like AWS,
+ * items whose TTL is more than five years in the past are never deleted.
  */
 #include "ddb_internal.h"
 
@@ -23,6 +25,8 @@
 
 #define DDB_TTL_IGNORE_OLDER_S (5LL * 365 * 24 * 3600)
 #define DDB_TTL_BATCH 1000
+/* How long an expired item stays readable at least. */
+#define DDB_TTL_DELETE_DELAY_MS (5LL * 60 * 1000)
 
 int64_t ddb__ttl_expiry(const ddb_table *t, const cJSON *item)
 {
@@ -50,8 +54,10 @@ int ddb__ttl_schedule(stratus *srv, const ddb_table *t, int64_t due_ms)
     cJSON *payload = cJSON_CreateObject();
     cJSON_AddStringToObject(payload, "TableName", t->name);
     /* A pending sweep due later moves to this earlier time. */
+    int64_t now_ms = clock_now_ms(&srv->clock);
+    int64_t due = (due_ms > now_ms ? due_ms : now_ms) + DDB_TTL_DELETE_DELAY_MS;
     int rc = jobs_schedule(srv->jobs, DDB_TTL_JOB_KIND, t->account, t->region,
-                           due_ms, payload, key);
+                           due, payload, key);
     cJSON_Delete(payload);
     return rc;
 }
@@ -110,7 +116,9 @@ int64_t ddb__ttl_sweep(stratus *srv, const char *account, const char *region,
     } else {
         int64_t next = ddb_ttl_next(srv, t, now_s);
         if (next >= 0)
-            delay = next * 1000 - now_ms > 1000 ? next * 1000 - now_ms : 1000;
+            delay =
+                (next * 1000 - now_ms > 1000 ? next * 1000 - now_ms : 1000) +
+                DDB_TTL_DELETE_DELAY_MS;
     }
     ddb__table_free(t);
     return delay;
