@@ -31,6 +31,9 @@ static int sfn_init(stratus *srv, aws_error *err)
     jobs_register(srv->jobs, SFN_STEP_JOB, sfn__step_job);
     jobs_register(srv->jobs, SFN_TIMEOUT_JOB, sfn__timeout_job);
     sfn__lambda_register(srv);
+    if (sfn__evb_register(srv) != 0)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
+                        "cannot register the EventBridge target of states");
     sfn__tasks_resume(srv);
     return 0;
 }

@@ -141,6 +141,8 @@ void sfn__execution_abort(stratus *srv, const sfn_execution *e,
 
 /* sfn_lambda.c: register the Lambda task handlers. */
 void sfn__lambda_register(stratus *srv);
+/* sfn_evb.c: register state machines as EventBridge targets. */
+int sfn__evb_register(stratus *srv);
 
 /* sfn_tags.c: store the {key, value} list `tags` (may be NULL) on `arn`,
  * or delete every tag of `arn`. */

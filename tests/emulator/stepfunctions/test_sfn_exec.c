@@ -13,6 +13,7 @@
 #include <criterion/criterion.h>
 
 #include "sfn_test_util.h"
+#include "jobs.h"
 #include "stack.h"
 #include "ts.h"
 
@@ -875,6 +876,59 @@ Test(sfn_exec, internal_start_for_other_services)
     cr_assert_eq(rc, -1);
     cr_assert_eq(err.code, AWS_ERR_SFN_STATE_MACHINE_DOES_NOT_EXIST);
     aws_error_reset(&err);
+    ts_free(srv);
+}
+
+Test(sfn_exec, eventbridge_rule_starts_execution)
+{
+    stratus *srv = sfn_test_new();
+    char arn[256];
+    sfn_create(srv, "revalue", "STANDARD",
+               "{\"StartAt\":\"P\",\"States\":{\"P\":{\"Type\":\"Pass\","
+               "\"End\":true}}}",
+               arn);
+    int status = 0;
+    cJSON *out = ts_call(srv, "AWSEvents.PutRule",
+                         "{\"Name\":\"card_created\",\"EventPattern\":"
+                         "\"{\\\"source\\\":[\\\"collectiq.cards\\\"]}\"}",
+                         &status);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    char body[1024];
+    snprintf(body, sizeof body,
+             "{\"Rule\":\"card_created\",\"Targets\":[{\"Id\":\"sfn\","
+             "\"Arn\":\"%s\",\"InputPath\":\"$.detail\","
+             "\"RoleArn\":\"arn:aws:iam::123456789012:role/events\"},"
+             "{\"Id\":\"missing\",\"Arn\":\"%s-absent\","
+             "\"RoleArn\":\"arn:aws:iam::123456789012:role/events\"}]}",
+             arn, arn);
+    out = ts_call(srv, "AWSEvents.PutTargets", body, &status);
+    cr_assert_eq(status, 200, "%s", cJSON_PrintUnformatted(out));
+    cJSON_Delete(out);
+    out = ts_call(srv, "AWSEvents.PutEvents",
+                  "{\"Entries\":[{\"Source\":\"collectiq.cards\","
+                  "\"DetailType\":\"CardCreated\",\"Detail\":"
+                  "\"{\\\"cardId\\\":\\\"c1\\\"}\"}]}",
+                  &status);
+    cr_assert_eq(status, 200);
+    cJSON_Delete(out);
+    for (int i = 0; i < 20 && jobs_next_due(srv->jobs) >= 0; i++) {
+        sfn_drain(srv);
+        int64_t next = jobs_next_due(srv->jobs);
+        if (next >= 0)
+            clock_advance_to(&srv->clock, next);
+    }
+
+    out = sfn_call(srv, "ListExecutions", &status,
+                   "{\"stateMachineArn\":\"%s\"}", arn);
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(out, "executions");
+    cr_assert_eq(cJSON_GetArraySize(list), 1);
+    const cJSON *item = cJSON_GetArrayItem(list, 0);
+    cr_assert_eq(strlen(sfn_test_str(item, "name")), 36, "a generated name");
+    cJSON *d = sfn_describe(srv, sfn_test_str(item, "executionArn"));
+    assert_output(d, "{\"cardId\":\"c1\"}");
+    cJSON_Delete(d);
+    cJSON_Delete(out);
     ts_free(srv);
 }
 
