@@ -468,6 +468,9 @@ void http_pending_complete(http_pending *p, http_response *resp)
     c->parked = 1;
     c->next_parked = l->parked;
     l->parked = c;
+    /* Completed from a timer or process callback, the response would
+     * otherwise wait for the next unrelated event. */
+    stratus_wake(l->srv);
 }
 
 int http_listener_release(http_listener *l)

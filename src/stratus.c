@@ -66,6 +66,12 @@ static void stratus_on_idle(uv_idle_t *h)
     (void)h; /* only there so the next poll does not block */
 }
 
+void stratus_wake(stratus *srv)
+{
+    if (!srv->stopping)
+        uv_idle_start(&srv->pending, stratus_on_idle);
+}
+
 void stratus_turn_end(stratus *srv)
 {
     /* Releasing a response runs MHD, which may handle new requests and

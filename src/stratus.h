@@ -63,6 +63,13 @@ void stratus_stop(stratus *srv);
  */
 void stratus_turn_end(stratus *srv);
 
+/*
+ * Make the loop's next poll return at once, so the turn end runs soon. Work
+ * finished outside a request (a timer, a child process exit) calls it so
+ * that what it completed leaves without waiting for another event.
+ */
+void stratus_wake(stratus *srv);
+
 /* Re-arm the job timer after scheduling work. */
 void stratus_jobs_changed(stratus *srv);
 

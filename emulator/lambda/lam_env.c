@@ -922,20 +922,12 @@ void lam__env_retire(stratus *srv, const char *account, const char *region,
     }
 }
 
-static void lam_on_wake(uv_idle_t *h)
-{
-    (void)h; /* only there so the loop's next poll does not block */
-}
-
 void lam__pending_complete(lam_state *st, http_pending *p, http_response *resp)
 {
+    (void)st;
+    /* http_pending_complete wakes the loop, so a response completed from a
+     * timer or a process-exit callback leaves at once. */
     http_pending_complete(p, resp);
-    /* The instance sends completed responses at its turn end, after the
-     * poll phase. Completed from a timer or a process-exit callback, the
-     * poll would first sleep until the next timer (an invocation's
-     * timeout), so keep the instance's idle handle running: the turn end
-     * stops it again. An active handle is left as it is. */
-    uv_idle_start(&st->srv->pending, lam_on_wake);
 }
 
 /* ---- instance teardown ---- */
