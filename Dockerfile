@@ -17,11 +17,14 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DSTRATUS_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
       libmicrohttpd12 libsqlite3-0 libcjson1 libuv1 libyaml-0-2 libssl3 \
-      zlib1g libgmp10 \
+      zlib1g libgmp10 nodejs unzip \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/stratus /usr/local/bin/stratus
 COPY pipeline /opt/stratus/pipeline
+COPY emulator/lambda/runtime /opt/stratus/runtime
 WORKDIR /opt/stratus
 EXPOSE 4566 4567
-ENV STRATUS_HOST=0.0.0.0 STRATUS_DATA_DIR=/var/lib/stratus
+# Lambda environments listen on loopback inside the container.
+ENV STRATUS_HOST=0.0.0.0 STRATUS_DATA_DIR=/var/lib/stratus \
+    STRATUS_LAMBDA_NODE_BOOTSTRAP=/opt/stratus/runtime/node/bootstrap.mjs
 CMD ["stratus", "serve"]
