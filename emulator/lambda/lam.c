@@ -14,11 +14,44 @@
 #include "lam.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "evb_target.h"
 #include "jobs.h"
 #include "lam_internal.h"
+
+/*
+ * EventBridge target: an asynchronous invoke, as EventBridge makes it. A
+ * missing function or an unusable payload is a client error (no retry);
+ * anything else is retried under the target's RetryPolicy.
+ */
+static evb_delivery_status lam_evb_deliver(stratus *srv,
+                                           const evb_delivery *delivery,
+                                           evb_delivery_error *derr)
+{
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    if (lam_invoke_event(srv, delivery->account, delivery->region,
+                         delivery->target_arn, delivery->input,
+                         delivery->input_len, NULL, &err) == 0)
+        return EVB_DELIVERY_OK;
+
+    evb_delivery_status status = EVB_DELIVERY_FAILED;
+    const char *code = "SDK_CLIENT_ERROR";
+    if (err.code == AWS_ERR_RESOURCE_NOT_FOUND)
+        code = "RESOURCE_NOT_FOUND";
+    else if (err.code == AWS_ERR_TOO_MANY_REQUESTS) {
+        code = "THROTTLING";
+        status = EVB_DELIVERY_RETRY;
+    } else if (err.code == AWS_ERR_INTERNAL_SERVER_ERROR)
+        status = EVB_DELIVERY_RETRY;
+    snprintf(derr->code, sizeof derr->code, "%s", code);
+    snprintf(derr->message, sizeof derr->message, "%s", err.message);
+    aws_error_reset(&err);
+    return status;
+}
 
 static int lam_init(stratus *srv, aws_error *err)
 {
@@ -31,6 +64,7 @@ static int lam_init(stratus *srv, aws_error *err)
 
     srv->service_state[stratus_service_index(&lam_service)] = st;
     jobs_register(srv->jobs, LAM_JOB_INVOKE, lam__invoke_job);
+    evb_target_register(srv, "lambda", lam_evb_deliver);
 
     if (store_call_begin(srv->store) != SQLITE_OK)
         return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR,
