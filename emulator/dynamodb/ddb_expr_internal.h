@@ -1,6 +1,7 @@
 /*
  * ddb_expr_internal.h: the parsed form of DynamoDB expressions, shared by
- * the parser (ddb_expr_parse.c) and the evaluator (ddb_expr_eval.c).
+ * the parser (ddb_expr_lex.c, ddb_expr_parse.c, ddb_expr_check.c) and the
+ * evaluator (ddb_expr_eval.c).
  *
  * A parsed expression borrows attribute names and values from the JSON
  * trees its ddb_expr_ctx points at; they must outlive the expression.
