@@ -60,7 +60,7 @@ static const char machine[] =
                   "\"ParallelAgents\":{\"Type\":\"Parallel\",\"Branches\":["
                   "{\"StartAt\":\"PricingAgent\",\"States\":{\"PricingAgent\":"
                   "{" INVOKE ",\"Parameters\":{\"FunctionName\":\"pricing\","
-                             "\"Payload\":{" IDS ",\"cardMeta\":{" CARD_META
+                  "\"Payload\":{" IDS ",\"cardMeta\":{" CARD_META
                   ",\"number.$\":"
                   "\"$.ocrMetadata.Payload.cardMetadata.collectorNumber."
                   "value\"}}}," SELECT_PAYLOAD
