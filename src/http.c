@@ -49,8 +49,9 @@ struct http_listener {
     http_handler handler;
     uv_timer_t timer;
     int port;
-    int running;         /* inside MHD_run: no re-entry */
-    http_conn *parked;   /* waiting for the turn's commit */
+    int running;       /* inside MHD_run: no re-entry */
+    int ready;         /* a socket became ready; http_listener_flush runs MHD */
+    http_conn *parked; /* waiting for the turn's commit */
     http_conn *deferred; /* waiting for http_pending_complete */
     http_watch *watches[HTTP_MAX_FD];
 };
@@ -319,10 +320,21 @@ static void http_on_timer(uv_timer_t *t)
     http_run(t->data);
 }
 
+/* Many sockets are often ready in one loop iteration; MHD_run serves them
+ * all, so the poll callbacks only mark the listener and the turn end runs
+ * MHD once (http_listener_flush). */
 static void http_on_poll(uv_poll_t *p, int status, int events)
 {
     http_watch *w = p->data;
-    http_run(w->listener);
+    w->listener->ready = 1;
+}
+
+void http_listener_flush(http_listener *l)
+{
+    if (!l->ready)
+        return;
+    l->ready = 0;
+    http_run(l);
 }
 
 static void http_on_watch_closed(uv_handle_t *h)

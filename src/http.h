@@ -98,6 +98,9 @@ int http_listener_port(const http_listener *l);
 /* Stop accepting, close connections and free the listener. */
 void http_listener_stop(http_listener *l);
 
+/* Run MHD if a socket of the listener became ready in this loop turn. */
+void http_listener_flush(http_listener *l);
+
 /*
  * Called by the loop after the turn's commit: resumes the connections whose
  * responses waited for it. Returns how many were released.

@@ -8,9 +8,11 @@
  */
 #include "stratus.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "aws.h"
 #include "log.h"
@@ -29,10 +31,28 @@ void *stratus_service_state(stratus *srv, const aws_service *svc)
     return srv->service_state[stratus_service_index(svc)];
 }
 
+/* splitmix64: a fast, well-mixed sequence from a random seed. Request ids
+ * need uniqueness, not secrecy. */
+static uint64_t stratus_mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
 void stratus_request_id(stratus *srv, char out[37])
 {
-    (void)srv;
-    util_uuid4(out);
+    uint64_t hi = stratus_mix(srv->request_seed + 2 * srv->request_seq);
+    uint64_t lo = stratus_mix(srv->request_seed + 2 * srv->request_seq + 1);
+    srv->request_seq++;
+    /* Version 4 and variant bits, as in a random UUID. */
+    hi = (hi & ~0xF000ull) | 0x4000ull;
+    lo = (lo & ~(3ull << 62)) | (2ull << 62);
+    snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(hi >> 32),
+             (unsigned)((hi >> 16) & 0xFFFF), (unsigned)(hi & 0xFFFF),
+             (unsigned)(lo >> 48),
+             (unsigned long long)(lo & 0xFFFFFFFFFFFFull));
 }
 
 static void stratus_on_job_timer(uv_timer_t *t)
@@ -74,6 +94,8 @@ void stratus_wake(stratus *srv)
 
 void stratus_turn_end(stratus *srv)
 {
+    for (size_t i = 0; i < srv->listener_count; i++)
+        http_listener_flush(srv->listeners[i]);
     /* Releasing a response runs MHD, which may handle new requests and
      * write again; a few rounds settle that, then the idle handle below
      * brings the loop back without blocking. */
@@ -114,6 +136,9 @@ int stratus_create(stratus **out, const stratus_config *cfg, char *errbuf,
     aws_error err;
 
     srv->cfg = *cfg;
+    if (getrandom(&srv->request_seed, sizeof srv->request_seed, 0) !=
+        (ssize_t)sizeof srv->request_seed)
+        srv->request_seed = (unsigned long long)clock_now_ms(&srv->clock);
     memset(&err, 0, sizeof err);
     if (uv_loop_init(&srv->loop) != 0) {
         snprintf(errbuf, errsize, "cannot create the event loop");

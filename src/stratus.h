@@ -38,7 +38,8 @@ typedef struct stratus {
     int stopping;
     /* Per-service state, indexed like aws_services. */
     void *service_state[STRATUS_MAX_SERVICES];
-    /* Counter for request ids. */
+    /* Request ids: a random seed and a counter. */
+    unsigned long long request_seed;
     unsigned long long request_seq;
 } stratus;
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
 static void util_oom(size_t n, const char *file, int line)
 {
@@ -125,8 +125,10 @@ char *strbuf_take(strbuf *b, size_t *len)
 void util_uuid4(char out[37])
 {
     unsigned char r[16];
-    if (RAND_bytes(r, sizeof r) != 1) {
-        fprintf(stderr, "stratus: RAND_bytes failed\n");
+    /* The kernel's generator: loading OpenSSL's would cost about 2 MiB of
+     * resident memory for what is only an identifier. */
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        fprintf(stderr, "stratus: getrandom failed\n");
         abort();
     }
     r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);

@@ -40,3 +40,18 @@ Test(util, uuid_has_version_four_layout)
     cr_assert_eq(u[14], '4');
     cr_assert(strchr("89ab", u[19]) != NULL);
 }
+
+#include "ts.h"
+
+Test(util, request_ids_are_distinct_uuids)
+{
+    stratus *srv = ts_new();
+    char a[37], b[37];
+    stratus_request_id(srv, a);
+    stratus_request_id(srv, b);
+    cr_assert_str_neq(a, b);
+    cr_assert_eq(strlen(a), 36);
+    cr_assert_eq(a[14], '4');
+    cr_assert(strchr("89ab", a[19]) != NULL, "%s", a);
+    ts_free(srv);
+}
