@@ -58,5 +58,5 @@ echo
 if [ $failed -gt 0 ]; then
   printf 'failed: %s\n' "${failures[@]}"
 fi
-echo "test steps: $passed passed, $failed failed"
+echo "steps: $passed passed, $failed failed"
 [ $failed -eq 0 ]
