@@ -48,9 +48,10 @@ sanitized_ctest() {
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest_in build-asan
 }
 step "unit tests under ASan/UBSan" sanitized_ctest
-for suite in tests/clients/run.sh tests/crash/run.sh tests/fuzz/run.sh; do
+for suite in tests/clients/run.sh tests/crash/run.sh tests/crash/sfn.sh \
+  tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then
-    step "$(dirname "$suite")" "$suite" "$root/build"
+    step "${suite%.sh}" "$suite" "$root/build"
   fi
 done
 
