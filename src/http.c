@@ -49,10 +49,11 @@ struct http_listener {
     http_handler handler;
     uv_timer_t timer;
     int port;
-    int running;       /* inside MHD_run: no re-entry */
-    int ready;         /* a socket became ready; http_listener_flush runs MHD */
-    http_conn *parked; /* waiting for the turn's commit */
-    http_conn *deferred; /* waiting for http_pending_complete */
+    int running;               /* inside MHD_run: no re-entry */
+    int ready;                 /* marked ready in this loop turn */
+    http_listener *next_ready; /* in the instance's ready list */
+    http_conn *parked;         /* waiting for the turn's commit */
+    http_conn *deferred;       /* waiting for http_pending_complete */
     http_watch *watches[HTTP_MAX_FD];
 };
 
@@ -321,20 +322,38 @@ static void http_on_timer(uv_timer_t *t)
 }
 
 /* Many sockets are often ready in one loop iteration; MHD_run serves them
- * all, so the poll callbacks only mark the listener and the turn end runs
- * MHD once (http_listener_flush). */
+ * all, so the poll callbacks only put the listener on the instance's ready
+ * list and the turn end runs MHD once per listener (http_flush_ready). */
 static void http_on_poll(uv_poll_t *p, int status, int events)
 {
     http_watch *w = p->data;
-    w->listener->ready = 1;
+    http_listener *l = w->listener;
+    if (l->ready)
+        return;
+    l->ready = 1;
+    l->next_ready = l->srv->ready_listeners;
+    l->srv->ready_listeners = l;
 }
 
-void http_listener_flush(http_listener *l)
+void http_flush_ready(stratus *srv)
 {
-    if (!l->ready)
-        return;
+    while (srv->ready_listeners) {
+        http_listener *l = srv->ready_listeners;
+        srv->ready_listeners = l->next_ready;
+        l->next_ready = NULL;
+        l->ready = 0;
+        http_run(l);
+    }
+}
+
+static void http_unmark_ready(http_listener *l)
+{
+    http_listener **pp = &l->srv->ready_listeners;
+    while (*pp && *pp != l)
+        pp = &(*pp)->next_ready;
+    if (*pp)
+        *pp = l->next_ready;
     l->ready = 0;
-    http_run(l);
 }
 
 static void http_on_watch_closed(uv_handle_t *h)
@@ -591,6 +610,7 @@ void http_listener_stop(http_listener *l)
         MHD_resume_connection(c->connection);
         c = next;
     }
+    http_unmark_ready(l);
     /* Deferred ones too; their abort callbacks run as MHD closes them. */
     for (c = l->deferred; c; c = c->next_deferred)
         MHD_resume_connection(c->connection);

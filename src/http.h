@@ -98,8 +98,9 @@ int http_listener_port(const http_listener *l);
 /* Stop accepting, close connections and free the listener. */
 void http_listener_stop(http_listener *l);
 
-/* Run MHD if a socket of the listener became ready in this loop turn. */
-void http_listener_flush(http_listener *l);
+/* Run MHD once for each listener, of any owner, that had a socket become
+ * ready in this loop turn. The instance's turn end calls it. */
+void http_flush_ready(struct stratus *srv);
 
 /*
  * Called by the loop after the turn's commit: resumes the connections whose

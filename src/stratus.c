@@ -94,8 +94,7 @@ void stratus_wake(stratus *srv)
 
 void stratus_turn_end(stratus *srv)
 {
-    for (size_t i = 0; i < srv->listener_count; i++)
-        http_listener_flush(srv->listeners[i]);
+    http_flush_ready(srv);
     /* Releasing a response runs MHD, which may handle new requests and
      * write again; a few rounds settle that, then the idle handle below
      * brings the loop back without blocking. */

@@ -31,6 +31,8 @@ typedef struct stratus {
     jobs *jobs;
     http_listener *listeners[STRATUS_MAX_LISTENERS];
     size_t listener_count;
+    /* Listeners of any owner with a socket ready in this loop turn. */
+    struct http_listener *ready_listeners;
     uv_check_t turn_end;  /* commits and releases responses each turn */
     uv_timer_t job_timer; /* wakes the loop for the next due job */
     uv_idle_t pending;    /* keeps the loop spinning while work waits */
