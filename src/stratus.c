@@ -102,9 +102,16 @@ void stratus_turn_end(stratus *srv)
         int rc = store_commit(srv->store);
         if (rc != SQLITE_OK)
             log_error("store", "commit failed: %s", sqlite3_errstr(rc));
+        /* Releasing runs handlers, which may stop a listener (a Lambda
+         * environment's) and so shift srv->listeners: walk a copy. A
+         * stopped listener stays allocated until its close callback and
+         * has nothing parked. */
+        http_listener *snapshot[STRATUS_MAX_LISTENERS];
+        size_t count = srv->listener_count;
+        memcpy(snapshot, srv->listeners, count * sizeof *snapshot);
         int released = 0;
-        for (size_t i = 0; i < srv->listener_count; i++)
-            released += http_listener_release(srv->listeners[i]);
+        for (size_t i = 0; i < count; i++)
+            released += http_listener_release(snapshot[i]);
         if (!released && !store_in_transaction(srv->store))
             break;
     }
