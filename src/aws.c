@@ -395,7 +395,7 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     char type[256];
     const char *prefix = svc && svc->error_prefix ? svc->error_prefix : "";
 
-    /* Errors raised before the service sees the request come from AWS's
+    /* Errors raised before the service receives the request come from AWS's
      * request framework and carry its namespace, not the service's. */
     if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
                       err->code == AWS_ERR_SERIALIZATION ||

@@ -1,11 +1,12 @@
 /*
  * aws.h: the AWS protocol layer shared by every service.
  *
- * It defines the error list (one X-macro row per AWS error type: wire name,
- * default HTTP status, default message), the error record a handler fills,
- * the parsed request a handler borrows, and the operation and service tables
- * the dispatcher routes by. Handlers never build error bodies: the protocol
- * layer renders them in the shape of the service's protocol.
+ * It defines the error list, with one X-macro row per AWS error type (wire
+ * name, default HTTP status, default message). It also defines the error
+ * record a handler fills, the parsed request a handler borrows, and the
+ * operation and service tables the dispatcher routes by. Handlers never build
+ * error bodies: the protocol layer renders them in the shape of the service's
+ * protocol.
  */
 #ifndef STRATUS_AWS_H
 #define STRATUS_AWS_H
@@ -112,7 +113,7 @@ const char *aws_code_message(aws_code code);
 /*
  * The error a handler reports. `status` overrides the list's default when
  * non-zero (some services send the same type with another status). `extra`
- * holds additional top-level body members such as CancellationReasons or
+ * contains additional top-level body members such as CancellationReasons or
  * Item; the error record owns it and aws_error_reset frees it.
  */
 typedef struct aws_error {
@@ -246,9 +247,10 @@ const aws_operation *aws_operation_find(const aws_service *svc,
                                         const char *name);
 
 /*
- * Route, decode, run and encode one HTTP request. Always fills `resp`; never
- * fails. Runs the handler inside a store savepoint and reports in
- * `*needs_commit` whether the response may leave only after a commit.
+ * Route, decode, run and encode one HTTP request. Every outcome, a client
+ * error included, is written into `resp`, unless the handler deferred the
+ * response. The handler runs inside a store savepoint, and `*needs_commit`
+ * reports whether the response may leave only after the turn's commit.
  */
 void aws_dispatch(struct stratus *srv, const struct http_request *req,
                   struct http_response *resp, int *needs_commit);

@@ -45,7 +45,7 @@ struct store {
     uv_work_t checkpoint_work;
     sqlite3 *checkpoint_db;
     int checkpoint_running;
-    int checkpoint_wanted;
+    int checkpoint_again; /* the WAL grew again while one ran */
     int checkpoint_count; /* finished background checkpoints */
     store_stmt_slot slots[STORE_STMT_SLOTS];
 };
@@ -146,9 +146,9 @@ void store_close(store *st)
     free(st);
 }
 
-/* Worker thread: copy committed WAL pages into the database file. PASSIVE
- * never blocks the loop's connection, and its fsync happens here instead of
- * inside a request's commit. */
+/* Worker thread: copy committed WAL pages into the database file. SQLite
+ * documents that a PASSIVE checkpoint waits for no reader or writer, so the
+ * loop's connection goes on, and the fsync happens here, not in a commit. */
 static void store_checkpoint_run(uv_work_t *w)
 {
     store *st = w->data;
@@ -171,13 +171,13 @@ static void store_checkpoint_done(uv_work_t *w, int status)
     store *st = w->data;
     st->checkpoint_running = 0;
     st->checkpoint_count++;
-    if (st->checkpoint_wanted && status == 0)
+    if (st->checkpoint_again && status == 0)
         store_checkpoint_start(st);
 }
 
 static void store_checkpoint_start(store *st)
 {
-    st->checkpoint_wanted = 0;
+    st->checkpoint_again = 0;
     st->checkpoint_work.data = st;
     if (uv_queue_work(st->loop, &st->checkpoint_work, store_checkpoint_run,
                       store_checkpoint_done) == 0)
@@ -191,7 +191,7 @@ static int store_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
     if (pages < STORE_CHECKPOINT_PAGES)
         return SQLITE_OK;
     if (st->checkpoint_running)
-        st->checkpoint_wanted = 1;
+        st->checkpoint_again = 1;
     else
         store_checkpoint_start(st);
     return SQLITE_OK;

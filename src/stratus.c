@@ -95,8 +95,8 @@ void stratus_wake(stratus *srv)
 void stratus_turn_end(stratus *srv)
 {
     http_flush_ready(srv);
-    /* Releasing a response runs MHD, which may handle new requests and
-     * write again; a few rounds settle that, then the idle handle below
+    /* Releasing a response runs MHD, which may handle new requests that
+     * write again. A few rounds settle that, and the idle handle below then
      * brings the loop back without blocking. */
     for (int round = 0; round < 4; round++) {
         int rc = store_commit(srv->store);

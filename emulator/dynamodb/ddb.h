@@ -1,5 +1,5 @@
 /*
- * ddb.h: the DynamoDB service as the rest of Stratus sees it: its operation
+ * ddb.h: the DynamoDB service's interface to the rest of Stratus: its operation
  * table and the stack resource type AWS::DynamoDB::Table.
  */
 #ifndef STRATUS_DDB_H

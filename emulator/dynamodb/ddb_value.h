@@ -17,7 +17,7 @@
 #include "aws.h"
 #include "util.h"
 
-/* Buffer size that holds any canonical number, sign and NUL included. */
+/* Buffer size that fits any canonical number, sign and NUL included. */
 #define DDB_NUMBER_SIZE 192
 
 /* DynamoDB's maximum nesting depth of maps and lists in an item. */

@@ -150,7 +150,7 @@ int sfn__tags_put(stratus *srv, const char *arn, const cJSON *tags,
                   aws_error *err);
 void sfn__tags_delete_all(stratus *srv, const char *arn);
 
-/* sfn_sync.c: answer the StartSyncExecution call waiting for `exec_arn`,
+/* sfn_sync.c: respond to the StartSyncExecution call waiting for `exec_arn`,
  * if any (called when an execution closes), and drop every waiter. */
 void sfn__sync_closed(stratus *srv, const char *exec_arn);
 void sfn__sync_cleanup(stratus *srv);
