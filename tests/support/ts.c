@@ -138,3 +138,55 @@ char *ts_read_file(const char *path)
     fclose(f);
     return strbuf_take(&b, NULL);
 }
+
+void ts_json5_to_json(char *text)
+{
+    char *out = text;
+    int in_string = 0;
+
+    for (char *p = text; *p; p++) {
+        if (in_string) {
+            *out++ = *p;
+            if (*p == '\\' && p[1])
+                *out++ = *++p;
+            else if (*p == '"')
+                in_string = 0;
+            continue;
+        }
+        if (*p == '"') {
+            in_string = 1;
+        } else if (p[0] == '/' && p[1] == '/') {
+            while (p[1] && p[1] != '\n')
+                p++;
+            continue;
+        } else if (*p == ',') {
+            /* Drop a comma that only whitespace or comments separate from
+             * a closing bracket. */
+            char *q = p + 1;
+            while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' ||
+                   (q[0] == '/' && q[1] == '/')) {
+                if (*q == '/')
+                    while (*q && *q != '\n')
+                        q++;
+                else
+                    q++;
+            }
+            if (*q == '}' || *q == ']')
+                continue;
+        }
+        *out++ = *p;
+    }
+    *out = '\0';
+}
+
+cJSON *ts_load_json(const char *path, int json5)
+{
+    char *text = ts_read_file(path);
+    if (!text)
+        return NULL;
+    if (json5)
+        ts_json5_to_json(text);
+    cJSON *value = cJSON_Parse(text);
+    free(text);
+    return value;
+}

@@ -39,4 +39,12 @@ const char *ts_shared_dir(void);
 /* Read a whole file; NULL when unreadable. The caller frees it. */
 char *ts_read_file(const char *path);
 
+/* Turn JSON5 as LocalStack's recorded templates use it (// comments,
+ * trailing commas) into JSON, in place. */
+void ts_json5_to_json(char *text);
+
+/* Read and parse a JSON file (JSON5 when `json5`); NULL when unreadable
+ * or invalid. The caller frees it. */
+cJSON *ts_load_json(const char *path, int json5);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "evb_index.h"
 #include "evb_pattern.h"
+#include "ts.h"
 
 #define EVENTS_DIR "/conformance/localstack/tests/aws/services/events"
 #define SNAPSHOT_KEY                                                           \
@@ -118,55 +119,6 @@ static const char *shared_dir_or_skip(void)
                      "pattern data is unavailable");
     }
     return dir;
-}
-
-/*
- * Turn JSON5 text as the templates use it (// comments, trailing commas)
- * into JSON, in place.
- */
-static void json5_to_json(char *s)
-{
-    char *out = s;
-    int in_string = 0;
-
-    for (char *p = s; *p; p++) {
-        if (in_string) {
-            *out++ = *p;
-            if (*p == '\\' && p[1]) {
-                *out++ = *++p;
-            } else if (*p == '"') {
-                in_string = 0;
-            }
-            continue;
-        }
-        if (*p == '"') {
-            in_string = 1;
-        } else if (p[0] == '/' && p[1] == '/') {
-            while (*p && *p != '\n') {
-                p++;
-            }
-            if (!*p) {
-                break;
-            }
-        } else if (*p == ',') {
-            char *q = p + 1;
-            while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t' ||
-                   (q[0] == '/' && q[1] == '/')) {
-                if (*q == '/') {
-                    while (*q && *q != '\n') {
-                        q++;
-                    }
-                } else {
-                    q++;
-                }
-            }
-            if (*q == '}' || *q == ']') {
-                continue;
-            }
-        }
-        *out++ = *p;
-    }
-    *out = '\0';
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -272,7 +224,7 @@ Test(evb_pattern, conformance_templates)
         snprintf(path, sizeof path, "%s/%s", dir_path, names[i]);
         char *text = read_file(path);
         cr_assert_not_null(text, "cannot read %s", path);
-        json5_to_json(text);
+        ts_json5_to_json(text);
         cJSON *doc = cJSON_Parse(text);
         cr_assert_not_null(doc, "template %s does not parse as JSON", stem);
         free(text);

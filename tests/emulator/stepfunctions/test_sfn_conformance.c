@@ -29,50 +29,6 @@ typedef struct tally {
     int passed, terminal_only, failed, skipped;
 } tally;
 
-/* Turn JSON5 as the LocalStack templates use it (comments, trailing
- * commas) into JSON, in place. */
-static void json5_to_json(char *s)
-{
-    char *out = s;
-    bool in_string = false;
-    for (char *c = s; *c; c++) {
-        if (in_string) {
-            *out++ = *c;
-            if (*c == '\\' && c[1])
-                *out++ = *++c;
-            else if (*c == '"')
-                in_string = false;
-        } else if (c[0] == '/' && c[1] == '/') {
-            while (c[1] && c[1] != '\n')
-                c++;
-        } else if (*c == ',') {
-            char *next = c + 1;
-            while (*next == ' ' || *next == '\n' || *next == '\t' ||
-                   *next == '\r')
-                next++;
-            if (*next != '}' && *next != ']')
-                *out++ = ',';
-        } else {
-            if (*c == '"')
-                in_string = true;
-            *out++ = *c;
-        }
-    }
-    *out = '\0';
-}
-
-static cJSON *load_json(const char *path, bool json5)
-{
-    char *text = ts_read_file(path);
-    if (!text)
-        return NULL;
-    if (json5)
-        json5_to_json(text);
-    cJSON *v = cJSON_Parse(text);
-    free(text);
-    return v;
-}
-
 /* True when the machine uses only what Stratus runs without other services:
  * no Task, no JSONata or variables, no distributed Map, no placeholder the
  * LocalStack test fills in. */
@@ -329,7 +285,7 @@ Test(sfn_conformance, localstack_recorded_histories)
              "%s/conformance/localstack/"
              "INDEX-stepfunctions-tests-to-templates.json",
              root);
-    cJSON *index = load_json(path, false);
+    cJSON *index = ts_load_json(path, false);
     cr_assert_not_null(index, "cannot read %s", path);
 
     stratus *srv = sfn_test_new();
@@ -354,7 +310,7 @@ Test(sfn_conformance, localstack_recorded_histories)
         if (strcmp(wanted, snapshot_path) != 0) {
             cJSON_Delete(snapshot);
             snprintf(snapshot_path, sizeof snapshot_path, "%s", wanted);
-            snapshot = load_json(snapshot_path, false);
+            snapshot = ts_load_json(snapshot_path, false);
         }
         const cJSON *recorded = cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(snapshot, test),
@@ -364,7 +320,7 @@ Test(sfn_conformance, localstack_recorded_histories)
 
         snprintf(path, sizeof path, "%s/conformance/localstack/%s", root,
                  cJSON_GetArrayItem(entry, 0)->valuestring);
-        cJSON *definition = load_json(path, true);
+        cJSON *definition = ts_load_json(path, true);
         if (!definition || !machine_supported(definition)) {
             cJSON_Delete(definition);
             continue;

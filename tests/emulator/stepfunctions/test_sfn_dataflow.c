@@ -724,50 +724,6 @@ Test(sfn_dataflow_cases, choice_on_missing_variable_fails)
 
 /* AWS-recorded histories of machines without Task states */
 
-/* Turn JSON5 as the LocalStack templates use it (comments, trailing
- * commas) into JSON, in place. */
-static void json5_to_json(char *s)
-{
-    char *out = s;
-    bool in_string = false;
-    for (char *c = s; *c; c++) {
-        if (in_string) {
-            *out++ = *c;
-            if (*c == '\\' && c[1])
-                *out++ = *++c;
-            else if (*c == '"')
-                in_string = false;
-        } else if (c[0] == '/' && c[1] == '/') {
-            while (c[1] && c[1] != '\n')
-                c++;
-        } else if (*c == ',') {
-            char *next = c + 1;
-            while (*next == ' ' || *next == '\n' || *next == '\t' ||
-                   *next == '\r')
-                next++;
-            if (*next != '}' && *next != ']')
-                *out++ = ',';
-        } else {
-            if (*c == '"')
-                in_string = true;
-            *out++ = *c;
-        }
-    }
-    *out = '\0';
-}
-
-static cJSON *load_json(const char *path, bool json5)
-{
-    char *text = ts_read_file(path);
-    if (!text)
-        return NULL;
-    if (json5)
-        json5_to_json(text);
-    cJSON *v = cJSON_Parse(text);
-    free(text);
-    return v;
-}
-
 /* True when every state, at any depth, is one the interpreter runs and the
  * machine uses no feature outside this library (JSONata, variables, item
  * readers, failure tolerance) and no placeholder the LocalStack test fills
@@ -947,7 +903,7 @@ static void run_snapshot(const char *root, const char *file, const cJSON *index,
              "%s/conformance/localstack/tests/aws/services/stepfunctions/v2/"
              "%s",
              root, file);
-    cJSON *snapshot = load_json(path, false);
+    cJSON *snapshot = ts_load_json(path, false);
     cr_assert_not_null(snapshot, "cannot read %s", path);
 
     const cJSON *test;
@@ -960,7 +916,7 @@ static void run_snapshot(const char *root, const char *file, const cJSON *index,
             continue;
         snprintf(path, sizeof path, "%s/conformance/localstack/%s", root,
                  cJSON_GetArrayItem(templates, 0)->valuestring);
-        cJSON *definition = load_json(path, true);
+        cJSON *definition = ts_load_json(path, true);
         if (!definition || !machine_supported(definition)) {
             cJSON_Delete(definition);
             continue;
@@ -996,7 +952,7 @@ Test(sfn_dataflow_cases, aws_recorded_histories)
              "%s/conformance/localstack/"
              "INDEX-stepfunctions-tests-to-templates.json",
              root);
-    cJSON *index = load_json(path, false);
+    cJSON *index = ts_load_json(path, false);
     cr_assert_not_null(index, "cannot read %s", path);
 
     const char *files[] = {

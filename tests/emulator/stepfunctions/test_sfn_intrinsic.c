@@ -397,54 +397,6 @@ Test(sfn_intrinsic, is_call_detects_prefix)
 
 /* AWS-recorded histories */
 
-/* Turn JSON5 as the LocalStack templates use it (comments, trailing
- * commas) into JSON, in place. */
-static void json5_to_json(char *s)
-{
-    char *out = s;
-    bool in_string = false;
-    for (char *c = s; *c; c++) {
-        if (in_string) {
-            *out++ = *c;
-            if (*c == '\\' && c[1])
-                *out++ = *++c;
-            else if (*c == '"')
-                in_string = false;
-        } else if (c[0] == '/' && c[1] == '/') {
-            while (*c && *c != '\n')
-                c++;
-            c--;
-        } else if (c[0] == '/' && c[1] == '*') {
-            char *end = strstr(c + 2, "*/");
-            c = end ? end + 1 : c + strlen(c) - 1;
-        } else if (*c == ',') {
-            char *next = c + 1;
-            while (*next == ' ' || *next == '\n' || *next == '\t' ||
-                   *next == '\r')
-                next++;
-            if (*next != '}' && *next != ']')
-                *out++ = ',';
-        } else {
-            if (*c == '"')
-                in_string = true;
-            *out++ = *c;
-        }
-    }
-    *out = '\0';
-}
-
-static cJSON *load_json(const char *path, bool json5)
-{
-    char *text = ts_read_file(path);
-    if (!text)
-        return NULL;
-    if (json5)
-        json5_to_json(text);
-    cJSON *v = cJSON_Parse(text);
-    free(text);
-    return v;
-}
-
 /* Placeholders LocalStack writes over values that change between runs. */
 static bool has_placeholder(const cJSON *v)
 {
@@ -527,7 +479,7 @@ static void run_snapshot_file(const char *root, const char *file,
              "%s/conformance/localstack/tests/aws/services/stepfunctions/v2/"
              "intrinsic_functions/%s",
              root, file);
-    cJSON *snapshot = load_json(path, false);
+    cJSON *snapshot = ts_load_json(path, false);
     cr_assert_not_null(snapshot, "cannot read %s", path);
 
     const cJSON *test;
@@ -541,7 +493,7 @@ static void run_snapshot_file(const char *root, const char *file,
         }
         snprintf(path, sizeof path, "%s/conformance/localstack/%s", root,
                  cJSON_GetArrayItem(templates, 0)->valuestring);
-        cJSON *definition = load_json(path, true);
+        cJSON *definition = ts_load_json(path, true);
         cr_assert_not_null(definition, "cannot parse template %s", path);
 
         const cJSON *record;
@@ -574,7 +526,7 @@ Test(sfn_intrinsic, aws_recorded_histories)
              "%s/conformance/localstack/"
              "INDEX-stepfunctions-tests-to-templates.json",
              root);
-    cJSON *index = load_json(path, false);
+    cJSON *index = ts_load_json(path, false);
     cr_assert_not_null(index, "cannot read %s", path);
 
     snprintf(path, sizeof path,
