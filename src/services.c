@@ -24,5 +24,6 @@ const stack_type stack_types[] = {
     {"AWS::Lambda::Permission", lam_stack_apply_permission},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
+    {"Stratus::DynamoDB::Items", ddb_stack_apply_items},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;
