@@ -270,15 +270,23 @@ Test(lam_async, idle_environment_is_reaped)
               "the idle environment was not stopped");
 }
 
-/* A Node handler that returns its current time, or tries a TCP connection
- * to event.connect ("runtime" means its own Runtime API address). */
+/* A Node handler that returns its current time, looks up event.lookup, or
+ * tries a TCP connection to event.connect ("runtime" means its own Runtime
+ * API address, "vhost" that port under the name bucket.localhost). */
 static const char clock_handler[] =
+    "import dns from 'node:dns';\n"
     "import net from 'node:net';\n"
     "export const handler = async (event) => {\n"
+    "  if (event.lookup) {\n"
+    "    try { return await dns.promises.lookup(event.lookup); }\n"
+    "    catch (e) { return { error: e.code, message: e.message }; }\n"
+    "  }\n"
     "  if (event.connect) {\n"
     "    let [host, port] = [event.connect, event.port];\n"
-    "    if (host === 'runtime')\n"
-    "      [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');\n"
+    "    if (host === 'runtime' || host === 'vhost')\n"
+    "      port = process.env.AWS_LAMBDA_RUNTIME_API.split(':')[1];\n"
+    "    if (host === 'runtime') host = '127.0.0.1';\n"
+    "    if (host === 'vhost') host = 'bucket.localhost';\n"
     "    return await new Promise((resolve) => {\n"
     "      const s = net.connect({ host, port: Number(port) });\n"
     "      s.on('connect', () => { s.destroy(); resolve({ connected: true }); "
@@ -366,8 +374,33 @@ Test(lam_async, node_handler_confined_to_loopback)
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(out, "error");
     cr_assert_str_eq(code->valuestring, "ECONNREFUSED");
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(out, "message");
-    cr_assert_not_null(strstr(message->valuestring, "confines Lambda handlers"),
-                       "%s", message->valuestring);
+    cr_assert_str_eq(message->valuestring, "connect ECONNREFUSED 0.0.0.0:9");
+    cJSON_Delete(out);
+
+    /* A name outside .localhost is never resolved. */
+    out = invoke_node("confined", "{\"lookup\":\"stratus-test.invalid\"}");
+    code = cJSON_GetObjectItemCaseSensitive(out, "error");
+    cr_assert_str_eq(code->valuestring, "ENOTFOUND");
+    message = cJSON_GetObjectItemCaseSensitive(out, "message");
+    cr_assert_str_eq(message->valuestring,
+                     "getaddrinfo ENOTFOUND stratus-test.invalid");
+    cJSON_Delete(out);
+
+    out = invoke_node("confined", "{\"connect\":\"api.example.com\","
+                                  "\"port\":443}");
+    code = cJSON_GetObjectItemCaseSensitive(out, "error");
+    cr_assert_str_eq(code->valuestring, "ENOTFOUND");
+    cJSON_Delete(out);
+
+    /* Names under .localhost are this machine. */
+    out = invoke_node("confined", "{\"lookup\":\"bucket.localhost\"}");
+    const cJSON *address = cJSON_GetObjectItemCaseSensitive(out, "address");
+    cr_assert_str_eq(address->valuestring, "127.0.0.1");
+    cJSON_Delete(out);
+
+    out = invoke_node("confined", "{\"connect\":\"vhost\"}");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "connected")),
+              "%s", cJSON_PrintUnformatted(out));
     cJSON_Delete(out);
 }
 
@@ -464,6 +497,130 @@ Test(lam_async, fault_throttle_rejects_invoke)
     int one = 1;
     if (access("/usr/bin/curl", X_OK) == 0)
         cr_assert(pump(has_lines, &one));
+}
+
+Test(lam_async, fault_error_type_is_set)
+{
+    callback_result r = {0};
+    aws_error err = {0};
+    lam_fault fault = {.kind = LAM_FAULT_ERROR,
+                       .count = 1,
+                       .error_type = "Lambda.TooManyRequestsException",
+                       .message = "slow down"};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.payload,
+                     "{\"errorType\":\"Lambda.TooManyRequestsException\","
+                     "\"errorMessage\":\"slow down\"}");
+}
+
+Test(lam_async, fault_latency_delays_the_code)
+{
+    require_curl();
+    callback_result r = {0};
+    aws_error err = {0};
+    lam_fault fault = {
+        .kind = LAM_FAULT_LATENCY, .count = 1, .latency_ms = 300};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    uint64_t started = uv_hrtime();
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                  "{\"slow\":1}", 10, NULL, on_result, &r,
+                                  &err));
+    cr_assert(pump(called, &r));
+    double elapsed_ms = (double)(uv_hrtime() - started) / 1e6;
+    cr_assert_str_eq(r.payload, "{\"done\":true}");
+    cr_assert_geq(elapsed_ms, 300.0);
+    cr_assert_eq(recorded(NULL), 1, "the code ran once");
+}
+
+Test(lam_async, fault_latency_past_timeout)
+{
+    callback_result r = {0};
+    aws_error err = {0};
+    int status = 0;
+    cJSON_Delete(ts_rest_call(srv, "PUT",
+                              "/2015-03-31/functions/rec/configuration",
+                              "lambda", "{\"Timeout\":1}", &status, NULL));
+    cr_assert_eq(status, 200);
+    lam_fault fault = {
+        .kind = LAM_FAULT_LATENCY, .count = 1, .latency_ms = 5000};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert(strstr(r.payload, "Sandbox.Timedout") != NULL, "%s", r.payload);
+    cr_assert_eq(recorded(NULL), 0, "the code never ran");
+}
+
+/* Send a request to the fault endpoint and return the parsed body. */
+static cJSON *fault_call(const char *method, const char *path, const char *body,
+                         int *status)
+{
+    http_request req = {
+        .method = method,
+        .path = path,
+        .query = "",
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    http_response_init(&resp);
+    lam_fault_endpoint(srv, &req, &resp);
+    *status = resp.status;
+    cJSON *out = cJSON_ParseWithLength(resp.body, resp.body_len);
+    http_response_cleanup(&resp);
+    return out;
+}
+
+Test(lam_async, fault_endpoint_round_trip)
+{
+    int status = 0;
+    const char *path = "/_stratus/lambda/functions/rec/fault";
+    cJSON *out = fault_call("PUT", path,
+                            "{\"Kind\":\"error\",\"Count\":2,"
+                            "\"ErrorType\":\"Custom.Error\"}",
+                            &status);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "Kind")->valuestring, "error");
+    cr_assert_eq(cJSON_GetObjectItem(out, "Count")->valueint, 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "ErrorType")->valuestring,
+                     "Custom.Error");
+    cJSON_Delete(out);
+
+    out = fault_call("DELETE", path, NULL, &status);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "Kind")->valuestring, "none");
+    cJSON_Delete(out);
+}
+
+Test(lam_async, fault_endpoint_rejects_bad_kind)
+{
+    int status = 0;
+    cJSON *out = fault_call("PUT", "/_stratus/lambda/functions/rec/fault",
+                            "{\"Kind\":\"explode\"}", &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "message")->valuestring,
+                     "Invalid Kind 'explode': use error, timeout, throttle, "
+                     "latency or none");
+    cJSON_Delete(out);
+
+    out = fault_call("PUT", "/_stratus/lambda/functions/rec/fault",
+                     "{\"Kind\":\"latency\"}", &status);
+    cr_assert_eq(status, 400);
+    cJSON_Delete(out);
+
+    out = fault_call("PUT", "/_stratus/lambda/nope", "{}", &status);
+    cr_assert_eq(status, 400);
+    cJSON_Delete(out);
 }
 
 Test(lam_async, lam_invoke_event_queues_job)
