@@ -703,7 +703,7 @@ Test(lam_api, permissions_build_policy)
     out =
         call("DELETE", "/2015-03-31/functions/fn/policy/events", NULL, &status);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "No policy is associated with the given resource.");
     cJSON_Delete(out);
 }
