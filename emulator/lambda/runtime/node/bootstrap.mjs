@@ -26,6 +26,7 @@
 import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
+import { register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -102,8 +103,29 @@ function confineLookups() {
   };
 }
 
+// dns.resolve* query DNS servers directly: refuse every name.
+function confineResolvers() {
+  for (const name of Object.keys(dns)) {
+    if (!name.startsWith('resolve') || typeof dns[name] !== 'function') continue;
+    dns[name] = function resolve(hostname, ...rest) {
+      const cb = rest.find((arg) => typeof arg === 'function');
+      const err = confinementError(hostname, undefined, 'ENOTFOUND');
+      err.syscall = 'queryA';
+      if (cb) process.nextTick(() => cb(err));
+      return {};
+    };
+  }
+  for (const name of Object.keys(dns.promises)) {
+    if (!name.startsWith('resolve') || typeof dns.promises[name] !== 'function') continue;
+    dns.promises[name] = async function resolve(hostname) {
+      throw confinementError(hostname, undefined, 'ENOTFOUND');
+    };
+  }
+}
+
 function confineToLoopback() {
   confineLookups();
+  confineResolvers();
   const realConnect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function connect(...args) {
     // net.createConnection passes its normalized [options, callback] array.
@@ -303,6 +325,8 @@ function runHandler(handler, event, context) {
 
 async function main() {
   patchConsole();
+  // Bare imports the handler's folders lack come from the runtime's SDK.
+  register('./resolve-hook.mjs', import.meta.url);
   if (process.env.STRATUS_LAMBDA_ALLOW_NETWORK !== '1') confineToLoopback();
   let handler;
   try {
