@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Install what Stratus needs on Debian 12 (as root) and build it.
-# Installs the system packages, the npm packages of the client tests and
-# of the pipeline's handlers, and builds build/stratus with warnings as
-# errors.
+# Installs the system packages, the npm packages of the client tests, and
+# builds build/stratus with warnings as errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,10 +50,6 @@ fi
 
 if [ -f tests/clients/package.json ]; then
   (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
-fi
-# The pipeline's Lambda handlers, the demo and the pipeline tests use these.
-if [ -f pipeline/handlers/package-lock.json ]; then
-  (cd pipeline/handlers && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The pipeline's handlers, from their lockfile.
