@@ -20,6 +20,10 @@ import { REPO_ROOT, STATE_MACHINE_ARN, TABLE_NAME, startStratus } from './local-
 
 const execFileAsync = promisify(execFile);
 
+// The SDK warns once per process that Node.js 20 will lose support in
+// 2027; that line would split the demo's step output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 const USAGE = `usage: node pipeline/demo.mjs [options]
   --build-dir DIR  directory with the stratus binary (default build)
   --image FILE     card image to upload (default fixtures/cards/pikachu-ex-a1-096.jpg)

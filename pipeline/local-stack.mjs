@@ -59,7 +59,7 @@ async function healthy(endpoint) {
 // Environment for AWS SDK and CLI calls that reach only this Stratus:
 // dummy credentials, no shared config files and no metadata lookups.
 export function localAwsEnv(endpoint, workDir) {
-  return {
+  const env = {
     ...process.env,
     AWS_ACCESS_KEY_ID: 'AKIDSTRATUSDEMO',
     AWS_SECRET_ACCESS_KEY: 'stratus-demo-secret',
@@ -70,9 +70,10 @@ export function localAwsEnv(endpoint, workDir) {
     AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-aws-credentials'),
     AWS_ENDPOINT_URL: endpoint,
     AWS_PAGER: '',
-    AWS_PROFILE: '',
-    AWS_SESSION_TOKEN: '',
   };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  return env;
 }
 
 // Starts one server and waits for its health check. Returns the handle,

@@ -61,7 +61,14 @@ export const handler = apiHandler('POST /upload/presign', async (event) => {
     hoistableHeaders.add('x-amz-server-side-encryption-aws-kms-key-id');
   }
 
-  const client = new S3Client({ region: process.env.REGION || process.env.AWS_REGION || 'us-east-1' });
+  // NOTE: CollectIQ uses a default client. Since SDK 3.729 that default
+  // signs the CRC32 of the empty body into a presigned PUT, and Stratus's
+  // S3 then rejects the real upload with BadDigest, so checksums are only
+  // added where an operation requires them.
+  const client = new S3Client({
+    region: process.env.REGION || process.env.AWS_REGION || 'us-east-1',
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+  });
   const uploadUrl = await getSignedUrl(client, new PutObjectCommand(params), {
     expiresIn: EXPIRES_IN_SECONDS,
     hoistableHeaders,

@@ -225,6 +225,7 @@ describe('upload_presign', () => {
     assert.equal(url.searchParams.get('x-amz-meta-uploaded-by'), SUB);
     assert.equal(url.searchParams.get('x-amz-meta-original-filename'), 'my card (1).jpg');
     assert.doesNotMatch(url.searchParams.get('X-Amz-SignedHeaders'), /content-type/);
+    assert.equal(url.searchParams.get('x-amz-checksum-crc32'), null);
   });
 
   test('unsupported content type fails validation', async () => {
