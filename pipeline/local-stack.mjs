@@ -78,7 +78,7 @@ export function localAwsEnv(endpoint, workDir) {
 
 // Starts one server and waits for its health check. Returns the handle,
 // or null when the process exited first (for example, a port was taken).
-async function startOnce(stratus, stackFile, workDir, logLevel) {
+async function startOnce(stratus, stackFile, workDir, logLevel, extraArgs) {
   const port = await freePort();
   let apiPort = await freePort();
   if (apiPort === port) apiPort = await freePort();
@@ -86,6 +86,7 @@ async function startOnce(stratus, stackFile, workDir, logLevel) {
   const args = ['serve', '--data-dir', dataDir, '--port', String(port),
     '--api-port', String(apiPort), '--log-level', logLevel];
   if (stackFile) args.push('--stack', stackFile);
+  args.push(...extraArgs);
 
   const started = performance.now();
   const child = spawn(stratus, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -117,9 +118,12 @@ async function startOnce(stratus, stackFile, workDir, logLevel) {
 }
 
 // Starts `stratus serve` from `buildDir` (default build/) with the stack
-// file (default: the server's own default, pipeline/stack.yaml). Returns
-// {endpoint, apiEndpoint, healthMs, env, token(user), stop(), log()}.
-export async function startStratus({ buildDir = 'build', stackFile, logLevel = 'info', keepData = false } = {}) {
+// file (default: the server's own default, pipeline/stack.yaml) and any
+// `extraArgs` (such as ['--iam', 'off']). Returns {endpoint, apiEndpoint,
+// healthMs, env, token(user), stop(), log()}.
+export async function startStratus({
+  buildDir = 'build', stackFile, logLevel = 'info', keepData = false, extraArgs = [],
+} = {}) {
   const stratus = resolve(REPO_ROOT, buildDir, 'stratus');
   if (!existsSync(stratus)) {
     throw new Error(`stratus binary not found at ${stratus}: build it first (make -C ${buildDir} stratus)`);
@@ -131,7 +135,7 @@ export async function startStratus({ buildDir = 'build', stackFile, logLevel = '
   let server;
   let lastLog = '';
   for (let attempt = 0; attempt < START_ATTEMPTS && !server; attempt++) {
-    const result = await startOnce(stratus, stackFile, workDir, logLevel);
+    const result = await startOnce(stratus, stackFile, workDir, logLevel, extraArgs);
     if (result.failed) lastLog = result.log;
     else server = result;
   }

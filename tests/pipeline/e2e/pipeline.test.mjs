@@ -167,13 +167,32 @@ describe('pipeline failure paths', () => {
 });
 
 describe('HTTP API behaviour', () => {
-  test('same Idempotency-Key replays the card', async () => {
-    const key = `replay-${Date.now()}`;
+  // The deployed cards-create role may put items but not get or update
+  // them, so the idempotency record is never read or completed. A retry
+  // with the same key loses the conditional put and creates a second card.
+  test('same key duplicates under deployed IAM', async () => {
+    const key = `duplicate-${Date.now()}`;
     const first = await alice.createCard({ frontS3Key: 'uploads/x/replay.jpg' }, key);
     const second = await alice.createCard({ frontS3Key: 'uploads/x/replay.jpg' }, key);
     assert.equal(first.status, 201);
     assert.equal(second.status, 201);
-    assert.deepEqual(second.body, first.body);
+    assert.notEqual(second.body.cardId, first.body.cardId);
+    assert.match(server.log(), /denied [^\n]*cards-create[^\n]*dynamodb:GetItem/);
+  });
+
+  test('same key replays without IAM', async () => {
+    const open = await startStratus({ buildDir: BUILD_DIR, extraArgs: ['--iam', 'off'] });
+    try {
+      const api = new CollectiqApi(open.apiEndpoint, await open.token('alice'));
+      const key = `replay-${Date.now()}`;
+      const first = await api.createCard({ frontS3Key: 'uploads/x/replay.jpg' }, key);
+      const second = await api.createCard({ frontS3Key: 'uploads/x/replay.jpg' }, key);
+      assert.equal(first.status, 201);
+      assert.equal(second.status, 201);
+      assert.deepEqual(second.body, first.body);
+    } finally {
+      await open.stop();
+    }
   });
 
   test('missing Idempotency-Key is 400', async () => {
