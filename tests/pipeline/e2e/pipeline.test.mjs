@@ -1,8 +1,9 @@
-// End-to-end tests of the CollectIQ pipeline on Stratus: one `stratus
-// serve` with pipeline/stack.yaml, driven through the real HTTP API (JWTs
-// from `stratus token`), presigned S3 uploads, the real Node handlers, the
-// EventBridge rule, the Step Functions workflow and the stand-ins for
-// Rekognition, Bedrock and pricing. Started by tests/pipeline/run.sh.
+// End-to-end tests of the CollectIQ pipeline on Stratus, started by
+// tests/pipeline/run.sh. One `stratus serve` with pipeline/stack.yaml is
+// driven through the real HTTP API with JWTs from `stratus token` and
+// presigned S3 uploads. The real Node handlers, the EventBridge rule, the
+// Step Functions workflow and the stand-ins for Rekognition, Bedrock and
+// pricing do the rest.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
