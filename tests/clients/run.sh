@@ -84,6 +84,8 @@ echo "stratus serve (pid $server_pid) listening on 127.0.0.1:$port"
 # Only loopback is reachable: no instance metadata lookups, no real
 # credentials, no configuration from the home directory.
 export STRATUS_ENDPOINT="http://127.0.0.1:$port"
+# Tests that need a stack of their own start another server with this.
+export STRATUS_BIN="$stratus"
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ACCESS_KEY_ID=AKIDSTRATUSTEST
 export AWS_SECRET_ACCESS_KEY=stratus-test-secret
