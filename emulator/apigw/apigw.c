@@ -7,7 +7,7 @@
  * is the only way to create or change one; the management API reads:
  * GetApis, GetApi, GetRoutes, GetRoute, GetAuthorizers, GetAuthorizer,
  * GetIntegrations, GetStages and GetStage. Every other operation is listed
- * without a handler and answers NotImplementedException.
+ * without a handler and returns NotImplementedException.
  */
 #include "apigw.h"
 

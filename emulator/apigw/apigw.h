@@ -41,9 +41,10 @@ typedef void (*apigw_done_fn)(struct stratus *srv, http_response *resp,
                               void *arg);
 
 /*
- * Handle one HTTP API request. `done` runs exactly once, from inside this
- * call when no integration runs, else later from the loop (never after the
- * instance stops). The request is copied, so the caller may free it.
+ * Handle one HTTP API request. `done` runs exactly once: from inside this
+ * call when no integration runs, else later from the loop, and not at all
+ * when the instance stops first. The request is not used after this call
+ * returns, so the caller may free it.
  */
 void apigw_handle(struct stratus *srv, const http_request *req,
                   apigw_done_fn done, void *arg);

@@ -15,7 +15,7 @@
 #include "http.h"
 #include "stratus.h"
 
-/* The longest integration timeout an HTTP API allows, in milliseconds. */
+/* The maximum integration timeout of an HTTP API, in milliseconds. */
 #define APIGW_MAX_TIMEOUT_MS 30000
 
 /* Per-instance state. */
@@ -104,8 +104,9 @@ void apigw__cors_apply(const cJSON *cors, const char *origin,
                        http_response *resp);
 
 /*
- * Answer a preflight (OPTIONS with Origin and Access-Control-Request-Method)
- * when the API has a CORS configuration. Returns 1 when `resp` was filled.
+ * Fill the response to a preflight (OPTIONS with Origin and
+ * Access-Control-Request-Method) when the API has a CORS configuration.
+ * Returns 1 when `resp` was filled.
  */
 int apigw__cors_preflight(const cJSON *cors, const http_request *req,
                           http_response *resp);

@@ -1,12 +1,12 @@
 /*
  * apigw_jwt.c: the JWT authorizer of HTTP APIs and the local token minter.
  *
- * The checks follow API Gateway's documented workflow for JWT authorizers:
- * take the token from the identity source (a "Bearer " prefix is allowed),
- * decode it, check the algorithm (RSA only) and the signature with the key
- * of the issuer's JWKS named by `kid`, then the claims: `iss` equals the
- * issuer, `aud` (or `client_id` when there is no `aud`) is one of the
- * audiences, `exp` is after now, `nbf` and `iat` are before now. A route
+ * The checks follow API Gateway's documented workflow for JWT authorizers.
+ * The token comes from the identity source, where a "Bearer " prefix is
+ * allowed. Its algorithm must be RSA, and its signature must verify with
+ * the key of the issuer's JWKS that `kid` names. Then the claims: `iss`
+ * equals the issuer, `aud` (or `client_id` when there is no `aud`) is one
+ * of the audiences, `exp` is after now, `nbf` and `iat` are before now. A route
  * with AuthorizationScopes needs at least one of them in the token's
  * `scope` (or `scp`) claim.
  *
@@ -526,7 +526,7 @@ void apigw__jwt_authorize(const cJSON *authorizer, const cJSON *route,
 {
     memset(out, 0, sizeof *out);
     const char *token = apigw_identity(authorizer, req);
-    /* NOTE: without a token AWS answers 401 before any check; whether it
+    /* NOTE: without a token AWS returns 401 before any check. Whether it
      * sends a www-authenticate header then is not documented, and Stratus
      * sends none. */
     if (!token || !*token) {

@@ -1,7 +1,7 @@
 /*
  * apigw_response.c: turning a Lambda result into the HTTP response as
- * payload format 2.0 does, and the API's CORS configuration (preflights
- * answered by the gateway, CORS headers on actual responses).
+ * payload format 2.0 does, and the API's CORS configuration (the
+ * gateway's own preflight responses, CORS headers on actual responses).
  */
 #include "apigw_internal.h"
 

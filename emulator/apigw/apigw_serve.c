@@ -34,7 +34,8 @@ typedef struct apigw_exchange {
     char function[256];
 } apigw_exchange;
 
-/* An AWS-shaped request id: 11 random bytes in base64 ("Mc7UVioPPHcEKPA="). */
+/* An AWS-shaped request id: 11 bytes of a new request id in base64, like
+ * "Mc7UVioPPHcEKPA=". */
 static void apigw_request_id(stratus *srv, char out[20])
 {
     char uuid[37];
@@ -297,7 +298,7 @@ void apigw_handle(stratus *srv, const http_request *req, apigw_done_fn done,
 
 /* ---- the listener ---- */
 
-/* A listener request: answered inline or over a deferred connection. */
+/* A listener request, completed inline or over a deferred connection. */
 typedef struct apigw_http_call {
     http_response *inline_resp; /* while the handler runs */
     http_pending *pending;

@@ -24,7 +24,8 @@
 #include "ts.h"
 #include "util.h"
 
-/* The integration: answers by path, and echoes the event otherwise. */
+/* The integration: its result depends on the path, and other paths get
+ * the event back as the body. */
 static const char node_handler[] =
     "export const handler = async (event) => {\n"
     "  const path = event.rawPath;\n"
