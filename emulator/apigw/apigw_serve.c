@@ -6,9 +6,8 @@
  *
  * Gateway-made responses carry API Gateway's bodies: 404 {"message":"Not
  * Found"}, 401 {"message":"Unauthorized"}, 403 {"message":"Forbidden"},
- * 500 {"message":"Internal Server Error"}, 503 {"message":"Service
- * Unavailable"} and 429 {"message":"Too Many Requests"}. Every response
- * has the apigw-requestid header.
+ * 500 {"message":"Internal Server Error"} and 503 {"message":"Service
+ * Unavailable"}. Every response has the apigw-requestid header.
  */
 #include "apigw_internal.h"
 
@@ -268,10 +267,10 @@ static apigw_exchange *apigw_serve(stratus *srv, const http_request *req,
     if (!ex->inv) {
         log_at(LOG_WARN, "apigw", request_id, "cannot invoke %s: %s: %s",
                ex->function, aws_code_name(err.code), err.message);
-        if (err.code == AWS_ERR_TOO_MANY_REQUESTS)
-            apigw_message(&resp, 429, "Too Many Requests");
-        else
-            apigw_message(&resp, 500, "Internal Server Error");
+        /* A rejected Invoke, throttling included, is an integration error:
+         * the Lambda developer guide's page on API Gateway errors gives 500
+         * for it, not the 429 of the gateway's own throttling. */
+        apigw_message(&resp, 500, "Internal Server Error");
         aws_error_reset(&err);
         apigw_exchange_end(ex, &resp);
         goto out;

@@ -767,7 +767,7 @@ Test(apigw, integration_timeout_is_503)
     }
 }
 
-Test(apigw, throttled_function_is_429)
+Test(apigw, throttled_function_is_500)
 {
     aws_error err;
     memset(&err, 0, sizeof err);
@@ -776,7 +776,7 @@ Test(apigw, throttled_function_is_429)
                  0);
     reply r;
     send_request("GET", "/bare", NULL, NULL, 0, NULL, &r);
-    assert_message(&r, 429, "{\"message\":\"Too Many Requests\"}");
+    assert_message(&r, 500, "{\"message\":\"Internal Server Error\"}");
     reply_free(&r);
 }
 
