@@ -75,7 +75,7 @@ cJSON *apigw__api_load(stratus *srv, const char *api_id, char account[13],
     } else {
         s = store_stmt(srv->store,
                        "SELECT definition, account, region FROM apigw_api"
-                       " ORDER BY created_ms, api_id LIMIT 1");
+                       " ORDER BY rowid LIMIT 1");
     }
     cJSON *api = NULL;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -93,7 +93,7 @@ cJSON *apigw__api_list(stratus *srv, const char *account, const char *region)
 {
     sqlite3_stmt *s = store_stmt(
         srv->store, "SELECT definition FROM apigw_api WHERE account = ?1 AND"
-                    " region = ?2 ORDER BY created_ms, api_id");
+                    " region = ?2 ORDER BY rowid");
     sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
     cJSON *list = cJSON_CreateArray();

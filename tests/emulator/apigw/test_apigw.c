@@ -822,3 +822,103 @@ Test(apigw, management_get_apis)
     cr_assert_eq(status, 404);
     cJSON_Delete(out);
 }
+
+Test(apigw, host_header_selects_api)
+{
+    char path[128], errbuf[512];
+    write_file("second.yaml", "Resources:\n"
+                              "  Second:\n"
+                              "    Type: AWS::ApiGatewayV2::Api\n"
+                              "    Properties:\n"
+                              "      Name: second-api\n"
+                              "      Routes: []\n");
+    snprintf(path, sizeof path, "%s/second.yaml", dir);
+    cr_assert_eq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+
+    int status = 0;
+    cJSON *apis =
+        ts_rest_call(srv, "GET", "/v2/apis", "apigateway", NULL, &status, NULL);
+    const cJSON *second =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(apis, "items"), 1);
+    cr_assert_str_eq(jstr(second, "name"), "second-api");
+    char host[128];
+    snprintf(host, sizeof host, "%s.execute-api.localhost:4567",
+             jstr(second, "apiId"));
+    cJSON_Delete(apis);
+
+    /* The first API has CORS and answers the preflight; the second has no
+     * CORS and no routes. */
+    http_header h[] = {
+        {"Origin", "http://localhost:3000"},
+        {"Access-Control-Request-Method", "GET"},
+        {"Host", host},
+    };
+    reply r;
+    send_request("OPTIONS", "/bare", NULL, h, 3, NULL, &r);
+    assert_message(&r, 404, "{\"message\":\"Not Found\"}");
+    reply_free(&r);
+
+    send_request("OPTIONS", "/bare", NULL, h, 2, NULL, &r);
+    cr_assert_eq(r.resp.status, 204);
+    reply_free(&r);
+}
+
+Test(apigw, management_parts_of_api)
+{
+    int status = 0;
+    cJSON *apis =
+        ts_rest_call(srv, "GET", "/v2/apis", "apigateway", NULL, &status, NULL);
+    char base[128], path[256];
+    snprintf(base, sizeof base, "/v2/apis/%s",
+             jstr(cJSON_GetArrayItem(
+                      cJSON_GetObjectItemCaseSensitive(apis, "items"), 0),
+                  "apiId"));
+    cJSON_Delete(apis);
+
+    snprintf(path, sizeof path, "%s/authorizers", base);
+    cJSON *out =
+        ts_rest_call(srv, "GET", path, "apigateway", NULL, &status, NULL);
+    cr_assert_eq(status, 200);
+    const cJSON *a =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "items"), 0);
+    cr_assert_str_eq(jstr(a, "name"), "jwt");
+    cr_assert_str_eq(jstr(a, "jwtConfiguration.issuer"), APIGW_LOCAL_ISSUER);
+    cr_assert_null(cJSON_GetObjectItemCaseSensitive(a, "JwksFile"),
+                   "the Stratus-only JwksFile leaked into the output");
+    char authorizer[256];
+    snprintf(authorizer, sizeof authorizer, "%s/authorizers/%s", base,
+             jstr(a, "authorizerId"));
+    cJSON_Delete(out);
+    out =
+        ts_rest_call(srv, "GET", authorizer, "apigateway", NULL, &status, NULL);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(jstr(out, "name"), "jwt");
+    cJSON_Delete(out);
+
+    snprintf(path, sizeof path, "%s/stages", base);
+    out = ts_rest_call(srv, "GET", path, "apigateway", NULL, &status, NULL);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(
+        jstr(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "items"),
+                                0),
+             "stageName"),
+        "$default");
+    cJSON_Delete(out);
+
+    snprintf(path, sizeof path, "%s/integrations", base);
+    out = ts_rest_call(srv, "GET", path, "apigateway", NULL, &status, NULL);
+    cr_assert_eq(status, 200);
+    const cJSON *i =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "items"), 0);
+    cr_assert_str_eq(jstr(i, "integrationType"), "AWS_PROXY");
+    cr_assert_str_eq(jstr(i, "payloadFormatVersion"), "2.0");
+    cr_assert_str_eq(jstr(i, "integrationUri"),
+                     "arn:aws:lambda:us-east-1:123456789012:function:echo");
+    cJSON_Delete(out);
+
+    snprintf(path, sizeof path, "%s/routes", base);
+    out = ts_rest_call(srv, "POST", path, "apigateway", "{}", &status, NULL);
+    cr_assert_eq(status, 400);
+    cJSON_Delete(out);
+}
