@@ -60,7 +60,9 @@ for attempt in $(seq 0 19); do
   if healthy "$candidate"; then
     continue # another process already serves this port
   fi
-  "$stratus" serve --in-memory --no-stack --port "$candidate" \
+  # No HTTP API port: this server has no stack, and the default port 4567
+  # may belong to another server on the machine.
+  "$stratus" serve --in-memory --no-stack --port "$candidate" --api-port off \
     --log-level warn >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
