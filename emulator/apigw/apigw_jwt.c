@@ -243,8 +243,9 @@ static int apigw_key_compare(const void *a, const void *b)
                   (*(const cJSON *const *)b)->string);
 }
 
-/* Render a claim value the way API Gateway's authorizer formats it (Go's
- * default formatting): arrays as "[a b]", objects as "map[k:v]". */
+/* Render a claim value as a string: arrays as "[a b]", the form that users
+ * of HTTP API JWT authorizers report for `cognito:groups`. NOTE: objects as
+ * "map[k:v]" with sorted keys is assumed by analogy, not seen in an event. */
 static void apigw_claim_text(const cJSON *v, strbuf *out)
 {
     if (cJSON_IsString(v)) {

@@ -271,16 +271,16 @@ void apigw__cors_apply(const cJSON *cors, const char *origin,
     if (!cors)
         return;
     /* The gateway's CORS headers replace the integration's. */
-    size_t kept = 0;
+    size_t kept_count = 0;
     for (size_t i = 0; i < resp->header_count; i++) {
         if (strncasecmp(resp->headers[i].name, "Access-Control-", 15) == 0) {
             free(resp->headers[i].name);
             free(resp->headers[i].value);
             continue;
         }
-        resp->headers[kept++] = resp->headers[i];
+        resp->headers[kept_count++] = resp->headers[i];
     }
-    resp->header_count = kept;
+    resp->header_count = kept_count;
 
     int wildcard;
     if (!origin || !apigw_origin_allowed(cors, origin, &wildcard))

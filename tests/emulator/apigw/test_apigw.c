@@ -847,8 +847,8 @@ Test(apigw, host_header_selects_api)
              jstr(second, "apiId"));
     cJSON_Delete(apis);
 
-    /* The first API has CORS and answers the preflight; the second has no
-     * CORS and no routes. */
+    /* The first API has CORS, so it returns 204 for the preflight. The
+     * second has no CORS and no routes. */
     http_header h[] = {
         {"Origin", "http://localhost:3000"},
         {"Access-Control-Request-Method", "GET"},
