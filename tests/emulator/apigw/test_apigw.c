@@ -922,3 +922,64 @@ Test(apigw, management_parts_of_api)
     cr_assert_eq(status, 400);
     cJSON_Delete(out);
 }
+
+Test(apigw, stack_rejects_invalid_properties)
+{
+    static const struct {
+        const char *properties, *message;
+    } cases[] = {
+        {"Name: x\n      Routes: []\n      Stage: v1\n",
+         "unknown property Stage"},
+        {"Name: x\n      ProtocolType: WEBSOCKET\n      Routes: []\n",
+         "ProtocolType WEBSOCKET is not supported"},
+        {"Routes: []\n", "Name must be 1 to 128 characters"},
+        {"Name: x\n", "Routes must be a list"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /a\", Target: f},"
+         " {RouteKey: \"GET /a\", Target: f}]\n",
+         "route key GET /a appears twice"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /a\"}]\n",
+         "route GET /a has no Target"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /{p+}/a\", Target: f}]\n",
+         "must be the last segment"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /a\", Target: f,"
+         " AuthorizationType: JWT, AuthorizerName: none}]\n",
+         "AuthorizerName names no authorizer"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /a\", Target: f,"
+         " AuthorizationType: AWS_IAM}]\n",
+         "AuthorizationType must be NONE or JWT"},
+        {"Name: x\n      Routes: [{RouteKey: \"GET /a\", Target: f,"
+         " TimeoutInMillis: 40000}]\n",
+         "TimeoutInMillis must be from 50 to 30000"},
+        {"Name: x\n      CorsConfiguration: {AllowOrigins: \"*\"}\n"
+         "      Routes: []\n",
+         "CorsConfiguration.AllowOrigins must be a list of strings"},
+        {"Name: x\n      CorsConfiguration: {MaxAge: 100000}\n"
+         "      Routes: []\n",
+         "CorsConfiguration.MaxAge must be a number of seconds"},
+        {"Name: x\n      Authorizers: [{Name: a, AuthorizerType: REQUEST}]\n"
+         "      Routes: []\n",
+         "authorizer a: AuthorizerType must be JWT"},
+        {"Name: x\n      Authorizers: [{Name: a, AuthorizerType: JWT}]\n"
+         "      Routes: []\n",
+         "authorizer a: JwtConfiguration.Issuer is missing"},
+        {"Name: x\n      Authorizers: [{Name: a, AuthorizerType: JWT,"
+         " JwtConfiguration: {Issuer: i}, JwksFile: /nonexistent/jwks.json}]\n"
+         "      Routes: []\n",
+         "JwksFile: cannot read /nonexistent/jwks.json"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char stack[1024], path[128], errbuf[512] = "";
+        snprintf(stack, sizeof stack,
+                 "Resources:\n"
+                 "  Bad:\n"
+                 "    Type: AWS::ApiGatewayV2::Api\n"
+                 "    Properties:\n"
+                 "      %s",
+                 cases[i].properties);
+        write_file("bad.yaml", stack);
+        snprintf(path, sizeof path, "%s/bad.yaml", dir);
+        cr_expect_neq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0,
+                      "case %zu was accepted", i);
+        cr_expect(strstr(errbuf, cases[i].message), "case %zu: %s", i, errbuf);
+    }
+}
