@@ -57,14 +57,18 @@ int apigw__route_key_check(const char *key, char *errbuf, size_t errsize)
     return 0;
 }
 
-/* Decode %XX escapes (not '+'); the result is malloc'ed. */
-static char *apigw_percent_decode(const char *s, size_t len)
+/* Decode %XX escapes, and with `plus_is_space` (query strings) '+' as a
+ * space. The result is malloc'ed. */
+static char *apigw_decode(const char *s, size_t len, int plus_is_space)
 {
     char *out = xmalloc(len + 1);
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
-            isxdigit((unsigned char)s[i + 2])) {
+        if (plus_is_space && s[i] == '+') {
+            out[o++] = ' ';
+        } else if (s[i] == '%' && i + 2 < len &&
+                   isxdigit((unsigned char)s[i + 1]) &&
+                   isxdigit((unsigned char)s[i + 2])) {
             char hex[3] = {s[i + 1], s[i + 2], 0};
             out[o++] = (char)strtol(hex, NULL, 16);
             i += 2;
@@ -107,7 +111,7 @@ static int apigw_path_match(const char *tmpl, const char *path, cJSON *params,
                 free(name);
                 return 0;
             }
-            char *value = apigw_percent_decode(p, (size_t)(v_end - p));
+            char *value = apigw_decode(p, (size_t)(v_end - p), 0);
             cJSON_AddStringToObject(params, name, value);
             free(name);
             free(value);
@@ -116,7 +120,7 @@ static int apigw_path_match(const char *tmpl, const char *path, cJSON *params,
             if (greedy)
                 return 1;
         } else {
-            char *segment = apigw_percent_decode(p, (size_t)(p_end - p));
+            char *segment = apigw_decode(p, (size_t)(p_end - p), 0);
             int same =
                 strlen(segment) == tlen && strncmp(segment, t, tlen) == 0;
             free(segment);
@@ -323,9 +327,9 @@ static void apigw_event_query(cJSON *event, const char *query)
          pair = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(pair, '=');
         char *name =
-            apigw_percent_decode(pair, eq ? (size_t)(eq - pair) : strlen(pair));
+            apigw_decode(pair, eq ? (size_t)(eq - pair) : strlen(pair), 1);
         char *value =
-            eq ? apigw_percent_decode(eq + 1, strlen(eq + 1)) : xstrdup("");
+            eq ? apigw_decode(eq + 1, strlen(eq + 1), 1) : xstrdup("");
         apigw_map_join(params, name, value);
         free(name);
         free(value);
@@ -371,7 +375,10 @@ cJSON *apigw__event_build(stratus *srv, const cJSON *api, const char *account,
     cJSON *event = cJSON_CreateObject();
     cJSON_AddStringToObject(event, "version", "2.0");
     cJSON_AddStringToObject(event, "routeKey", route_key);
-    cJSON_AddStringToObject(event, "rawPath", req->path);
+    /* HTTP APIs send the path decoded, in rawPath too; only rawQueryString
+     * stays as the client sent it. */
+    char *path = apigw_decode(req->path, strlen(req->path), 0);
+    cJSON_AddStringToObject(event, "rawPath", path);
     cJSON_AddStringToObject(event, "rawQueryString",
                             req->query ? req->query : "");
     apigw_event_headers(srv, event, req);
@@ -402,7 +409,8 @@ cJSON *apigw__event_build(stratus *srv, const cJSON *api, const char *account,
     cJSON_AddStringToObject(ctx, "domainPrefix", prefix);
     cJSON *http = cJSON_AddObjectToObject(ctx, "http");
     cJSON_AddStringToObject(http, "method", req->method);
-    cJSON_AddStringToObject(http, "path", req->path);
+    cJSON_AddStringToObject(http, "path", path);
+    free(path);
     cJSON_AddStringToObject(http, "protocol", "HTTP/1.1");
     cJSON_AddStringToObject(http, "sourceIp",
                             req->remote_addr ? req->remote_addr : "127.0.0.1");

@@ -624,15 +624,16 @@ Test(apigw, event_format_2_0)
         {"User-Agent", "test-agent"},
     };
     reply r;
-    send_request("GET", "/cards/a%20b", "limit=5&cursor=eyJ%2B%2F%3D&limit=6&f",
-                 h, sizeof h / sizeof *h, NULL, &r);
+    send_request("GET", "/cards/a%20b",
+                 "limit=5&cursor=eyJ%2B%2F%3D&limit=6&f&q=a+b", h,
+                 sizeof h / sizeof *h, NULL, &r);
     cr_assert_eq(r.resp.status, 200);
     cJSON *e = json_body(&r);
     cr_assert_str_eq(jstr(e, "version"), "2.0");
     cr_assert_str_eq(jstr(e, "routeKey"), "GET /cards/{cardId}");
-    cr_assert_str_eq(jstr(e, "rawPath"), "/cards/a%20b");
+    cr_assert_str_eq(jstr(e, "rawPath"), "/cards/a b");
     cr_assert_str_eq(jstr(e, "rawQueryString"),
-                     "limit=5&cursor=eyJ%2B%2F%3D&limit=6&f");
+                     "limit=5&cursor=eyJ%2B%2F%3D&limit=6&f&q=a+b");
     cr_assert_str_eq(jstr(e, "headers.x-multi"), "one,two");
     cr_assert_str_eq(jstr(e, "headers.origin"), "http://localhost:3000");
     cr_assert_null(jstr(e, "headers.cookie"));
@@ -642,13 +643,14 @@ Test(apigw, event_format_2_0)
     cr_assert_str_eq(jstr(e, "queryStringParameters.limit"), "5,6");
     cr_assert_str_eq(jstr(e, "queryStringParameters.cursor"), "eyJ+/=");
     cr_assert_str_eq(jstr(e, "queryStringParameters.f"), "");
+    cr_assert_str_eq(jstr(e, "queryStringParameters.q"), "a b");
     cr_assert_str_eq(jstr(e, "pathParameters.cardId"), "a b");
     cr_assert_str_eq(jstr(e, "requestContext.accountId"), "123456789012");
     cr_assert_eq(strlen(jstr(e, "requestContext.apiId")), 10);
     cr_assert_str_eq(jstr(e, "requestContext.domainName"), "127.0.0.1:4567");
     cr_assert_str_eq(jstr(e, "requestContext.domainPrefix"), "127");
     cr_assert_str_eq(jstr(e, "requestContext.http.method"), "GET");
-    cr_assert_str_eq(jstr(e, "requestContext.http.path"), "/cards/a%20b");
+    cr_assert_str_eq(jstr(e, "requestContext.http.path"), "/cards/a b");
     cr_assert_str_eq(jstr(e, "requestContext.http.protocol"), "HTTP/1.1");
     cr_assert_str_eq(jstr(e, "requestContext.http.sourceIp"), "127.0.0.1");
     cr_assert_str_eq(jstr(e, "requestContext.http.userAgent"), "test-agent");
