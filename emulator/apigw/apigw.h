@@ -65,9 +65,12 @@ typedef struct apigw_jwt_options {
     const char *issuer;    /* default APIGW_LOCAL_ISSUER */
     const char *client_id; /* aud or client_id; default APIGW_LOCAL_CLIENT_ID */
     const char *scope;     /* access tokens; default "openid email profile" */
-    int64_t issued_at;     /* Unix seconds; 0: the wall clock now */
-    int64_t expires_in;    /* seconds after issued_at, may be negative */
-    int expires_in_set;    /* 0: expires_in is ignored and 3600 is used */
+    /* Unix seconds; 0: the wall clock now. The authorizer checks times
+     * against the instance clock, so a virtual-time caller passes
+     * clock_now_ms(&srv->clock) / 1000. */
+    int64_t issued_at;
+    int64_t expires_in; /* seconds after issued_at, may be negative */
+    int expires_in_set; /* 0: expires_in is ignored and 3600 is used */
     /* Claims set last, replacing any of the above (may be NULL). */
     const cJSON *extra_claims;
 } apigw_jwt_options;
