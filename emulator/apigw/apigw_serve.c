@@ -302,7 +302,6 @@ typedef struct apigw_http_call {
     http_response *inline_resp; /* while the handler runs */
     http_pending *pending;
     apigw_exchange *exchange;
-    int finished;
 } apigw_http_call;
 
 static void apigw_http_done(stratus *srv, http_response *resp, void *arg)
@@ -313,7 +312,6 @@ static void apigw_http_done(stratus *srv, http_response *resp, void *arg)
         http_response_cleanup(call->inline_resp);
         *call->inline_resp = *resp;
         http_response_init(resp);
-        call->finished = 1;
         return;
     }
     http_pending_complete(call->pending, resp);
@@ -344,8 +342,11 @@ void apigw_http_handler(stratus *srv, const http_request *req,
     if (!call->pending) {
         /* Only in-process callers have no connection; they use
          * apigw_handle instead. */
+        char request_id[20];
         apigw_exchange_cancel(ex);
         free(call);
+        apigw_request_id(srv, request_id);
         apigw_message(resp, 500, "Internal Server Error");
+        http_response_header(resp, "apigw-requestid", request_id);
     }
 }
