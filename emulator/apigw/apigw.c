@@ -173,6 +173,33 @@ static int apigw_cors_check(const cJSON *cors, const char *logical_id,
     return 0;
 }
 
+/* Check DefaultRouteSettings: only the two throttling limits. */
+static int apigw_route_settings_check(const cJSON *settings,
+                                      const char *logical_id, aws_error *err)
+{
+    if (!settings)
+        return 0;
+    if (!cJSON_IsObject(settings))
+        return apigw_bad(err, logical_id, "%s must be a mapping",
+                         "DefaultRouteSettings");
+    const cJSON *m;
+    cJSON_ArrayForEach(m, settings)
+    {
+        if (strcmp(m->string, "ThrottlingBurstLimit") != 0 &&
+            strcmp(m->string, "ThrottlingRateLimit") != 0)
+            return apigw_bad(err, logical_id,
+                             "DefaultRouteSettings.%s is not supported; only "
+                             "ThrottlingBurstLimit and ThrottlingRateLimit are",
+                             m->string);
+        if (!cJSON_IsNumber(m) || m->valuedouble < 0)
+            return apigw_bad(err, logical_id,
+                             "DefaultRouteSettings.%s must be a number of "
+                             "requests, 0 or more",
+                             m->string);
+    }
+    return 0;
+}
+
 /* Normalize one authorizer in place: check it, add AuthorizerId and the
  * absolute JwksFile. */
 static int apigw_authorizer_prepare(cJSON *a, const char *api_id,
@@ -339,9 +366,11 @@ static cJSON *apigw_definition(const char *account, const char *region,
                                aws_error *err)
 {
     static const char *const known[] = {
-        "Name",    "ProtocolType", "Description", "CorsConfiguration",
-        "Routes",  "Authorizers",  "Tags",        "DisableExecuteApiEndpoint",
-        "Version",
+        "Name",        "ProtocolType",
+        "Description", "CorsConfiguration",
+        "Routes",      "Authorizers",
+        "Tags",        "DisableExecuteApiEndpoint",
+        "Version",     "DefaultRouteSettings",
     };
     if (!cJSON_IsObject(properties))
         return apigw_bad(err, logical_id, "%s must be a mapping", "Properties"),
@@ -382,6 +411,10 @@ static cJSON *apigw_definition(const char *account, const char *region,
     const cJSON *cors =
         cJSON_GetObjectItemCaseSensitive(def, "CorsConfiguration");
     if (cors && apigw_cors_check(cors, logical_id, err) != 0)
+        goto fail;
+    if (apigw_route_settings_check(
+            cJSON_GetObjectItemCaseSensitive(def, "DefaultRouteSettings"),
+            logical_id, err) != 0)
         goto fail;
 
     cJSON *authorizers = cJSON_GetObjectItemCaseSensitive(def, "Authorizers");
@@ -727,7 +760,15 @@ static cJSON *apigw_stage_output(const cJSON *api)
               when);
     cJSON_AddBoolToObject(out, "autoDeploy", 1);
     cJSON_AddStringToObject(out, "createdDate", when);
-    cJSON_AddObjectToObject(out, "defaultRouteSettings");
+    cJSON *route_settings =
+        cJSON_AddObjectToObject(out, "defaultRouteSettings");
+    cJSON_AddBoolToObject(route_settings, "detailedMetricsEnabled", 0);
+    const cJSON *settings =
+        cJSON_GetObjectItemCaseSensitive(api, "DefaultRouteSettings");
+    apigw_copy(route_settings, "throttlingBurstLimit", settings,
+               "ThrottlingBurstLimit");
+    apigw_copy(route_settings, "throttlingRateLimit", settings,
+               "ThrottlingRateLimit");
     cJSON_AddStringToObject(out, "lastUpdatedDate", when);
     cJSON_AddObjectToObject(out, "routeSettings");
     cJSON_AddStringToObject(out, "stageName", "$default");
@@ -887,7 +928,13 @@ static int apigw_init(stratus *srv, aws_error *err)
 
 static void apigw_cleanup(stratus *srv)
 {
-    free(apigw__state(srv));
+    apigw_state *st = apigw__state(srv);
+    while (st->buckets) {
+        apigw_bucket *next = st->buckets->next;
+        free(st->buckets);
+        st->buckets = next;
+    }
+    free(st);
     srv->service_state[stratus_service_index(&apigw_service)] = NULL;
 }
 

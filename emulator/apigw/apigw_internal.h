@@ -18,12 +18,28 @@
 /* The maximum integration timeout of an HTTP API, in milliseconds. */
 #define APIGW_MAX_TIMEOUT_MS 30000
 
+/* The token bucket of an API's stage throttling. */
+typedef struct apigw_bucket {
+    struct apigw_bucket *next;
+    char api_id[16];
+    double tokens;
+    uint64_t refilled_ms; /* uv_now of the last refill */
+} apigw_bucket;
+
 /* Per-instance state. */
 typedef struct apigw_state {
     int listener_port; /* 0 until the HTTP API listener starts */
+    apigw_bucket *buckets;
 } apigw_state;
 
 apigw_state *apigw__state(stratus *srv);
+
+/*
+ * Take one request from the API's stage throttling
+ * (DefaultRouteSettings.ThrottlingBurstLimit and ThrottlingRateLimit).
+ * Returns 1 when the request may go on, 0 when it is throttled.
+ */
+int apigw__throttle_take(stratus *srv, const cJSON *api);
 
 /*
  * The stored definition of an API: the normalized stack properties plus

@@ -6,7 +6,8 @@
  *
  * Gateway-made responses carry API Gateway's bodies: 404 {"message":"Not
  * Found"}, 401 {"message":"Unauthorized"}, 403 {"message":"Forbidden"},
- * 500 {"message":"Internal Server Error"} and 503 {"message":"Service
+ * 429 {"message":"Too Many Requests"} (stage throttling), 500
+ * {"message":"Internal Server Error"} and 503 {"message":"Service
  * Unavailable"}. Every response has the apigw-requestid header.
  */
 #include "apigw_internal.h"
@@ -200,6 +201,14 @@ static apigw_exchange *apigw_serve(stratus *srv, const http_request *req,
         goto out;
     }
 
+    if (api && !apigw__throttle_take(srv, api)) {
+        log_at(LOG_INFO, "apigw", request_id, "%s %s: throttled by the stage",
+               req->method, req->path);
+        apigw_message(&resp, 429, "Too Many Requests");
+        apigw_finish(srv, request_id, cors, origin, &resp, done, arg);
+        goto out;
+    }
+
     apigw_match match;
     memset(&match, 0, sizeof match);
     if (!api || !apigw__route_match(api, req->method, req->path, &match)) {
@@ -349,4 +358,46 @@ void apigw_http_handler(stratus *srv, const http_request *req,
         apigw_message(resp, 500, "Internal Server Error");
         http_response_header(resp, "apigw-requestid", request_id);
     }
+}
+
+/* ---- stage throttling ---- */
+
+int apigw__throttle_take(stratus *srv, const cJSON *api)
+{
+    const cJSON *settings =
+        cJSON_GetObjectItemCaseSensitive(api, "DefaultRouteSettings");
+    const cJSON *burst =
+        cJSON_GetObjectItemCaseSensitive(settings, "ThrottlingBurstLimit");
+    const cJSON *rate =
+        cJSON_GetObjectItemCaseSensitive(settings, "ThrottlingRateLimit");
+    if (!cJSON_IsNumber(burst) && !cJSON_IsNumber(rate))
+        return 1;
+    /* An unset limit does not restrict, as in AWS where the account's
+     * limits then apply. */
+    double capacity = cJSON_IsNumber(burst) ? burst->valuedouble : 1e9;
+    double per_second = cJSON_IsNumber(rate) ? rate->valuedouble : 1e9;
+    const char *id =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(api, "ApiId"));
+
+    apigw_state *st = apigw__state(srv);
+    apigw_bucket *b = st->buckets;
+    while (b && strcmp(b->api_id, id) != 0)
+        b = b->next;
+    uint64_t now = uv_now(&srv->loop);
+    if (!b) {
+        b = xcalloc(1, sizeof *b);
+        snprintf(b->api_id, sizeof b->api_id, "%s", id);
+        b->tokens = capacity;
+        b->refilled_ms = now;
+        b->next = st->buckets;
+        st->buckets = b;
+    }
+    b->tokens += (double)(now - b->refilled_ms) / 1000.0 * per_second;
+    if (b->tokens > capacity)
+        b->tokens = capacity;
+    b->refilled_ms = now;
+    if (b->tokens < 1.0)
+        return 0;
+    b->tokens -= 1.0;
+    return 1;
 }

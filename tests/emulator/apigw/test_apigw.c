@@ -985,3 +985,47 @@ Test(apigw, stack_rejects_invalid_properties)
         cr_expect(strstr(errbuf, cases[i].message), "case %zu: %s", i, errbuf);
     }
 }
+
+Test(apigw, stage_throttling_is_429)
+{
+    char path[128], errbuf[512];
+    write_file("throttled.yaml", "Resources:\n"
+                                 "  Throttled:\n"
+                                 "    Type: AWS::ApiGatewayV2::Api\n"
+                                 "    Properties:\n"
+                                 "      Name: throttled-api\n"
+                                 "      DefaultRouteSettings:\n"
+                                 "        ThrottlingBurstLimit: 2\n"
+                                 "        ThrottlingRateLimit: 0\n"
+                                 "      Routes: []\n");
+    snprintf(path, sizeof path, "%s/throttled.yaml", dir);
+    cr_assert_eq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+    int status = 0;
+    cJSON *apis =
+        ts_rest_call(srv, "GET", "/v2/apis", "apigateway", NULL, &status, NULL);
+    char host[128];
+    snprintf(host, sizeof host, "%s.execute-api.localhost",
+             jstr(cJSON_GetArrayItem(
+                      cJSON_GetObjectItemCaseSensitive(apis, "items"), 1),
+                  "apiId"));
+    cJSON_Delete(apis);
+
+    http_header h[] = {{"Host", host}};
+    reply r;
+    for (int i = 0; i < 2; i++) {
+        send_request("GET", "/anything", NULL, h, 1, NULL, &r);
+        assert_message(&r, 404, "{\"message\":\"Not Found\"}");
+        reply_free(&r);
+    }
+    send_request("GET", "/anything", NULL, h, 1, NULL, &r);
+    assert_message(&r, 429, "{\"message\":\"Too Many Requests\"}");
+    reply_free(&r);
+
+    /* The first API has no throttling. */
+    for (int i = 0; i < 5; i++) {
+        send_request("GET", "/anything", NULL, NULL, 0, NULL, &r);
+        cr_assert_eq(r.resp.status, 404);
+        reply_free(&r);
+    }
+}
