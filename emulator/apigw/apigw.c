@@ -27,8 +27,7 @@
 static const char *const apigw_schema_steps[] = {
     "CREATE TABLE apigw_api (api_id TEXT PRIMARY KEY,"
     " account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,"
-    " definition TEXT NOT NULL, created_ms INTEGER NOT NULL,"
-    " UNIQUE (account, region, name))",
+    " definition TEXT NOT NULL, created_ms INTEGER NOT NULL)",
 };
 
 apigw_state *apigw__state(stratus *srv)
@@ -402,7 +401,9 @@ static cJSON *apigw_definition(const char *account, const char *region,
 
     cJSON *def = cJSON_Duplicate(properties, 1);
     char seed[400], api_id[11];
-    snprintf(seed, sizeof seed, "%s/%s/%s", account, region, name);
+    /* The logical id, not the name, identifies the API, as in
+     * CloudFormation: a renamed API is the same API. */
+    snprintf(seed, sizeof seed, "%s/%s/%s", account, region, logical_id);
     apigw_id(seed, 10, api_id);
     cJSON_AddStringToObject(def, "ApiId", api_id);
     if (!protocol)

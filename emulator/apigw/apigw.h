@@ -21,7 +21,7 @@ extern const aws_service apigw_service;
 
 /*
  * Apply an AWS::ApiGatewayV2::Api stack resource (format in docs/stack.md).
- * An existing API of the same name takes the new definition. Must run
+ * An existing API of the same logical id takes the new definition. Must run
  * inside a store call. Returns 0, or -1 with `err` filled.
  */
 int apigw_stack_apply_api(struct stratus *srv, const char *account,

@@ -1029,3 +1029,39 @@ Test(apigw, stage_throttling_is_429)
         reply_free(&r);
     }
 }
+
+Test(apigw, redeploy_keeps_api_id)
+{
+    int status = 0;
+    cJSON *before =
+        ts_rest_call(srv, "GET", "/v2/apis", "apigateway", NULL, &status, NULL);
+    char id[16];
+    snprintf(id, sizeof id, "%s",
+             jstr(cJSON_GetArrayItem(
+                      cJSON_GetObjectItemCaseSensitive(before, "items"), 0),
+                  "apiId"));
+    cJSON_Delete(before);
+
+    char path[128], errbuf[512];
+    write_file("renamed.yaml",
+               "Resources:\n"
+               "  Api:\n"
+               "    Type: AWS::ApiGatewayV2::Api\n"
+               "    Properties: {Name: renamed-api, Routes: []}\n");
+    snprintf(path, sizeof path, "%s/renamed.yaml", dir);
+    cr_assert_eq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+
+    cJSON *after =
+        ts_rest_call(srv, "GET", "/v2/apis", "apigateway", NULL, &status, NULL);
+    const cJSON *items = cJSON_GetObjectItemCaseSensitive(after, "items");
+    cr_assert_eq(cJSON_GetArraySize(items), 1);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(items, 0), "apiId"), id);
+    cr_assert_str_eq(jstr(cJSON_GetArrayItem(items, 0), "name"), "renamed-api");
+    cJSON_Delete(after);
+
+    reply r;
+    send_request("GET", "/bare", NULL, NULL, 0, NULL, &r);
+    assert_message(&r, 404, "{\"message\":\"Not Found\"}");
+    reply_free(&r);
+}
