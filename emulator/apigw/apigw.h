@@ -41,8 +41,8 @@ typedef void (*apigw_done_fn)(struct stratus *srv, http_response *resp,
                               void *arg);
 
 /*
- * Handle one HTTP API request. `done` runs exactly once: from inside this
- * call when no integration runs, else later from the loop, and not at all
+ * Handle one HTTP API request. `done` runs once: from inside this call
+ * when no integration runs, else later from the loop. It does not run
  * when the instance stops first. The request is not used after this call
  * returns, so the caller may free it.
  */
