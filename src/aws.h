@@ -94,6 +94,7 @@ struct http_response;
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
+    X(APIGW_NOT_FOUND, "NotFoundException", 404, NULL)                         \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 
