@@ -94,6 +94,19 @@ struct http_response;
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
+    X(REK_INVALID_PARAMETER, "InvalidParameterException", 400,                 \
+      "Request has invalid parameters")                                        \
+    X(REK_INVALID_IMAGE_FORMAT, "InvalidImageFormatException", 400,            \
+      "Request has invalid image format")                                      \
+    X(REK_INVALID_S3_OBJECT, "InvalidS3ObjectException", 400,                  \
+      "Unable to get object metadata from S3. Check object key, region "       \
+      "and/or access permissions.")                                            \
+    X(REK_IMAGE_TOO_LARGE, "ImageTooLargeException", 400, NULL)                \
+    X(THROTTLING, "ThrottlingException", 429, NULL)                            \
+    X(BEDROCK_MODEL_ERROR, "ModelErrorException", 424, NULL)                   \
+    X(BEDROCK_MODEL_TIMEOUT, "ModelTimeoutException", 408, NULL)               \
+    X(INTERNAL_SERVER, "InternalServerException", 500, NULL)                   \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailableException", 503, NULL)           \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -5,14 +5,18 @@
 #include "aws.h"
 #include "stack.h"
 
+#include "bedrock.h"
 #include "ddb.h"
 #include "evb.h"
 #include "lam.h"
+#include "rek.h"
 #include "sfn.h"
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
-    &ddb_service, &evb_service, &lam_service, &sqs_service, &sfn_service,
+    &ddb_service,     &evb_service, &lam_service,
+    &sqs_service,     &sfn_service, &rek_service,
+    &bedrock_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 

@@ -15,7 +15,9 @@
 #include <sys/random.h>
 
 #include "aws.h"
+#include "bedrock.h"
 #include "log.h"
+#include "pricing.h"
 #include "util.h"
 
 size_t stratus_service_index(const aws_service *svc)
@@ -237,6 +239,13 @@ static void stratus_handle(stratus *srv, const http_request *req,
         resp->status = 200;
         http_response_header(resp, "Content-Type", "application/json");
         http_response_take_body(resp, text, strlen(text));
+        *needs_commit = 0;
+        return;
+    }
+    /* The stand-ins' own endpoints: the pricing API and Bedrock faults. */
+    if (strncmp(req->path, "/_stratus/", 10) == 0 &&
+        (pricing_handle(srv, req, resp) ||
+         bedrock_faults_handle(srv, req, resp))) {
         *needs_commit = 0;
         return;
     }
