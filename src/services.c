@@ -14,9 +14,8 @@
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
-    &ddb_service,     &evb_service, &lam_service,
-    &sqs_service,     &sfn_service, &rek_service,
-    &bedrock_service,
+    &ddb_service, &evb_service, &lam_service,     &sqs_service,
+    &sfn_service, &rek_service, &bedrock_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 

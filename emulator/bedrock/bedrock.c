@@ -88,6 +88,9 @@ static int bedrock_defer(aws_request *req, cJSON *body, const aws_error *err,
     }
     uv_timer_init(&req->srv->loop, &d->timer);
     d->timer.data = d;
+    /* The loop's clock was read when this turn began; without the update
+     * the response would leave early by however long the turn has run. */
+    uv_update_time(&req->srv->loop);
     uv_timer_start(&d->timer, bedrock_delayed_fire, (uint64_t)latency_ms, 0);
     req->deferred = 1;
     return 1;
@@ -183,8 +186,9 @@ static int bedrock_check_messages(const cJSON *messages, strbuf *user,
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(message, "role");
         const cJSON *content =
             cJSON_GetObjectItemCaseSensitive(message, "content");
-        if (!cJSON_IsString(role) || (strcmp(role->valuestring, "user") != 0 &&
-                                      strcmp(role->valuestring, "assistant") != 0))
+        if (!cJSON_IsString(role) ||
+            (strcmp(role->valuestring, "user") != 0 &&
+             strcmp(role->valuestring, "assistant") != 0))
             return aws_fail(err, AWS_ERR_VALIDATION,
                             "1 validation error detected: Value '%s' at "
                             "'messages.%d.member.role' failed to satisfy "
@@ -207,7 +211,8 @@ static int bedrock_check_messages(const cJSON *messages, strbuf *user,
         cJSON_ArrayForEach(block, content)
         {
             const cJSON *text = cJSON_GetObjectItemCaseSensitive(block, "text");
-            if (text && (!cJSON_IsString(text) || bedrock_blank(text->valuestring)))
+            if (text &&
+                (!cJSON_IsString(text) || bedrock_blank(text->valuestring)))
                 return aws_fail(err, AWS_ERR_VALIDATION,
                                 "The text field in the ContentBlock object at "
                                 "messages.%d.content.%d is blank. Add text to "
@@ -299,7 +304,8 @@ static cJSON *bedrock_response(const bedrock_answer *answer, int input_tokens,
 
 static cJSON *bedrock_op_converse(aws_request *req, aws_error *err)
 {
-    const cJSON *model = cJSON_GetObjectItemCaseSensitive(req->params, "modelId");
+    const cJSON *model =
+        cJSON_GetObjectItemCaseSensitive(req->params, "modelId");
     const cJSON *config =
         cJSON_GetObjectItemCaseSensitive(req->body, "inferenceConfig");
     const cJSON *max_tokens =
@@ -385,15 +391,18 @@ static void bedrock_cleanup(stratus *srv)
 
 /* Every operation of the Bedrock Runtime API (2023-09-30), in name order. */
 static const aws_operation bedrock_operations[] = {
-    {"ApplyGuardrail", NULL, "POST", "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply"},
+    {"ApplyGuardrail", NULL, "POST",
+     "/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply"},
     {"Converse", bedrock_op_converse, "POST", "/model/{modelId}/converse"},
     {"ConverseStream", NULL, "POST", "/model/{modelId}/converse-stream"},
     {"CountTokens", NULL, "POST", "/model/{modelId}/count-tokens"},
     {"GetAsyncInvoke", NULL, "GET", "/async-invoke/{invocationArn}"},
     {"InvokeGuardrailChecks", NULL, "POST", "/guardrail-checks/invoke"},
     {"InvokeModel", NULL, "POST", "/model/{modelId}/invoke"},
-    {"InvokeModelWithBidirectionalStream", NULL, "POST", "/model/{modelId}/invoke-with-bidirectional-stream"},
-    {"InvokeModelWithResponseStream", NULL, "POST", "/model/{modelId}/invoke-with-response-stream"},
+    {"InvokeModelWithBidirectionalStream", NULL, "POST",
+     "/model/{modelId}/invoke-with-bidirectional-stream"},
+    {"InvokeModelWithResponseStream", NULL, "POST",
+     "/model/{modelId}/invoke-with-response-stream"},
     {"ListAsyncInvokes", NULL, "GET", "/async-invoke"},
     {"StartAsyncInvoke", NULL, "POST", "/async-invoke"},
 };

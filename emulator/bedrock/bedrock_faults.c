@@ -47,8 +47,7 @@ const char *bedrock__fault_message(aws_code code)
     return "";
 }
 
-int bedrock_fault_set(stratus *srv, const char *kind, int count,
-                      int latency_ms)
+int bedrock_fault_set(stratus *srv, const char *kind, int count, int latency_ms)
 {
     bedrock_state *st = bedrock__state(srv);
     size_t i = 0;
@@ -113,8 +112,8 @@ static cJSON *bedrock_fault_json(const bedrock_fault *f)
 static void bedrock_faults_post(stratus *srv, const http_request *req,
                                 http_response *resp)
 {
-    cJSON *body = cJSON_ParseWithLength(req->body ? req->body : "",
-                                        req->body_len);
+    cJSON *body =
+        cJSON_ParseWithLength(req->body ? req->body : "", req->body_len);
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(body, "kind");
     const cJSON *count = cJSON_GetObjectItemCaseSensitive(body, "count");
     const cJSON *latency = cJSON_GetObjectItemCaseSensitive(body, "latencyMs");

@@ -30,7 +30,8 @@ int bedrock__contains(const char *haystack, const char *needle)
     for (const char *p = haystack; *p; p++) {
         size_t i = 0;
         while (i < n && p[i] &&
-               tolower((unsigned char)p[i]) == tolower((unsigned char)needle[i]))
+               tolower((unsigned char)p[i]) ==
+                   tolower((unsigned char)needle[i]))
             i++;
         if (i == n)
             return 1;

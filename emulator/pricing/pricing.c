@@ -52,7 +52,8 @@ static char *pricing_decode(const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '%' && i + 2 < len && pricing_hex(s[i + 1]) >= 0 &&
             pricing_hex(s[i + 2]) >= 0) {
-            out[o++] = (char)(pricing_hex(s[i + 1]) * 16 + pricing_hex(s[i + 2]));
+            out[o++] =
+                (char)(pricing_hex(s[i + 1]) * 16 + pricing_hex(s[i + 2]));
             i += 2;
         } else {
             out[o++] = s[i] == '+' ? ' ' : s[i];
@@ -197,9 +198,9 @@ static int pricing_card_matches(const cJSON *card, const pricing_term *terms,
         const char *text = pricing_field(card, terms[i].field);
         if (!text)
             return 0;
-        if (terms[i].exact ? strcasecmp(text, terms[i].value) != 0
-                           : !pricing_phrase(text, terms[i].value,
-                                             terms[i].prefix))
+        if (terms[i].exact
+                ? strcasecmp(text, terms[i].value) != 0
+                : !pricing_phrase(text, terms[i].value, terms[i].prefix))
             return 0;
     }
     return 1;
@@ -324,8 +325,7 @@ int pricing_handle(struct stratus *srv, const http_request *req,
     if (pricing_int_param(req->query, "page", 1, &page) != 0 ||
         pricing_int_param(req->query, "pageSize", PRICING_MAX_PAGE_SIZE,
                           &page_size) != 0) {
-        pricing_error(resp, 400,
-                      "page and pageSize must be positive integers");
+        pricing_error(resp, 400, "page and pageSize must be positive integers");
         return 1;
     }
     if (page_size > PRICING_MAX_PAGE_SIZE)
@@ -347,8 +347,8 @@ int pricing_handle(struct stratus *srv, const http_request *req,
     cJSON *data = cJSON_AddArrayToObject(body, "data");
     long first = (long)(page - 1) * page_size;
     for (long i = first; i < total && i < first + page_size; i++)
-        cJSON_AddItemToArray(data,
-                             cJSON_Duplicate(cJSON_GetArrayItem(found, (int)i), 1));
+        cJSON_AddItemToArray(
+            data, cJSON_Duplicate(cJSON_GetArrayItem(found, (int)i), 1));
     cJSON_AddNumberToObject(body, "page", page);
     cJSON_AddNumberToObject(body, "pageSize", page_size);
     cJSON_AddNumberToObject(body, "count", cJSON_GetArraySize(data));

@@ -77,8 +77,7 @@ static int rek_s3_image(aws_request *req, const cJSON *s3, unsigned char **data,
                        name->valuestring, data, len, &s3_err) != 0) {
         log_at(LOG_INFO, "rekognition", req->request_id,
                "cannot read s3://%s/%s: %s %s", bucket->valuestring,
-               name->valuestring, aws_code_name(s3_err.code),
-               s3_err.message);
+               name->valuestring, aws_code_name(s3_err.code), s3_err.message);
         aws_error_reset(&s3_err);
         return aws_fail(err, AWS_ERR_REK_INVALID_S3_OBJECT, NULL);
     }
@@ -171,8 +170,8 @@ static cJSON *rek_fixture(aws_request *req, const unsigned char *data,
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     snprintf(relpath, sizeof relpath, "rekognition/%s.json", hex);
 
-    cJSON *fixture = fixtures_load_json(relpath, &missing, errbuf,
-                                        sizeof errbuf);
+    cJSON *fixture =
+        fixtures_load_json(relpath, &missing, errbuf, sizeof errbuf);
     if (fixture) {
         log_at(LOG_DEBUG, "rekognition", req->request_id,
                "image %s: answering from its fixture", hex);
@@ -180,8 +179,8 @@ static cJSON *rek_fixture(aws_request *req, const unsigned char *data,
     }
     if (!missing)
         log_at(LOG_WARN, "rekognition", req->request_id, "%s", errbuf);
-    fixture = fixtures_load_json("rekognition/default.json", &missing,
-                                 errbuf, sizeof errbuf);
+    fixture = fixtures_load_json("rekognition/default.json", &missing, errbuf,
+                                 sizeof errbuf);
     if (fixture) {
         log_at(LOG_DEBUG, "rekognition", req->request_id,
                "image %s has no fixture: answering from default.json", hex);
@@ -298,9 +297,8 @@ static int rek_label_params(const cJSON *body, long *max_labels,
                             "'minConfidence' failed to satisfy constraint: "
                             "Member must have value %s",
                             min->valuedouble,
-                            min->valuedouble < 0
-                                ? "greater than or equal to 0"
-                                : "less than or equal to 100");
+                            min->valuedouble < 0 ? "greater than or equal to 0"
+                                                 : "less than or equal to 100");
         *min_confidence = min->valuedouble;
     }
     return 0;
