@@ -23,7 +23,7 @@
 #include "log.h"
 #include "util.h"
 
-/* Longest model id or ARN Bedrock accepts, in bytes. */
+/* Maximum length of a model id or ARN that Bedrock accepts, in bytes. */
 #define BEDROCK_MAX_MODEL_ID 2048
 
 bedrock_state *bedrock__state(stratus *srv)
@@ -64,7 +64,7 @@ static void bedrock_delayed_abort(void *arg)
  * Send `body` (success) or `err` (when body is NULL) after `latency_ms`.
  * Returns 1 when the response was deferred (the body tree is consumed),
  * 0 when this request cannot be held (an in-process call), so the caller
- * answers at once.
+ * responds at once.
  */
 static int bedrock_defer(aws_request *req, cJSON *body, const aws_error *err,
                          int latency_ms)

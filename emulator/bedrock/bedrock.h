@@ -1,6 +1,7 @@
 /*
  * bedrock.h: the Amazon Bedrock Runtime stand-in (REST-JSON, signing name
- * bedrock). Converse answers from the rules in fixtures/bedrock/rules.json;
+ * bedrock). Converse returns responses chosen by the rules in
+ * fixtures/bedrock/rules.json;
  * the other operations are listed without a handler. Scenarios inject
  * faults (throttling, model errors, added latency) with bedrock_fault_set
  * or over HTTP at POST /_stratus/bedrock/faults.
@@ -19,7 +20,7 @@ extern const aws_service bedrock_service;
  * Make the next `count` Converse calls fail with the fault `kind`, each
  * after `latency_ms` milliseconds (0: at once). A negative `count` applies
  * the fault to every call until the next bedrock_fault_set. Kinds:
- *   "none"         answer normally (with `latency_ms` added)
+ *   "none"         respond normally (with `latency_ms` added)
  *   "throttling"   429 ThrottlingException
  *   "model-error"  424 ModelErrorException
  *   "internal"     500 InternalServerException

@@ -2,7 +2,7 @@
  * bedrock_faults.c: injected faults for Converse, set from C
  * (bedrock_fault_set) or over HTTP at /_stratus/bedrock/faults.
  *
- * A fault holds a kind, the number of calls it still applies to and a
+ * A fault has a kind, the number of calls it still applies to and a
  * latency. Each Converse call takes one unit of the count; when the count
  * reaches 0 the fault ends and calls are answered normally again.
  */
@@ -74,7 +74,7 @@ void bedrock__fault_take(bedrock_state *st, bedrock_fault *out)
         return;
     }
     if (st->fault.count > 0 && --st->fault.count == 0)
-        log_info("bedrock", "fault %s used up; answering normally again",
+        log_info("bedrock", "fault %s used up; responding normally again",
                  st->fault.kind);
 }
 

@@ -39,7 +39,7 @@ const char *bedrock__fault_message(aws_code code);
 /* A canned answer chosen by the rules file. */
 typedef struct bedrock_answer {
     char *text;           /* the assistant's text (malloc'ed) */
-    char stop_reason[32]; /* "end_turn" unless the rule says otherwise */
+    char stop_reason[32]; /* "end_turn" unless the rule sets another */
     char rule[128];       /* the matching rule's name, or "default" */
     int latency_ms;       /* the rule's latencyMs, reported in metrics */
 } bedrock_answer;

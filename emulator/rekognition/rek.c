@@ -246,7 +246,7 @@ static void rek_labels_filter(cJSON *answer, double min_confidence,
                               long max_labels)
 {
     cJSON *labels = cJSON_DetachItemFromObjectCaseSensitive(answer, "Labels");
-    cJSON *kept = cJSON_AddArrayToObject(answer, "Labels");
+    cJSON *filtered = cJSON_AddArrayToObject(answer, "Labels");
     size_t count = (size_t)cJSON_GetArraySize(labels);
     cJSON **sorted = xcalloc(count ? count : 1, sizeof *sorted);
     size_t n = 0;
@@ -258,7 +258,7 @@ static void rek_labels_filter(cJSON *answer, double min_confidence,
             sorted[n++] = label;
     qsort(sorted, n, sizeof *sorted, rek_label_compare);
     for (size_t i = 0; i < n && (max_labels < 0 || (long)i < max_labels); i++)
-        cJSON_AddItemToArray(kept, cJSON_Duplicate(sorted[i], 1));
+        cJSON_AddItemToArray(filtered, cJSON_Duplicate(sorted[i], 1));
     free(sorted);
     cJSON_Delete(labels);
 }

@@ -1,8 +1,8 @@
 /*
  * rek.h: the Amazon Rekognition stand-in (JSON 1.1, target prefix
- * RekognitionService). DetectText and DetectLabels answer from fixture files
- * keyed by the SHA-256 of the image bytes; every other operation is listed
- * without a handler.
+ * RekognitionService). DetectText and DetectLabels return responses from
+ * fixture files keyed by the SHA-256 of the image bytes; every other operation
+ * is listed without a handler.
  */
 #ifndef STRATUS_REK_H
 #define STRATUS_REK_H

@@ -5,7 +5,7 @@
  */
 #include "lam_live.h"
 
-/* A custom runtime that answers one event with two of its variables. */
+/* A custom runtime that responds to one event with some of its variables. */
 static const char env_bootstrap[] =
     "#!/bin/sh\n"
     "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
