@@ -8,11 +8,13 @@
 #include "ddb.h"
 #include "evb.h"
 #include "lam.h"
+#include "s3.h"
 #include "sfn.h"
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
-    &ddb_service, &evb_service, &lam_service, &sqs_service, &sfn_service,
+    &ddb_service, &evb_service, &lam_service,
+    &sqs_service, &sfn_service, &s3_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
@@ -22,6 +24,7 @@ const stack_type stack_types[] = {
     {"AWS::Events::Rule", evb_stack_apply_rule},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::Lambda::Permission", lam_stack_apply_permission},
+    {"AWS::S3::Bucket", s3_stack_apply_bucket},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };
