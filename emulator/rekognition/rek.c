@@ -24,16 +24,8 @@
 #include "ddb_value.h"
 #include "fixtures.h"
 #include "log.h"
-#include "util.h"
-
-/* The S3 service arrives on another branch; until it is built in, an
- * S3Object image is reported as unreadable. */
-#if defined(__has_include)
-#if __has_include("s3.h")
 #include "s3.h"
-#define REK_HAVE_S3 1
-#endif
-#endif
+#include "util.h"
 
 /* AWS's default MinConfidence of DetectLabels, in percent. */
 #define REK_DEFAULT_MIN_CONFIDENCE 55.0
@@ -70,7 +62,6 @@ static int rek_s3_image(aws_request *req, const cJSON *s3, unsigned char **data,
         !cJSON_IsString(name) || bucket->valuestring[0] == '\0' ||
         name->valuestring[0] == '\0')
         return aws_fail(err, AWS_ERR_REK_INVALID_PARAMETER, NULL);
-#ifdef REK_HAVE_S3
     aws_error s3_err;
     memset(&s3_err, 0, sizeof s3_err);
     if (s3_object_read(req->srv, req->account, bucket->valuestring,
@@ -90,14 +81,6 @@ static int rek_s3_image(aws_request *req, const cJSON *s3, unsigned char **data,
                         *len, REK_MAX_S3_IMAGE);
     }
     return 0;
-#else
-    (void)data;
-    (void)len;
-    log_at(LOG_INFO, "rekognition", req->request_id,
-           "cannot read s3://%s/%s: this build has no S3 service",
-           bucket->valuestring, name->valuestring);
-    return aws_fail(err, AWS_ERR_REK_INVALID_S3_OBJECT, NULL);
-#endif
 }
 
 /*

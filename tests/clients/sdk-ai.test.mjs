@@ -17,6 +17,7 @@ import {
   RekognitionClient,
 } from '@aws-sdk/client-rekognition';
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 const endpoint = process.env.STRATUS_ENDPOINT;
@@ -83,6 +84,24 @@ describe('rekognition', () => {
         return true;
       },
     );
+  });
+
+  test('DetectText and DetectLabels read an S3 object', async () => {
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'stratus-ai-uploads' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'stratus-ai-uploads',
+        Key: 'uploads/u1/front.png',
+        Body: image('charizard-ex-a1-036.png'),
+        ContentType: 'image/png',
+      }),
+    );
+    const Image = { S3Object: { Bucket: 'stratus-ai-uploads', Name: 'uploads/u1/front.png' } };
+    const text = await rekognition.send(new DetectTextCommand({ Image }));
+    assert.equal(text.TextDetections[0].DetectedText, 'Charizard ex');
+    const labels = await rekognition.send(new DetectLabelsCommand({ Image, MaxLabels: 50, MinConfidence: 70 }));
+    assert.ok(labels.Labels.some((l) => l.Name === 'Text'));
   });
 
   test('a missing S3 object is InvalidS3ObjectException', async () => {

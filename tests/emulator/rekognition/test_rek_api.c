@@ -12,7 +12,9 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
+#include "aws.h"
 #include "fixtures.h"
+#include "http.h"
 #include "rek.h"
 #include "ts.h"
 #include "util.h"
@@ -313,6 +315,67 @@ Test(rek_api, other_operations_not_implemented)
                          "{\"Image\":{\"Bytes\":\"/9j/\"}}", &status);
     cr_assert_eq(status, 400);
     cr_assert_str_eq(str(out, "__type"), "NotImplementedException");
+    cJSON_Delete(out);
+}
+
+/* Send an S3 request with a binary body through the dispatcher; returns
+ * the HTTP status. */
+static int s3_request(const char *method, const char *path, const char *body,
+                      size_t len)
+{
+    http_header headers[] = {
+        {"Host", "127.0.0.1:4566"},
+        {"Authorization",
+         "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/s3/"
+         "aws4_request, SignedHeaders=host, Signature=00"},
+    };
+    http_request req = {
+        .method = method,
+        .path = path,
+        .query = "",
+        .headers = headers,
+        .header_count = sizeof headers / sizeof *headers,
+        .body = body,
+        .body_len = len,
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    int needs_commit = 0;
+    http_response_init(&resp);
+    aws_dispatch(srv, &req, &resp, &needs_commit);
+    stratus_turn_end(srv);
+    int status = resp.status;
+    http_response_cleanup(&resp);
+    return status;
+}
+
+Test(rek_api, s3_object_image)
+{
+    size_t len;
+    int status;
+    char *data = read_file(CARDS "charmander-a2b-099.jpg", &len);
+    cr_assert_eq(s3_request("PUT", "/uploads", "", 0), 200);
+    cr_assert_eq(s3_request("PUT", "/uploads/u1/front.jpg", data, len), 200);
+    free(data);
+
+    cJSON *out = ts_call(srv, "RekognitionService.DetectLabels",
+                         "{\"Image\":{\"S3Object\":{\"Bucket\":\"uploads\","
+                         "\"Name\":\"u1/front.jpg\"}},\"MaxLabels\":50,"
+                         "\"MinConfidence\":70}",
+                         &status);
+    cr_assert_eq(status, 200);
+    cr_assert_not_null(find_label(out, "Shiny"));
+    cJSON_Delete(out);
+
+    data = read_file(CARDS "not-an-image.jpg", &len);
+    cr_assert_eq(s3_request("PUT", "/uploads/u1/text.jpg", data, len), 200);
+    free(data);
+    out = ts_call(srv, "RekognitionService.DetectText",
+                  "{\"Image\":{\"S3Object\":{\"Bucket\":\"uploads\","
+                  "\"Name\":\"u1/text.jpg\"}}}",
+                  &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "__type"), "InvalidImageFormatException");
     cJSON_Delete(out);
 }
 
