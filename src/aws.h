@@ -117,7 +117,6 @@ struct http_response;
       "The requested range is not satisfiable")                                \
     X(S3_PRECONDITION_FAILED, "PreconditionFailed", 412,                       \
       "At least one of the pre-conditions you specified did not hold")         \
-    X(S3_NOT_MODIFIED, "NotModified", 304, "Not Modified")                     \
     X(S3_MALFORMED_XML, "MalformedXML", 400,                                   \
       "The XML you provided was not well-formed or did not validate against "  \
       "our published schema")                                                  \
