@@ -142,9 +142,6 @@ struct http_response;
       "The request body terminated unexpectedly")                              \
     X(S3_ACCESS_DENIED, "AccessDenied", 403, "Access Denied")                  \
     X(S3_ACCESS_FORBIDDEN, "AccessForbidden", 403, NULL)                       \
-    X(S3_SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch", 403,               \
-      "The request signature we calculated does not match the signature you "  \
-      "provided. Check your key and signing method.")                          \
     X(S3_AUTH_QUERY_ERROR, "AuthorizationQueryParametersError", 400, NULL)     \
     X(S3_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405,                          \
       "The specified method is not allowed against this resource.")            \

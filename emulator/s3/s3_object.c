@@ -509,7 +509,8 @@ cJSON *s3_op_put_object(aws_request *req, aws_error *err)
     s3__md5_hex(c->body, c->body_len, md5);
     snprintf(etag, sizeof etag, "\"%s\"", md5);
     s3__version_id(&b, version);
-    /* AWS computes CRC64NVME for objects uploaded without a checksum. */
+    /* Without a client checksum, store a CRC64NVME one, as AWS's default
+     * integrity protection does. */
     char default_sum[32];
     const char *algorithm = c->checksum_algorithm;
     const char *checksum = c->checksum_value;
