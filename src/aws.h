@@ -130,7 +130,6 @@ struct http_response;
       "The requested range is not satisfiable")                                \
     X(S3_PRECONDITION_FAILED, "PreconditionFailed", 412,                       \
       "At least one of the pre-conditions you specified did not hold")         \
-    X(S3_NOT_MODIFIED, "NotModified", 304, "Not Modified")                     \
     X(S3_MALFORMED_XML, "MalformedXML", 400,                                   \
       "The XML you provided was not well-formed or did not validate against "  \
       "our published schema")                                                  \
@@ -156,9 +155,6 @@ struct http_response;
       "The request body terminated unexpectedly")                              \
     X(S3_ACCESS_DENIED, "AccessDenied", 403, "Access Denied")                  \
     X(S3_ACCESS_FORBIDDEN, "AccessForbidden", 403, NULL)                       \
-    X(S3_SIGNATURE_DOES_NOT_MATCH, "SignatureDoesNotMatch", 403,               \
-      "The request signature we calculated does not match the signature you "  \
-      "provided. Check your key and signing method.")                          \
     X(S3_AUTH_QUERY_ERROR, "AuthorizationQueryParametersError", 400, NULL)     \
     X(S3_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405,                          \
       "The specified method is not allowed against this resource.")            \

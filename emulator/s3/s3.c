@@ -381,12 +381,12 @@ static void s3_common_headers(s3_ctx *c)
     http_response_header(c->resp, "Server", "AmazonS3");
 }
 
-/* Render an error: the XML document, or no body for HEAD and 304. */
+/* Render an error: the XML document, or no body for HEAD. */
 static void s3_error_render(s3_ctx *c, const aws_error *err)
 {
     int status = err->status ? err->status : aws_code_status(err->code);
     c->resp->status = status;
-    if (c->head || status == 304) {
+    if (c->head) {
         http_response_take_body(c->resp, NULL, 0);
         return;
     }

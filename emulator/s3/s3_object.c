@@ -247,7 +247,8 @@ static int s3_etag_listed(const char *list, const char *etag)
     return found;
 }
 
-/* Conditional GET/HEAD headers, checked in RFC 7232's order. */
+/* Conditional GET/HEAD headers, checked in RFC 7232's order. Returns 0
+ * to send the object, 1 for 304 Not Modified, -1 with PreconditionFailed. */
 static int s3_check_conditions(const s3_ctx *c, const s3_object *o,
                                aws_error *err)
 {
@@ -267,11 +268,11 @@ static int s3_check_conditions(const s3_ctx *c, const s3_object *o,
                                  "Condition", "If-Unmodified-Since");
     }
     if (if_none && s3_etag_listed(if_none, o->etag))
-        return aws_fail(err, AWS_ERR_S3_NOT_MODIFIED, NULL);
+        return 1;
     if (!if_none && if_mod) {
         int64_t t = s3_parse_http_date(if_mod);
         if (t >= 0 && modified_s <= t)
-            return aws_fail(err, AWS_ERR_S3_NOT_MODIFIED, NULL);
+            return 1;
     }
     return 0;
 }
@@ -405,15 +406,18 @@ static cJSON *s3_get_or_head(aws_request *req, aws_error *err, int head)
         return NULL;
     if (s3__object_get(req->srv, b.id, c->key, 1, &o, err) != 0)
         return NULL;
-    if (s3_check_conditions(c, &o, err) != 0) {
-        if (err->code == AWS_ERR_S3_NOT_MODIFIED) {
+    int condition = s3_check_conditions(c, &o, err);
+    if (condition != 0) {
+        /* A 304 carries no error document, only the validators. */
+        if (condition > 0) {
             char date[40];
             s3__http_date(o.modified_ms, date);
             http_response_header(c->resp, "ETag", o.etag);
             http_response_header(c->resp, "Last-Modified", date);
+            req->status = 304;
         }
         s3__object_free(&o);
-        return NULL;
+        return condition > 0 ? s3__ok() : NULL;
     }
 
     int64_t first = 0, last = o.size - 1;
@@ -505,7 +509,8 @@ cJSON *s3_op_put_object(aws_request *req, aws_error *err)
     s3__md5_hex(c->body, c->body_len, md5);
     snprintf(etag, sizeof etag, "\"%s\"", md5);
     s3__version_id(&b, version);
-    /* AWS computes CRC64NVME for objects uploaded without a checksum. */
+    /* Without a client checksum, store a CRC64NVME one, as AWS's default
+     * integrity protection does. */
     char default_sum[32];
     const char *algorithm = c->checksum_algorithm;
     const char *checksum = c->checksum_value;

@@ -163,7 +163,8 @@ static int sm_name_valid(const char *name)
     return 1;
 }
 
-/* Check SecretString / SecretBinary: at most one of them. */
+/* Reject a request with both SecretString and SecretBinary, or with a
+ * SecretString over 64 KiB. */
 static int sm_value_check(const cJSON *body, aws_error *err)
 {
     if (sm_str(body, "SecretString") && sm_str(body, "SecretBinary"))
@@ -467,7 +468,7 @@ static cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
     sm_add_date(out, "CreatedDate", sqlite3_column_int64(st, 4));
     sqlite3_reset(st);
 
-    /* LastAccessedDate is a day, as in AWS. */
+    /* AWS reports LastAccessedDate as a date without a time of day. */
     int64_t day = sm_now(req) / 86400000 * 86400000;
     if (s.accessed_ms != day) {
         st = store_stmt(req->srv->store,
@@ -536,8 +537,8 @@ static cJSON *sm_op_describe_secret(aws_request *req, aws_error *err)
     return out;
 }
 
-/* Whether a secret passes ListSecrets' Filters (name and description match
- * by prefix, tag-key and tag-value exactly or by prefix). */
+/* Whether a secret passes ListSecrets' Filters. Every filter matches by
+ * prefix, and a value starting with '!' negates it. */
 static int sm_filters_match(const cJSON *filters, const sm_secret *s)
 {
     const cJSON *f;
@@ -614,7 +615,8 @@ static cJSON *sm_op_list_secrets(aws_request *req, aws_error *err)
     sqlite3_bind_text(st, 1, req->account, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, req->region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 3, after);
-    /* Collect names first: sm_secret_find reuses statements. */
+    /* Collect the names first: sm_secret_find may delete an expired
+     * secret, which must not happen while this statement walks the table. */
     cJSON *names = cJSON_CreateArray();
     while (sqlite3_step(st) == SQLITE_ROW)
         cJSON_AddItemToArray(

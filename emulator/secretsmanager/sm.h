@@ -14,7 +14,7 @@ struct stratus;
 extern const aws_service sm_service;
 
 /* The AWS::SecretsManager::Secret stack resource type: Name,
- * SecretString, Description. */
+ * SecretString, Description and Tags. */
 int sm_stack_apply_secret(struct stratus *srv, const char *account,
                           const char *region, const char *logical_id,
                           const cJSON *properties, aws_error *err);

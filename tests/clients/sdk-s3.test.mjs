@@ -1,8 +1,9 @@
 // S3 and Secrets Manager through the AWS SDK for JavaScript v3 against a
-// running Stratus (STRATUS_ENDPOINT, set by run.sh): object calls with the
-// SDK's default CRC32 checksums, aws-chunked stream uploads, presigned PUT
-// and GET URLs used with plain fetch as a browser would, an expired URL, a
-// CORS preflight, and virtual-hosted addressing through a Host header.
+// running Stratus (STRATUS_ENDPOINT, set by run.sh). The S3 tests cover
+// object calls with the SDK's default CRC32 checksums and aws-chunked
+// stream uploads. They use presigned PUT and GET URLs with plain fetch, as
+// a browser would, and check an expired URL, a CORS preflight, and
+// virtual-hosted addressing through a Host header.
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
@@ -36,7 +37,8 @@ const credentials = { accessKeyId: 'AKIDSTRATUSTEST', secretAccessKey: 'stratus-
 // With an IP-address endpoint the SDK addresses buckets path-style.
 const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials });
 // The presigner of SDK 3.729 and later signs the CRC32 of an empty body into
-// every presigned PUT; CollectIQ-style callers turn that off.
+// every presigned PUT. This client turns that off, so a browser can upload
+// any file through its URLs.
 const presigner = new S3Client({
   endpoint,
   region: 'us-east-1',

@@ -33,8 +33,10 @@ Test(s3_api, bucket_create_twice)
     cr_assert_eq(r.status, 409);
     s3t_assert_xml(&r, "Code", "BucketAlreadyOwnedByYou");
     s3t_assert_xml(&r, "BucketName", "photos");
-    cr_assert(s3t_xml(&r, "RequestId") != NULL);
-    free(s3t_xml(&r, "RequestId"));
+    char *request_id = s3t_xml(&r, "RequestId");
+    cr_assert_not_null(request_id);
+    cr_assert_str_eq(request_id, s3t_header(&r, "x-amz-request-id"));
+    free(request_id);
     http_response_cleanup(&r);
 }
 
