@@ -116,6 +116,36 @@ Test(bedrock_api, ocr_rule_answers_card_json)
     cJSON_Delete(out);
 }
 
+/* The role sentences of Stratus's own task handlers (pipeline/handlers)
+ * meet the same rules as CollectIQ's. */
+Test(bedrock_api, pipeline_prompts_match_rules)
+{
+    static const struct {
+        const char *system;
+        const char *user;
+        const char *member;
+        double expected;
+    } cases[] = {
+        {"You are an expert Pok\\u00e9mon trading card OCR analyst.",
+         "OCR text blocks, in detection order:\\n- Charizard ex",
+         "overallConfidence", 0.9},
+        {"You are an expert Pok\\u00e9mon trading card authenticator.",
+         "OCR text: Charizard ex | Genetic Apex", "authenticityScore", 0.81},
+        {"You are an expert Pok\\u00e9mon trading card valuator.",
+         "Card: Charizard ex\\nSet: Genetic Apex", "fairValue", 22.75},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int status;
+        cJSON *out = converse(cases[i].system, cases[i].user, &status);
+        cr_assert_eq(status, 200, "case %zu", i);
+        cJSON *json = answer_json(out);
+        cr_assert_float_eq(num(json, cases[i].member), cases[i].expected, 1e-9,
+                           "case %zu: %s", i, answer_text(out));
+        cJSON_Delete(json);
+        cJSON_Delete(out);
+    }
+}
+
 Test(bedrock_api, ocr_single_value_set)
 {
     int status;
