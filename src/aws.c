@@ -20,6 +20,7 @@
 
 #include "aws_query.h"
 #include "http.h"
+#include "iam.h"
 #include "log.h"
 #include "stratus.h"
 #include "util.h"
@@ -464,6 +465,10 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     if (!region[0])
         snprintf(region, sizeof region, "%s", "us-east-1");
     aws_account_for_key(access_key, account);
+    /* Credentials Stratus issued act in the account of their role. */
+    iam_credentials issued;
+    if (iam_credentials_find(srv, access_key, &issued))
+        memcpy(account, issued.account, sizeof account);
     if (!aws_region_is_valid(region)) {
         /* The region names namespaces and goes into every ARN. Stratus
          * accepts any lower-case name (such as "local"), AWS only its own
@@ -594,6 +599,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         .out = resp,
         .status = 200,
     };
+    if (iam_request_authorize(&areq, &err) != 0)
+        goto fail;
     sqlite3 *db = store_db(srv->store);
     if (store_call_begin(srv->store) != SQLITE_OK) {
         log_error("aws", "cannot begin store call for %s %s: %s", svc->name,

@@ -7,12 +7,15 @@
 
 #include "ddb.h"
 #include "evb.h"
+#include "iam.h"
 #include "lam.h"
 #include "sfn.h"
 #include "sqs.h"
+#include "sts.h"
 
 const aws_service *const aws_services[] = {
     &ddb_service, &evb_service, &lam_service, &sqs_service, &sfn_service,
+    &iam_service, &sts_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
@@ -20,9 +23,11 @@ const stack_type stack_types[] = {
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
     {"AWS::Events::EventBus", evb_stack_apply_event_bus},
     {"AWS::Events::Rule", evb_stack_apply_rule},
+    {"AWS::IAM::Role", iam_stack_apply_role},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::Lambda::Permission", lam_stack_apply_permission},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
+    {"AWS::SQS::QueuePolicy", iam_stack_apply_queue_policy},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;
