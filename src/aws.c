@@ -396,11 +396,14 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     char type[256];
     const char *prefix = svc && svc->error_prefix ? svc->error_prefix : "";
 
-    /* Errors raised before the service receives the request come from AWS's
-     * request framework and carry its namespace, not the service's. */
+    /* Errors raised before the service receives the request (authorization
+     * included) come from AWS's request framework and carry its namespace,
+     * not the service's. */
     if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
                       err->code == AWS_ERR_SERIALIZATION ||
-                      err->code == AWS_ERR_INVALID_SIGNATURE))
+                      err->code == AWS_ERR_INVALID_SIGNATURE ||
+                      err->code == AWS_ERR_ACCESS_DENIED ||
+                      err->code == AWS_ERR_EXPIRED_TOKEN))
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
     if (svc && svc->protocol == AWS_PROTO_REST_JSON) {

@@ -247,8 +247,8 @@ int64_t evb__deliver_job(stratus *srv, const char *account, const char *region,
             .rule_arn = rule_arn,
             .event_id = event_id,
         };
-        if (fn && !evb_role_allows(srv, account, target, arn, service,
-                                   rule_arn, &failure)) {
+        if (fn && !evb_role_allows(srv, account, target, arn, service, rule_arn,
+                                   &failure)) {
             status = EVB_DELIVERY_FAILED;
         } else if (fn) {
             status = fn(srv, &d, &failure);

@@ -19,8 +19,8 @@
 static int sqs_evb_policy_allows(stratus *srv, const evb_delivery *delivery)
 {
     char region[64], account[16], name[96];
-    if (sscanf(delivery->target_arn, "arn:aws:sqs:%63[^:]:%15[^:]:%95s",
-               region, account, name) != 3)
+    if (sscanf(delivery->target_arn, "arn:aws:sqs:%63[^:]:%15[^:]:%95s", region,
+               account, name) != 3)
         return 1; /* sqs_send_to_arn reports the bad ARN */
     sqs_queue *q = sqs__queue_load(srv, account, region, name);
     if (!q)

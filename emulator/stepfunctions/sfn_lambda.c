@@ -111,10 +111,9 @@ static bool sfn_lambda_role_allows(stratus *srv, const sfn_task_request *req,
         snprintf(arn, sizeof arn, "arn:aws:lambda:%s:%s:function:%s",
                  req->region, req->account, function);
     if (!req->role_arn ||
-        iam_service_role_allows(srv, req->account, req->role_arn,
-                                "states.amazonaws.com", NULL,
-                                "lambda:InvokeFunction", arn, reason,
-                                sizeof reason))
+        iam_service_role_allows(
+            srv, req->account, req->role_arn, "states.amazonaws.com", NULL,
+            "lambda:InvokeFunction", arn, reason, sizeof reason))
         return true;
 
     char request_id[37], cause[1400];
