@@ -255,9 +255,9 @@ typedef struct aws_service {
      * IAM authorization of requests signed with credentials Stratus issued
      * (may be NULL: the action "<signing name>:<operation>" on "*"). Called
      * with index 0, 1, ... until it returns 0, it fills the `index`th
-     * (action, resource ARN) pair the request needs; `action` arrives
-     * holding the default action, which the hook may replace (Lambda's
-     * Invoke is lambda:InvokeFunction). Returns 1 when it filled a pair.
+     * (action, resource ARN) pair the request needs. `action` arrives
+     * holding the default action, which the hook may replace, as Lambda's
+     * Invoke needs lambda:InvokeFunction. Returns 1 when it filled a pair.
      */
     int (*resource_arn)(const aws_request *req, size_t index, char *action,
                         size_t action_size, char *arn, size_t arn_size);

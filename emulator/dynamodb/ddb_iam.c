@@ -1,9 +1,10 @@
 /*
  * ddb_iam.c: the IAM actions and resource ARNs of DynamoDB requests, for
- * requests signed with credentials Stratus issued: the table (or
- * table/T/index/I for a Query or Scan of an index), one pair per table of
- * a batch, and the per-item action of each transaction entry
- * (dynamodb:PutItem for a Put, as AWS checks TransactWriteItems).
+ * requests signed with credentials Stratus issued. A request names its
+ * table, or table/T/index/I for a Query or Scan of an index. A batch
+ * yields one pair per table, and a transaction the per-item action of
+ * each entry (dynamodb:PutItem for a Put, as AWS checks
+ * TransactWriteItems).
  */
 #include "ddb_internal.h"
 

@@ -6,7 +6,7 @@
  * IAM is global: roles belong to an account, not a region. Implemented:
  * roles with inline and attached policies, the AWS managed policies the
  * CollectIQ stack uses, and SimulatePrincipalPolicy. Users, groups,
- * customer managed policies and the other operations answer
+ * customer managed policies and the other operations return
  * NotImplementedException.
  */
 #include "iam_internal.h"
@@ -144,7 +144,7 @@ static int iam_init(stratus *srv, aws_error *err)
 }
 
 /* Every IAM operation of the 2010-05-08 API (botocore's service model);
- * those without a handler answer NotImplementedException. */
+ * those without a handler return NotImplementedException. */
 static const aws_operation iam_operations[] = {
     {"AcceptDelegationRequest", NULL},
     {"AddClientIDToOpenIDConnectProvider", NULL},

@@ -53,13 +53,12 @@ int iam_authorize(struct stratus *srv, const char *account,
 
 /*
  * Check what a service does with a role a customer passed it (an
- * EventBridge target's RoleArn, a state machine's roleArn): the role's
+ * EventBridge target's RoleArn, a state machine's roleArn). The role's
  * trust policy must allow `service_principal` ("events.amazonaws.com") to
- * assume it for a call from `source_arn` (the rule or state machine, for
- * aws:SourceArn conditions; may be NULL), and its policies must allow
- * `action` on `resource`. Returns 1 when both hold (always when
- * enforcement is off), else 0 with AWS's AccessDenied message in
- * `reason`.
+ * assume it for a call from `source_arn` (the rule, for aws:SourceArn
+ * conditions; may be NULL). Its policies must allow `action` on
+ * `resource`. Returns 1 when both hold (always when enforcement is off),
+ * else 0 with AWS's AccessDenied message in `reason`.
  */
 int iam_service_role_allows(struct stratus *srv, const char *account,
                             const char *role_arn, const char *service_principal,
@@ -108,8 +107,8 @@ typedef struct iam_credentials {
 /*
  * Issue and store credentials for a session of `role_arn` named
  * `session_name`, valid for `duration_s` seconds of the instance clock (0:
- * until revoked). Opens its own store call when none is open. Returns 0, or
- * -1 with `err` filled.
+ * never expires). The insert runs in its own store call, a savepoint
+ * inside the caller's when one is open. Returns 0, or -1 with `err` filled.
  */
 int iam_credentials_issue(struct stratus *srv, const char *account,
                           const char *role_arn, const char *session_name,
@@ -125,9 +124,6 @@ int iam_credentials_issue(struct stratus *srv, const char *account,
 int iam_credentials_for_session(struct stratus *srv, const char *account,
                                 const char *role_arn, const char *session_name,
                                 iam_credentials *out, aws_error *err);
-
-/* Forget issued credentials. */
-void iam_credentials_revoke(struct stratus *srv, const char *access_key);
 
 /* Find the credentials of an issued access key. Returns 1 when found, 0
  * when Stratus did not issue the key. */

@@ -126,20 +126,6 @@ int iam_credentials_issue(stratus *srv, const char *account,
     return 0;
 }
 
-void iam_credentials_revoke(stratus *srv, const char *access_key)
-{
-    if (store_call_begin(srv->store) != SQLITE_OK) {
-        log_error("iam", "cannot open a store call to revoke %s", access_key);
-        return;
-    }
-    sqlite3_stmt *s = store_stmt(
-        srv->store, "DELETE FROM iam_credential WHERE access_key = ?1");
-    sqlite3_bind_text(s, 1, access_key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    store_call_end(srv->store, rc == SQLITE_DONE);
-}
-
 int iam_credentials_for_session(stratus *srv, const char *account,
                                 const char *role_arn, const char *session_name,
                                 iam_credentials *out, aws_error *err)
@@ -214,7 +200,7 @@ static int iam_role_allows(stratus *srv, const char *role_arn,
             {"aws:PrincipalArn", role->arn},
             {"aws:PrincipalAccount", role->account},
             {"aws:PrincipalType", "AssumedRole"},
-            /* Clients reach AWS over TLS; Stratus answers plain HTTP on
+            /* Clients reach AWS over TLS; Stratus serves plain HTTP on
              * loopback but evaluates as AWS would. */
             {"aws:SecureTransport", "true"},
         };

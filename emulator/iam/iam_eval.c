@@ -1,9 +1,9 @@
 /*
  * iam_eval.c: IAM policy validation and evaluation (see iam_eval.h).
  *
- * Evaluation follows AWS's documented order for one policy: a statement
- * applies when its action, resource, principal and every condition match;
- * an applying Deny wins over an applying Allow, and with neither the
+ * Evaluation follows AWS's documented order for one policy. A statement
+ * applies when its action, resource, principal and every condition match.
+ * An applying Deny wins over an applying Allow, and with neither the
  * request is implicitly denied.
  */
 #include "iam_eval.h"

@@ -82,7 +82,7 @@ cJSON *iam_op_attach_role_policy(aws_request *req, aws_error *err);
 cJSON *iam_op_detach_role_policy(aws_request *req, aws_error *err);
 cJSON *iam_op_list_attached_role_policies(aws_request *req, aws_error *err);
 
-/* iam_managed.c: the AWS managed policies Stratus knows. */
+/* iam_managed.c: the AWS managed policies Stratus defines. */
 typedef struct iam_managed_policy {
     const char *name;
     const char *path;
@@ -100,9 +100,9 @@ cJSON *iam_op_list_policies(aws_request *req, aws_error *err);
 
 /* iam_simulate.c */
 cJSON *iam_op_simulate_principal_policy(aws_request *req, aws_error *err);
-/* Find statement `index` of a policy's JSON text: its start line and
- * column and its end line and column (1-based; the end is the column
- * after the closing brace). Leaves `span` alone when not found. */
+/* Find statement `index` of a policy's JSON text and fill its start line,
+ * start column, end line and end column. All are 1-based, and the end is
+ * the column after the closing brace. Leaves `span` alone when not found. */
 void iam__statement_span(const char *text, size_t index, int span[4]);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * iam_managed.c: the AWS managed policies Stratus knows, with their
+ * iam_managed.c: the AWS managed policies Stratus defines, with their
  * documents as AWS publishes them, and GetPolicy, GetPolicyVersion and
  * ListPolicies over them.
  *

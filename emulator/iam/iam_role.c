@@ -672,8 +672,8 @@ cJSON *iam_op_attach_role_policy(aws_request *req, aws_error *err)
     iam_role *role = iam_request_role(req, err);
     if (!role)
         return NULL;
-    /* NOTE: customer managed policies (CreatePolicy) do not exist in
-     * Stratus, so only the AWS managed policies it knows attach. */
+    /* NOTE: Stratus has no customer managed policies (CreatePolicy), so
+     * only the AWS managed policies it defines can be attached. */
     if (!iam__managed_find(arn)) {
         iam__role_free(role);
         aws_fail(err, AWS_ERR_IAM_NO_SUCH_ENTITY,

@@ -3,7 +3,7 @@
  * applied through the same operation handlers the API serves.
  *
  * A role that already exists (a redeploy) gets the stack's trust policy,
- * inline policies and attachments again; policies the stack no longer
+ * inline policies and attachments again. Policies the stack no longer
  * names are left in place.
  */
 #include "iam_internal.h"

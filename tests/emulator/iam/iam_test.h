@@ -95,10 +95,11 @@ static inline iam_test_response iam_test_json(stratus *srv, const char *service,
     return iam_test_send(srv, headers, 3, body);
 }
 
-/* Run a request that must succeed and drop its response. */
-static inline void iam_test_ok(iam_test_response r, const char *what)
+/* Check that a request succeeded (`operation` names it in the failure
+ * message) and drop its response. */
+static inline void iam_test_ok(iam_test_response r, const char *operation)
 {
-    cr_assert_eq(r.status, 200, "%s failed with %d: %s", what, r.status,
+    cr_assert_eq(r.status, 200, "%s failed with %d: %s", operation, r.status,
                  r.body);
     free(r.body);
 }

@@ -1,6 +1,6 @@
 /*
- * test_iam_enforce.c: enforcement of IAM policies: requests signed with
- * credentials Stratus issued (JSON, REST-JSON and Query protocols),
+ * test_iam_enforce.c: enforcement of IAM policies. Covers requests signed
+ * with credentials Stratus issued (JSON, REST-JSON and Query protocols),
  * EventBridge targets whose role lacks the action, dead-lettering with
  * and without a queue policy, Step Functions invoking Lambda with its
  * role, STS, and the setting that turns enforcement off.

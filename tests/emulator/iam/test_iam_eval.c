@@ -1,8 +1,8 @@
 /*
- * test_iam_eval.c: policy evaluation as AWS documents it, table-driven:
- * an explicit deny wins, wildcards, NotAction and NotResource, condition
- * operators, principals of resource and trust policies; and the checks of
- * policy documents.
+ * test_iam_eval.c: policy evaluation as AWS documents it, table-driven.
+ * Covers an explicit deny winning, wildcards, NotAction and NotResource,
+ * condition operators, principals of resource and trust policies, and the
+ * checks of policy documents.
  */
 #include <stdio.h>
 #include <stdlib.h>
