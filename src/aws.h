@@ -104,6 +104,8 @@ struct http_response;
     X(ACCESS_DENIED_QUERY, "AccessDenied", 403, NULL)                          \
     X(EXPIRED_TOKEN, "ExpiredTokenException", 400,                             \
       "The security token included in the request is expired")                \
+    X(EXPIRED_TOKEN_QUERY, "ExpiredToken", 403,                                \
+      "The security token included in the request is expired")                \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

@@ -10,6 +10,7 @@
  */
 #include "iam_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #include "aws_query.h"
 #include "clock.h"
+#include "http.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -358,15 +360,32 @@ int iam_resource_policy_allows(stratus *srv, const char *policy,
     return d == IAM_ALLOW;
 }
 
-/* The AccessDenied error of the request's protocol. */
+/* Whether the request uses the Query protocol. */
+static int iam_is_query(const aws_request *req)
+{
+    const aws_service *svc = req->service;
+    return svc->protocol == AWS_PROTO_QUERY ||
+           (svc->query && req->http && aws_query_is_request(req->http));
+}
+
+/*
+ * Fill the AccessDenied error of the request's protocol. Query and
+ * REST-XML services say AccessDenied (403). A JSON service that also
+ * speaks Query (SQS) keeps that code and adds the x-amzn-query-error
+ * header its SDKs read. Other JSON services say AccessDeniedException,
+ * with 403 in REST-JSON and 400 in JSON 1.0 and 1.1.
+ */
 static void iam_access_denied(aws_request *req, const char *message,
                               aws_error *err)
 {
     const aws_service *svc = req->service;
-    int query = svc->protocol == AWS_PROTO_QUERY ||
-                (svc->query && req->http && aws_query_is_request(req->http));
-    if (query || svc->protocol == AWS_PROTO_REST_XML) {
+    if (iam_is_query(req) || svc->protocol == AWS_PROTO_REST_XML) {
         aws_fail(err, AWS_ERR_ACCESS_DENIED_QUERY, "%s", message);
+    } else if (svc->query) {
+        aws_fail(err, AWS_ERR_ACCESS_DENIED_QUERY, "%s", message);
+        if (req->out)
+            http_response_header(req->out, "x-amzn-query-error",
+                                 "AccessDenied;Sender");
     } else {
         aws_fail(err, AWS_ERR_ACCESS_DENIED, "%s", message);
         if (svc->protocol == AWS_PROTO_REST_JSON)
@@ -381,7 +400,10 @@ int iam_request_authorize(aws_request *req, aws_error *err)
     if (!iam_credentials_find(srv, req->access_key, &cred))
         return 0;
     if (cred.expires_ms && clock_now_ms(&srv->clock) >= cred.expires_ms)
-        return aws_fail(err, AWS_ERR_EXPIRED_TOKEN, NULL);
+        return aws_fail(err,
+                        iam_is_query(req) ? AWS_ERR_EXPIRED_TOKEN_QUERY
+                                          : AWS_ERR_EXPIRED_TOKEN,
+                        NULL);
     if (!iam_enforced(srv))
         return 0;
     /* GetCallerIdentity needs no permission, as in AWS. */
@@ -405,6 +427,17 @@ int iam_request_authorize(aws_request *req, aws_error *err)
         if (iam_role_allows(srv, cred.role_arn, action, arn, reason,
                             sizeof reason))
             continue;
+        /* SQS writes the action in lower case in its messages
+         * ("sqs:sendmessage"), also inside the reason. */
+        if (strcmp(req->service->signing_name, "sqs") == 0) {
+            for (char *c = action; *c; c++)
+                *c = (char)tolower((unsigned char)*c);
+            if (strncmp(reason, "because", 7) == 0)
+                snprintf(reason, sizeof reason,
+                         "because no identity-based policy allows the %s "
+                         "action",
+                         action);
+        }
         char message[1024];
         snprintf(message, sizeof message,
                  "User: %s is not authorized to perform: %s on resource: %s "

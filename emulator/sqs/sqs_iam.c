@@ -1,7 +1,9 @@
 /*
- * sqs_iam.c: the resource ARNs of SQS requests, for requests signed with
- * credentials Stratus issued: the queue of QueueUrl, or of QueueName for
- * CreateQueue and GetQueueUrl.
+ * sqs_iam.c: the IAM actions and resource ARNs of SQS requests, for
+ * requests signed with credentials Stratus issued: the queue of QueueUrl,
+ * or of QueueName for CreateQueue and GetQueueUrl. A batch operation needs
+ * the action of its single form (SendMessageBatch needs sqs:SendMessage),
+ * as SQS documents.
  */
 #include "sqs_internal.h"
 
@@ -11,10 +13,12 @@
 int sqs__resource_arn(const aws_request *req, size_t index, char *action,
                       size_t action_size, char *arn, size_t arn_size)
 {
-    (void)action;
-    (void)action_size;
     if (index > 0)
         return 0;
+    size_t len = strlen(action);
+    if (len > 5 && strcmp(action + len - 5, "Batch") == 0 &&
+        len - 5 < action_size)
+        action[len - 5] = '\0';
     const char *url = sqs__str(req->body, "QueueUrl");
     const char *name = sqs__str(req->body, "QueueName");
     snprintf(arn, arn_size, "*");

@@ -421,3 +421,58 @@ Test(iam_api, stack_role_and_queue_policy)
     cJSON_Delete(attrs);
     ts_free(srv);
 }
+
+/* The CollectIQ roles in docs/collectiq-roles.yaml reproduce what the
+ * deployment guide checks: the EventBridge role may start the valuation
+ * machine, the state machine role has its invoke policy, and cards-create
+ * may write but not read the table. */
+Test(iam_api, collectiq_roles)
+{
+    stratus *srv = ts_new();
+    char errbuf[512];
+    int rc =
+        stack_apply_file(srv, STRATUS_SOURCE_DIR "/docs/collectiq-roles.yaml",
+                         errbuf, sizeof errbuf);
+    cr_assert_eq(rc, 0, "%s", errbuf);
+    stratus_turn_end(srv);
+
+    iam_test_response r = iam_test_iam(
+        srv,
+        "Action=GetRole&RoleName=collectiq-hackathon-eventbridge-sfn-role");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    free(r.body);
+
+    r = iam_test_iam(srv, "Action=GetRolePolicy&RoleName=collectiq-hackathon-"
+                          "card-valuation-role&PolicyName=collectiq-hackathon-"
+                          "card-valuation-invoke-lambda");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    free(r.body);
+
+    r = iam_test_iam(
+        srv,
+        "Action=SimulatePrincipalPolicy&PolicySourceArn=arn%3Aaws%3Aiam"
+        "%3A%3A123456789012%3Arole%2Fcollectiq-hackathon-eventbridge-sfn-"
+        "role&ActionNames.member.1=states%3AStartExecution"
+        "&ResourceArns.member.1=arn%3Aaws%3Astates%3Aus-east-1%3A"
+        "123456789012%3AstateMachine%3Acollectiq-hackathon-card-valuation");
+    cr_expect(strstr(r.body, "<EvalDecision>allowed</EvalDecision>") != NULL,
+              "%s", r.body);
+    free(r.body);
+
+    r = iam_test_iam(
+        srv, "Action=SimulatePrincipalPolicy&PolicySourceArn=arn%3Aaws%3Aiam"
+             "%3A%3A123456789012%3Arole%2Fcollectiq-hackathon-cards-create-role"
+             "&ActionNames.member.1=dynamodb%3APutItem"
+             "&ActionNames.member.2=dynamodb%3AGetItem"
+             "&ResourceArns.member.1=arn%3Aaws%3Adynamodb%3Aus-east-1%3A"
+             "123456789012%3Atable%2Fcollectiq-hackathon-cards");
+    const char *put = strstr(r.body, "<EvalActionName>dynamodb:PutItem");
+    const char *get = strstr(r.body, "<EvalActionName>dynamodb:GetItem");
+    cr_assert(put && get, "%s", r.body);
+    cr_expect(strstr(put, "<EvalDecision>allowed</EvalDecision>") < get, "%s",
+              r.body);
+    cr_expect(strstr(get, "<EvalDecision>implicitDeny</EvalDecision>") != NULL,
+              "%s", r.body);
+    free(r.body);
+    ts_free(srv);
+}

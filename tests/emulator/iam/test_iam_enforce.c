@@ -245,9 +245,21 @@ Test(iam_enforce, sqs_query_and_lambda_rest)
     char text[512];
     cr_expect_str_eq(iam_test_element(r.body, "Code", text, sizeof text),
                      "AccessDenied");
-    cr_expect(strstr(r.body, "sqs:SendMessage on resource: "
-                             "arn:aws:sqs:us-east-1:" ACCOUNT ":dlq") != NULL,
+    cr_expect(strstr(r.body, "sqs:sendmessage on resource: "
+                             "arn:aws:sqs:us-east-1:" ACCOUNT
+                             ":dlq because no identity-based policy allows "
+                             "the sqs:sendmessage action") != NULL,
               "%s", r.body);
+    free(r.body);
+
+    /* The JSON protocol keeps the Query code and names it in a header. */
+    r = iam_test_json(srv, "sqs", cred.access_key, "AmazonSQS.SendMessageBatch",
+                      "{\"QueueUrl\":\"http://localhost/" ACCOUNT "/dlq\","
+                      "\"Entries\":[{\"Id\":\"1\",\"MessageBody\":\"x\"}]}");
+    cr_expect_eq(r.status, 403, "%s", r.body);
+    cr_expect(strstr(r.body, "AccessDenied") != NULL, "%s", r.body);
+    cr_expect(strstr(r.body, "perform: sqs:sendmessage on") != NULL,
+              "a batch needs the single action: %s", r.body);
     free(r.body);
 
     /* Lambda's Invoke needs lambda:InvokeFunction. */
