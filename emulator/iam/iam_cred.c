@@ -370,9 +370,9 @@ static int iam_is_query(const aws_request *req)
 
 /*
  * Fill the AccessDenied error of the request's protocol. Query and
- * REST-XML services say AccessDenied (403). A JSON service that also
+ * REST-XML services return AccessDenied (403). A JSON service that also
  * speaks Query (SQS) keeps that code and adds the x-amzn-query-error
- * header its SDKs read. Other JSON services say AccessDeniedException,
+ * header its SDKs read. Other JSON services return AccessDeniedException,
  * with 403 in REST-JSON and 400 in JSON 1.0 and 1.1.
  */
 static void iam_access_denied(aws_request *req, const char *message,

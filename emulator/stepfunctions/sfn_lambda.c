@@ -104,7 +104,15 @@ static bool sfn_lambda_role_allows(stratus *srv, const sfn_task_request *req,
                                    const char *function, sfn_task_done done,
                                    void *done_arg)
 {
-    char arn[1024], reason[1024];
+    char arn[1024], reason[1024], machine[512] = "";
+    /* aws:SourceArn is the state machine: the execution ARN
+     * arn:aws:states:R:A:execution:MACHINE:NAME without its name. */
+    const char *marker = strstr(req->execution_arn, ":execution:");
+    const char *name = marker ? strrchr(req->execution_arn, ':') : NULL;
+    if (marker && name > marker + 11)
+        snprintf(machine, sizeof machine, "%.*s:stateMachine:%.*s",
+                 (int)(marker - req->execution_arn), req->execution_arn,
+                 (int)(name - marker - 11), marker + 11);
     if (strncmp(function, "arn:", 4) == 0)
         snprintf(arn, sizeof arn, "%s", function);
     else
@@ -112,8 +120,9 @@ static bool sfn_lambda_role_allows(stratus *srv, const sfn_task_request *req,
                  req->region, req->account, function);
     if (!req->role_arn ||
         iam_service_role_allows(
-            srv, req->account, req->role_arn, "states.amazonaws.com", NULL,
-            "lambda:InvokeFunction", arn, reason, sizeof reason))
+            srv, req->account, req->role_arn, "states.amazonaws.com",
+            machine[0] ? machine : NULL, "lambda:InvokeFunction", arn, reason,
+            sizeof reason))
         return true;
 
     char request_id[37], cause[1400];

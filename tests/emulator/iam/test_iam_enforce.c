@@ -561,10 +561,13 @@ static cJSON *run_lambda_task(stratus *srv, const char *name)
 Test(iam_enforce, step_functions_lambda_denied)
 {
     stratus *srv = ts_new_enforcing();
+    /* The trust policy limits the role to this account's machines. */
     create_role(srv, "sfn-role",
                 "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
                 "{\"Service\":\"states.amazonaws.com\"},"
-                "\"Action\":\"sts:AssumeRole\"}]}");
+                "\"Action\":\"sts:AssumeRole\",\"Condition\":{\"ArnLike\":"
+                "{\"aws:SourceArn\":\"arn:aws:states:us-east-1:" ACCOUNT
+                ":stateMachine:*\"}}}]}");
     cJSON *d = run_lambda_task(srv, "denied");
     cr_expect_str_eq(json_str(d, "status"), "FAILED");
     cr_expect_str_eq(json_str(d, "error"), "Lambda.AWSLambdaException");
