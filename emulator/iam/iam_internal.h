@@ -81,6 +81,9 @@ cJSON *iam_op_list_role_policies(aws_request *req, aws_error *err);
 cJSON *iam_op_attach_role_policy(aws_request *req, aws_error *err);
 cJSON *iam_op_detach_role_policy(aws_request *req, aws_error *err);
 cJSON *iam_op_list_attached_role_policies(aws_request *req, aws_error *err);
+cJSON *iam_op_tag_role(aws_request *req, aws_error *err);
+cJSON *iam_op_untag_role(aws_request *req, aws_error *err);
+cJSON *iam_op_list_role_tags(aws_request *req, aws_error *err);
 
 /* iam_managed.c: the AWS managed policies Stratus defines. */
 typedef struct iam_managed_policy {

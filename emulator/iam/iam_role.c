@@ -3,7 +3,8 @@
  * DeleteRole, ListRoles, UpdateRole, UpdateAssumeRolePolicy, the inline
  * policy operations (PutRolePolicy, GetRolePolicy, DeleteRolePolicy,
  * ListRolePolicies) and managed policy attachments (AttachRolePolicy,
- * DetachRolePolicy, ListAttachedRolePolicies).
+ * DetachRolePolicy, ListAttachedRolePolicies) and tags (TagRole,
+ * UntagRole, ListRoleTags).
  *
  * Documents are stored as the caller sent them and returned URL-encoded,
  * as IAM does (the AWS CLI decodes them, the SDKs do not). Roles keep no
@@ -738,6 +739,111 @@ cJSON *iam_op_list_attached_role_policies(aws_request *req, aws_error *err)
         cJSON_AddItemToArray(list, p);
     }
     sqlite3_reset(s);
+    cJSON_AddBoolToObject(out, "IsTruncated", 0);
+    iam__role_free(role);
+    return out;
+}
+
+/* Store a role's tags. */
+static void iam_role_tags_store(stratus *srv, const iam_role *role,
+                                const cJSON *tags)
+{
+    char *text = cJSON_PrintUnformatted(tags);
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "UPDATE iam_role SET tags = ?2 WHERE id = ?1");
+    sqlite3_bind_int64(s, 1, role->id);
+    sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    sqlite3_step(s);
+    sqlite3_reset(s);
+    free(text);
+}
+
+/* The index of the tag with `key` in a [{Key, Value}] list, or -1. */
+static int iam_tag_index(const cJSON *tags, const char *key)
+{
+    int i = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const char *k = iam__str(t, "Key");
+        if (k && strcmp(k, key) == 0)
+            return i;
+        i++;
+    }
+    return -1;
+}
+
+cJSON *iam_op_tag_role(aws_request *req, aws_error *err)
+{
+    const cJSON *tags = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
+    if (!cJSON_IsArray(tags)) {
+        iam__missing(err, "Tags");
+        return NULL;
+    }
+    iam_role *role = iam_request_role(req, err);
+    if (!role)
+        return NULL;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tags)
+    {
+        const char *key = iam__str(t, "Key");
+        const char *value = iam__str(t, "Value");
+        if (!key || !value) {
+            iam__role_free(role);
+            iam__missing(err, key ? "Value" : "Key");
+            return NULL;
+        }
+        int index = iam_tag_index(role->tags, key);
+        cJSON *tag = cJSON_CreateObject();
+        cJSON_AddStringToObject(tag, "Key", key);
+        cJSON_AddStringToObject(tag, "Value", value);
+        if (index >= 0)
+            cJSON_ReplaceItemInArray(role->tags, index, tag);
+        else
+            cJSON_AddItemToArray(role->tags, tag);
+    }
+    /* AWS's limit of tags per role. */
+    if (cJSON_GetArraySize(role->tags) > 50) {
+        iam__role_free(role);
+        aws_fail(err, AWS_ERR_IAM_LIMIT_EXCEEDED,
+                 "The number of tags has reached the maximum limit.");
+        return NULL;
+    }
+    iam_role_tags_store(req->srv, role, role->tags);
+    iam__role_free(role);
+    return cJSON_CreateObject();
+}
+
+cJSON *iam_op_untag_role(aws_request *req, aws_error *err)
+{
+    const cJSON *keys = cJSON_GetObjectItemCaseSensitive(req->body, "TagKeys");
+    if (!cJSON_IsArray(keys)) {
+        iam__missing(err, "TagKeys");
+        return NULL;
+    }
+    iam_role *role = iam_request_role(req, err);
+    if (!role)
+        return NULL;
+    const cJSON *k;
+    cJSON_ArrayForEach(k, keys)
+    {
+        int index =
+            cJSON_IsString(k) ? iam_tag_index(role->tags, k->valuestring) : -1;
+        if (index >= 0)
+            cJSON_DeleteItemFromArray(role->tags, index);
+    }
+    iam_role_tags_store(req->srv, role, role->tags);
+    iam__role_free(role);
+    return cJSON_CreateObject();
+}
+
+cJSON *iam_op_list_role_tags(aws_request *req, aws_error *err)
+{
+    iam_role *role = iam_request_role(req, err);
+    if (!role)
+        return NULL;
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "Tags", cJSON_Duplicate(role->tags, 1));
     cJSON_AddBoolToObject(out, "IsTruncated", 0);
     iam__role_free(role);
     return out;

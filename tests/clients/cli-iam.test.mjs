@@ -133,6 +133,28 @@ describe('aws iam and sts commands', () => {
     assert.deepEqual(list.PolicyNames, ['start-execution']);
   });
 
+  test('attach a managed policy, list roles and tags', () => {
+    const basic = 'arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole';
+    awsOk(['iam', 'attach-role-policy', '--role-name', ROLE, '--policy-arn', basic]);
+    const attached = awsOk(['iam', 'list-attached-role-policies', '--role-name', ROLE]);
+    assert.deepEqual(attached.AttachedPolicies, [{ PolicyName: 'AWSLambdaBasicExecutionRole', PolicyArn: basic }]);
+    const policy = awsOk(['iam', 'get-policy', '--policy-arn', basic]);
+    assert.equal(policy.Policy.DefaultVersionId, 'v1');
+    assert.equal(policy.Policy.AttachmentCount, 1);
+    const version = awsOk(['iam', 'get-policy-version', '--policy-arn', basic, '--version-id', 'v1']);
+    assert.deepEqual(version.PolicyVersion.Document.Statement[0].Action, [
+      'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents',
+    ]);
+    awsOk(['iam', 'detach-role-policy', '--role-name', ROLE, '--policy-arn', basic]);
+
+    const roles = awsOk(['iam', 'list-roles']);
+    assert.ok(roles.Roles.some((r) => r.RoleName === ROLE), JSON.stringify(roles));
+
+    awsOk(['iam', 'tag-role', '--role-name', ROLE, '--tags', 'Key=team,Value=cards']);
+    const tags = awsOk(['iam', 'list-role-tags', '--role-name', ROLE]);
+    assert.deepEqual(tags.Tags, [{ Key: 'team', Value: 'cards' }]);
+  });
+
   test('simulate-principal-policy', () => {
     const out = awsOk([
       'iam', 'simulate-principal-policy',

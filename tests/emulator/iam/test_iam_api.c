@@ -476,3 +476,79 @@ Test(iam_api, collectiq_roles)
     free(r.body);
     ts_free(srv);
 }
+
+Test(iam_api, role_tags)
+{
+    stratus *srv = ts_new();
+    create_role(srv, "tagged");
+    iam_test_ok(iam_test_iam(srv,
+                             "Action=TagRole&RoleName=tagged"
+                             "&Tags.member.1.Key=team&Tags.member.1.Value=a"
+                             "&Tags.member.2.Key=env&Tags.member.2.Value=dev"),
+                "TagRole");
+    iam_test_ok(iam_test_iam(srv,
+                             "Action=TagRole&RoleName=tagged"
+                             "&Tags.member.1.Key=team&Tags.member.1.Value=b"),
+                "TagRole again");
+    iam_test_ok(iam_test_iam(srv, "Action=UntagRole&RoleName=tagged"
+                                  "&TagKeys.member.1=env"),
+                "UntagRole");
+    iam_test_response r =
+        iam_test_iam(srv, "Action=ListRoleTags&RoleName=tagged");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "<Tags><member><Key>team</Key><Value>b</Value>"
+                             "</member></Tags>") != NULL,
+              "%s", r.body);
+    free(r.body);
+    ts_free(srv);
+}
+
+/* Applying a role again (a redeploy) updates its trust policy and
+ * policies in place. */
+Test(iam_api, stack_role_redeploy)
+{
+    stratus *srv = ts_new();
+    char errbuf[512];
+    char path[] = "/tmp/stratus-iam-redeploy-XXXXXX";
+    const char *versions[] = {"lambda.amazonaws.com", "states.amazonaws.com"};
+    for (int i = 0; i < 2; i++) {
+        int fd = mkstemp(path);
+        cr_assert_geq(fd, 0);
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "Resources:\n"
+                 "  Role:\n"
+                 "    Type: AWS::IAM::Role\n"
+                 "    Properties:\n"
+                 "      RoleName: redeployed\n"
+                 "      AssumeRolePolicyDocument:\n"
+                 "        Statement:\n"
+                 "          - Effect: Allow\n"
+                 "            Principal: {Service: %s}\n"
+                 "            Action: sts:AssumeRole\n"
+                 "      Policies:\n"
+                 "        - PolicyName: p%d\n"
+                 "          PolicyDocument:\n"
+                 "            Statement:\n"
+                 "              - {Effect: Allow, Action: 's3:*', "
+                 "Resource: '*'}\n",
+                 versions[i], i);
+        cr_assert_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+        close(fd);
+        int rc = stack_apply_file(srv, path, errbuf, sizeof errbuf);
+        unlink(path);
+        snprintf(path, sizeof path, "%s", "/tmp/stratus-iam-redeploy-XXXXXX");
+        cr_assert_eq(rc, 0, "%s", errbuf);
+        stratus_turn_end(srv);
+    }
+    iam_test_response r =
+        iam_test_iam(srv, "Action=GetRole&RoleName=redeployed");
+    cr_expect(strstr(r.body, "states.amazonaws.com") != NULL, "%s", r.body);
+    cr_expect(strstr(r.body, "lambda.amazonaws.com") == NULL, "%s", r.body);
+    free(r.body);
+    r = iam_test_iam(srv, "Action=ListRolePolicies&RoleName=redeployed");
+    cr_expect(strstr(r.body, "<member>p0</member><member>p1</member>") != NULL,
+              "the earlier policy stays: %s", r.body);
+    free(r.body);
+    ts_free(srv);
+}
