@@ -198,10 +198,18 @@ static int iam_role_allows(stratus *srv, const char *role_arn,
                          : NULL;
     iam_decision decision = IAM_IMPLICIT_DENY;
     if (role) {
+        char now_iso[32], now_epoch[24];
+        int64_t now_ms = clock_now_ms(&srv->clock);
+        clock_format_iso(now_ms, now_iso);
+        snprintf(now_iso + 19, sizeof now_iso - 19, "Z");
+        snprintf(now_epoch, sizeof now_epoch, "%lld",
+                 (long long)(now_ms / 1000));
         iam_context_key context[] = {
             {"aws:PrincipalArn", role->arn},
             {"aws:PrincipalAccount", role->account},
             {"aws:PrincipalType", "AssumedRole"},
+            {"aws:CurrentTime", now_iso},
+            {"aws:EpochTime", now_epoch},
             /* Clients reach AWS over TLS; Stratus serves plain HTTP on
              * loopback but evaluates as AWS would. */
             {"aws:SecureTransport", "true"},

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int iam_wildcard_match(const char *pattern, const char *text, int ignore_case)
 {
@@ -190,11 +191,24 @@ typedef enum iam_cond_kind {
     IAM_COND_ARN_LIKE,
     IAM_COND_BOOL,
     IAM_COND_NULL,
+    IAM_COND_NUMERIC,
+    IAM_COND_DATE,
     IAM_COND_UNSUPPORTED
 } iam_cond_kind;
 
+/* How a numeric or date operator compares the request's value with the
+ * policy's. */
+typedef enum iam_cond_compare {
+    IAM_CMP_EQ,
+    IAM_CMP_LT,
+    IAM_CMP_LE,
+    IAM_CMP_GT,
+    IAM_CMP_GE
+} iam_cond_compare;
+
 typedef struct iam_cond_op {
     iam_cond_kind kind;
+    iam_cond_compare compare;
     int negated;
     int if_exists;
     int for_all_values;
@@ -206,6 +220,7 @@ static void iam_cond_op_parse(const char *name, iam_cond_op *op)
         const char *name;
         iam_cond_kind kind;
         int negated;
+        iam_cond_compare compare;
     } ops[] = {
         {"StringEquals", IAM_COND_STRING, 0},
         {"StringNotEquals", IAM_COND_STRING, 1},
@@ -220,6 +235,18 @@ static void iam_cond_op_parse(const char *name, iam_cond_op *op)
         {"ArnNotLike", IAM_COND_ARN_LIKE, 1},
         {"Bool", IAM_COND_BOOL, 0},
         {"Null", IAM_COND_NULL, 0},
+        {"NumericEquals", IAM_COND_NUMERIC, 0, IAM_CMP_EQ},
+        {"NumericNotEquals", IAM_COND_NUMERIC, 1, IAM_CMP_EQ},
+        {"NumericLessThan", IAM_COND_NUMERIC, 0, IAM_CMP_LT},
+        {"NumericLessThanEquals", IAM_COND_NUMERIC, 0, IAM_CMP_LE},
+        {"NumericGreaterThan", IAM_COND_NUMERIC, 0, IAM_CMP_GT},
+        {"NumericGreaterThanEquals", IAM_COND_NUMERIC, 0, IAM_CMP_GE},
+        {"DateEquals", IAM_COND_DATE, 0, IAM_CMP_EQ},
+        {"DateNotEquals", IAM_COND_DATE, 1, IAM_CMP_EQ},
+        {"DateLessThan", IAM_COND_DATE, 0, IAM_CMP_LT},
+        {"DateLessThanEquals", IAM_COND_DATE, 0, IAM_CMP_LE},
+        {"DateGreaterThan", IAM_COND_DATE, 0, IAM_CMP_GT},
+        {"DateGreaterThanEquals", IAM_COND_DATE, 0, IAM_CMP_GE},
     };
     char base[96];
     memset(op, 0, sizeof *op);
@@ -241,6 +268,7 @@ static void iam_cond_op_parse(const char *name, iam_cond_op *op)
         if (strcmp(ops[i].name, base) == 0) {
             op->kind = ops[i].kind;
             op->negated = ops[i].negated;
+            op->compare = ops[i].compare;
         }
 }
 
@@ -259,9 +287,90 @@ static const char *iam_cond_text(const cJSON *v, char *buf, size_t size)
     return NULL;
 }
 
+/* Parse a number; returns 0 when `text` is not one. */
+static int iam_parse_number(const char *text, double *out)
+{
+    char *end = NULL;
+    *out = strtod(text, &end);
+    return end != text && *end == '\0';
+}
+
+/* Parse a date as epoch seconds: a number of seconds, or ISO 8601 UTC
+ * ("2026-01-02T03:04:05Z", seconds and the zone optional). Returns 0 when
+ * `text` is neither. */
+static int iam_parse_date(const char *text, double *out)
+{
+    if (iam_parse_number(text, out))
+        return 1;
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    int n = 0;
+    if (sscanf(text, "%4d-%2d-%2dT%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+               &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &n) != 5)
+        return 0;
+    const char *rest = text + n;
+    double seconds = 0;
+    if (*rest == ':') {
+        char *end = NULL;
+        seconds = strtod(rest + 1, &end);
+        rest = end;
+    }
+    if (*rest != '\0' && strcmp(rest, "Z") != 0)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (double)timegm(&tm) + seconds;
+    return 1;
+}
+
+static int iam_compare(iam_cond_compare compare, double actual, double policy)
+{
+    switch (compare) {
+    case IAM_CMP_LT:
+        return actual < policy;
+    case IAM_CMP_LE:
+        return actual <= policy;
+    case IAM_CMP_GT:
+        return actual > policy;
+    case IAM_CMP_GE:
+        return actual >= policy;
+    default:
+        return actual == policy;
+    }
+}
+
+/* Match an ARN pattern field by field, as ArnLike does: the six fields
+ * arn:partition:service:region:account:resource match separately, so a
+ * wildcard never spans a colon before the resource. NOTE: a pattern with
+ * fewer than six fields ("arn:aws:*") is matched as a whole; how AWS
+ * treats one was not checked. */
+static int iam_arn_matches(const char *pattern, const char *arn)
+{
+    int colons = 0;
+    for (const char *c = pattern; *c; c++)
+        colons += *c == ':';
+    if (colons < 5)
+        return iam_wildcard_match(pattern, arn, 0);
+    const char *p = pattern, *a = arn;
+    for (int field = 0; field < 5; field++) {
+        const char *pc = strchr(p, ':'), *ac = strchr(a, ':');
+        if (!pc || !ac)
+            return 0;
+        char pf[256], af[256];
+        snprintf(pf, sizeof pf, "%.*s", (int)(pc - p), p);
+        snprintf(af, sizeof af, "%.*s", (int)(ac - a), a);
+        if (!iam_wildcard_match(pf, af, 0))
+            return 0;
+        p = pc + 1;
+        a = ac + 1;
+    }
+    return iam_wildcard_match(p, a, 0);
+}
+
 static int iam_cond_value_matches(const iam_cond_op *op, const char *policy,
                                   const char *actual)
 {
+    double x, y;
     switch (op->kind) {
     case IAM_COND_STRING:
         return strcmp(policy, actual) == 0;
@@ -269,8 +378,15 @@ static int iam_cond_value_matches(const iam_cond_op *op, const char *policy,
     case IAM_COND_BOOL:
         return strcasecmp(policy, actual) == 0;
     case IAM_COND_STRING_LIKE:
-    case IAM_COND_ARN_LIKE:
         return iam_wildcard_match(policy, actual, 0);
+    case IAM_COND_ARN_LIKE:
+        return iam_arn_matches(policy, actual);
+    case IAM_COND_NUMERIC:
+        return iam_parse_number(actual, &x) && iam_parse_number(policy, &y) &&
+               iam_compare(op->compare, x, y);
+    case IAM_COND_DATE:
+        return iam_parse_date(actual, &x) && iam_parse_date(policy, &y) &&
+               iam_compare(op->compare, x, y);
     default:
         return 0;
     }
@@ -361,9 +477,13 @@ static int iam_statement_applies(const cJSON *st, iam_policy_kind kind,
     if (kind != IAM_POLICY_IDENTITY) {
         const cJSON *principal =
             cJSON_GetObjectItemCaseSensitive(st, "Principal");
-        /* NOTE: NotPrincipal is not evaluated; such statements never
-         * apply. */
-        if (!principal || !iam_principal_matches(principal, req))
+        const cJSON *not_principal =
+            cJSON_GetObjectItemCaseSensitive(st, "NotPrincipal");
+        if (principal && !iam_principal_matches(principal, req))
+            return 0;
+        if (not_principal && iam_principal_matches(not_principal, req))
+            return 0;
+        if (!principal && !not_principal)
             return 0;
     }
 

@@ -4,11 +4,11 @@
  *
  * Supported: Effect, Action/NotAction (case-insensitive, "*" and "?"
  * wildcards), Resource/NotResource (case-sensitive wildcards),
- * Principal ("*", AWS account ids and ARNs, Service), and the Condition
- * operators String*, Arn*, Bool and Null with their IfExists forms. Not
- * supported: NotPrincipal, policy variables such as ${aws:username},
- * numeric, date and IP address operators, ForAnyValue/ForAllValues (a
- * statement that uses one of them never matches).
+ * Principal/NotPrincipal ("*", AWS account ids and ARNs, Service), and the
+ * Condition operators String*, Arn*, Numeric*, Date*, Bool and Null with
+ * their IfExists forms. Not supported: policy variables such as
+ * ${aws:username}, IP address and binary operators (a condition using one
+ * never holds), multi-valued context keys.
  */
 #ifndef STRATUS_IAM_EVAL_H
 #define STRATUS_IAM_EVAL_H

@@ -143,6 +143,7 @@ typedef struct condition_case {
 } condition_case;
 
 #define RULE_ARN "arn:aws:events:us-east-1:123456789012:rule/bus/r"
+#define EXECUTION_ARN "arn:aws:states:us-east-1:123456789012:execution:m:e1"
 
 static const condition_case condition_cases[] = {
     {"StringEquals match",
@@ -218,8 +219,28 @@ static const condition_case condition_cases[] = {
      "\"1\"}}",
      RULE_ARN, "123456789012", 0},
     {"unsupported operator never holds",
-     "{\"NumericEquals\":{"
-     "\"aws:SourceAccount\":\"1\"}}",
+     "{\"IpAddress\":{\"aws:SourceAccount\":\"1\"}}", RULE_ARN, "123456789012",
+     0},
+    {"ArnLike star stays in its field",
+     "{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:states:*:execution:m:e1\"}}",
+     EXECUTION_ARN, "123456789012", 0},
+    {"ArnLike star in resource",
+     "{\"ArnLike\":{\"aws:SourceArn\":\"arn:aws:events:*:*:rule/*\"}}",
+     RULE_ARN, "123456789012", 1},
+    {"StringLike star spans colons",
+     "{\"StringLike\":{\"aws:SourceArn\":\"arn:aws:states:*:execution:m:e1\"}}",
+     EXECUTION_ARN, "123456789012", 1},
+    {"NumericEquals",
+     "{\"NumericEquals\":{\"aws:SourceAccount\":\"123456789012\"}}", RULE_ARN,
+     "123456789012", 1},
+    {"NumericLessThan",
+     "{\"NumericLessThan\":{\"aws:SourceAccount\":200000000000}}", RULE_ARN,
+     "123456789012", 1},
+    {"NumericGreaterThan",
+     "{\"NumericGreaterThan\":{\"aws:SourceAccount\":\"200000000000\"}}",
+     RULE_ARN, "123456789012", 0},
+    {"NumericNotEquals",
+     "{\"NumericNotEquals\":{\"aws:SourceAccount\":\"123456789012\"}}",
      RULE_ARN, "123456789012", 0},
 };
 
@@ -259,6 +280,35 @@ static void check_conditions(const condition_case *c)
         iam_eval_policy(policy, IAM_POLICY_RESOURCE, &req, NULL, NULL);
     cr_expect_eq(d == IAM_ALLOW, c->applies, "%s: got %s", c->name,
                  iam_decision_name(d));
+    cJSON_Delete(policy);
+}
+
+Test(iam_eval, date_conditions)
+{
+    cJSON *policy = cJSON_Parse(
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":"
+        "\"*\",\"Condition\":{\"DateLessThan\":{\"aws:CurrentTime\":"
+        "\"2026-06-01T00:00:00Z\"},\"DateGreaterThanEquals\":{"
+        "\"aws:EpochTime\":1767225600}}}}");
+    cr_assert_not_null(policy);
+    iam_context_key inside[] = {{"aws:CurrentTime", "2026-03-01T12:00:00Z"},
+                                {"aws:EpochTime", "1767225600"}};
+    iam_context_key late[] = {{"aws:CurrentTime", "2026-07-01T00:00:00Z"},
+                              {"aws:EpochTime", "1782864000"}};
+    iam_context_key early[] = {{"aws:CurrentTime", "2025-12-31T23:59:59Z"},
+                               {"aws:EpochTime", "1767225599"}};
+    iam_eval_request req = {.action = "s3:GetObject",
+                            .resource = "*",
+                            .context = inside,
+                            .context_count = 2};
+    cr_expect_eq(iam_eval_policy(policy, IAM_POLICY_IDENTITY, &req, NULL, NULL),
+                 IAM_ALLOW, "inside the window");
+    req.context = late;
+    cr_expect_eq(iam_eval_policy(policy, IAM_POLICY_IDENTITY, &req, NULL, NULL),
+                 IAM_IMPLICIT_DENY, "after the window");
+    req.context = early;
+    cr_expect_eq(iam_eval_policy(policy, IAM_POLICY_IDENTITY, &req, NULL, NULL),
+                 IAM_IMPLICIT_DENY, "before the window");
     cJSON_Delete(policy);
 }
 
@@ -319,6 +369,26 @@ static const principal_case principal_cases[] = {
     {"AWS principal is not a service", "{\"AWS\":\"*\"}",
      "events.amazonaws.com", NULL, 0},
 };
+
+/* NotPrincipal: a Deny for everyone but the named principal. */
+Test(iam_eval, not_principal)
+{
+    cJSON *policy = cJSON_Parse(
+        "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
+        "\"Action\":\"sqs:*\",\"Resource\":\"*\"},{\"Effect\":\"Deny\","
+        "\"NotPrincipal\":{\"Service\":\"events.amazonaws.com\"},"
+        "\"Action\":\"sqs:SendMessage\",\"Resource\":\"*\"}]}");
+    cr_assert_not_null(policy);
+    iam_eval_request req = {.action = "sqs:SendMessage",
+                            .resource = "*",
+                            .principal_service = "events.amazonaws.com"};
+    cr_expect_eq(iam_eval_policy(policy, IAM_POLICY_RESOURCE, &req, NULL, NULL),
+                 IAM_ALLOW, "the named service is exempt from the deny");
+    req.principal_service = "sns.amazonaws.com";
+    cr_expect_eq(iam_eval_policy(policy, IAM_POLICY_RESOURCE, &req, NULL, NULL),
+                 IAM_EXPLICIT_DENY, "any other service is denied");
+    cJSON_Delete(policy);
+}
 
 static void check_principals(const principal_case *c);
 
