@@ -521,6 +521,47 @@ iam_decision iam_eval_policy(const cJSON *policy, iam_policy_kind kind,
     return decision;
 }
 
+void iam_policy_missing_keys(const cJSON *policy, const iam_eval_request *req,
+                             cJSON *keys)
+{
+    const cJSON *statements =
+        cJSON_GetObjectItemCaseSensitive(policy, "Statement");
+    int single = cJSON_IsObject(statements);
+    const cJSON *first = single                      ? statements
+                         : cJSON_IsArray(statements) ? statements->child
+                                                     : NULL;
+
+    for (const cJSON *st = first; st; st = single ? NULL : st->next) {
+        const cJSON *condition =
+            cJSON_GetObjectItemCaseSensitive(st, "Condition");
+        if (!condition)
+            continue;
+        /* Only statements that would otherwise apply need the keys. */
+        cJSON *bare = cJSON_Duplicate(st, 1);
+        cJSON_DeleteItemFromObjectCaseSensitive(bare, "Condition");
+        int applies = iam_statement_applies(bare, IAM_POLICY_IDENTITY, req);
+        cJSON_Delete(bare);
+        if (!applies)
+            continue;
+        const cJSON *block;
+        cJSON_ArrayForEach(block, condition)
+        {
+            const cJSON *key;
+            cJSON_ArrayForEach(key, block)
+            {
+                if (iam_context_get(req, key->string))
+                    continue;
+                int seen = 0;
+                const cJSON *k;
+                cJSON_ArrayForEach(k, keys) seen |=
+                    strcasecmp(k->valuestring, key->string) == 0;
+                if (!seen)
+                    cJSON_AddItemToArray(keys, cJSON_CreateString(key->string));
+            }
+        }
+    }
+}
+
 /* Checks of one statement; returns NULL or AWS's message. */
 static const char *iam_statement_check(const cJSON *st, iam_policy_kind kind)
 {

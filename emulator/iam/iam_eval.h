@@ -63,6 +63,14 @@ iam_decision iam_eval_policy(const cJSON *policy, iam_policy_kind kind,
                              const iam_eval_request *req, iam_match_fn on_match,
                              void *arg);
 
+/*
+ * Add to the array `keys` (as strings, each once) the condition keys that
+ * statements applying to the action and resource of `req` test but that
+ * its context lacks: SimulatePrincipalPolicy's MissingContextValues.
+ */
+void iam_policy_missing_keys(const cJSON *policy, const iam_eval_request *req,
+                             cJSON *keys);
+
 /* Combine the decisions of several policies: an explicit deny wins over an
  * allow, which wins over an implicit deny. */
 iam_decision iam_decision_combine(iam_decision a, iam_decision b);

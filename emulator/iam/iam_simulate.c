@@ -6,7 +6,7 @@
  *
  * Not simulated: users and groups (Stratus has none), permissions
  * boundaries, resource policies (ResourcePolicy, ResourceOwner,
- * CallerArn), MissingContextValues (always empty) and pagination.
+ * CallerArn) and pagination.
  */
 #include "iam_internal.h"
 
@@ -155,7 +155,20 @@ static cJSON *iam_simulate_one(aws_request *req, const iam_role *role,
     cJSON *chosen = decision == IAM_EXPLICIT_DENY ? im.denies : im.allows;
     cJSON_ArrayForEach(st, chosen)
         cJSON_AddItemToArray(matched, cJSON_Duplicate(st, 1));
-    cJSON_AddArrayToObject(result, "MissingContextValues");
+    cJSON *missing = cJSON_AddArrayToObject(result, "MissingContextValues");
+    size_t count = 0;
+    iam_role_policy *policies = iam__role_policies(req->srv, role, &count);
+    for (size_t i = 0; i < count; i++)
+        if (policies[i].parsed)
+            iam_policy_missing_keys(policies[i].parsed, er, missing);
+    iam__role_policies_free(policies, count);
+    cJSON_ArrayForEach(doc, inputs)
+    {
+        cJSON *parsed = cJSON_Parse(doc->valuestring);
+        if (parsed)
+            iam_policy_missing_keys(parsed, er, missing);
+        cJSON_Delete(parsed);
+    }
 
     cJSON_Delete(role_matches);
     cJSON_Delete(im.allows);

@@ -552,3 +552,49 @@ Test(iam_api, stack_role_redeploy)
     free(r.body);
     ts_free(srv);
 }
+
+/* A condition on a key the simulation does not provide is reported in
+ * MissingContextValues, and ContextEntries provide it. */
+Test(iam_api, simulate_context_entries)
+{
+    stratus *srv = ts_new();
+    create_role(srv, "cond");
+    /* Allow s3:GetObject only from the account's own source. */
+    iam_test_ok(
+        iam_test_iam(srv, "Action=PutRolePolicy&RoleName=cond&PolicyName=p"
+                          "&PolicyDocument=%7B%22Statement%22%3A%7B%22Effect"
+                          "%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject"
+                          "%22%2C%22Resource%22%3A%22*%22%2C%22Condition%22%3A"
+                          "%7B%22StringEquals%22%3A%7B%22aws%3ASourceAccount"
+                          "%22%3A%22123456789012%22%7D%7D%7D%7D"),
+        "PutRolePolicy");
+    const char *base =
+        "Action=SimulatePrincipalPolicy&PolicySourceArn=arn%3Aaws%3Aiam%3A%3A"
+        "123456789012%3Arole%2Fcond&ActionNames.member.1=s3%3AGetObject";
+
+    iam_test_response r = iam_test_iam(srv, base);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "<EvalDecision>implicitDeny</EvalDecision>") !=
+                  NULL,
+              "%s", r.body);
+    cr_expect(strstr(r.body, "<MissingContextValues><member>aws:SourceAccount"
+                             "</member></MissingContextValues>") != NULL,
+              "%s", r.body);
+    free(r.body);
+
+    char form[1024];
+    snprintf(form, sizeof form,
+             "%s&ContextEntries.member.1.ContextKeyName=aws%%3ASourceAccount"
+             "&ContextEntries.member.1.ContextKeyType=string"
+             "&ContextEntries.member.1.ContextKeyValues.member.1=123456789012",
+             base);
+    r = iam_test_iam(srv, form);
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    cr_expect(strstr(r.body, "<EvalDecision>allowed</EvalDecision>") != NULL,
+              "%s", r.body);
+    cr_expect(strstr(r.body, "<MissingContextValues></MissingContextValues>") !=
+                  NULL,
+              "%s", r.body);
+    free(r.body);
+    ts_free(srv);
+}
