@@ -20,7 +20,7 @@ void iam__statement_span(const char *text, size_t index, int span[4])
     int in_string = 0, escaped = 0;
     int armed = 0;        /* after "Statement": at depth 1 */
     int list_depth = -1;  /* depth of the Statement list's '[' */
-    int start_depth = -1; /* depth of the wanted statement's '{' */
+    int start_depth = -1; /* depth of the target statement's '{' */
     size_t element = 0;
     char key[16] = "";
     size_t key_len = 0;
@@ -43,17 +43,17 @@ void iam__statement_span(const char *text, size_t index, int span[4])
         } else if (c == ':' && depth == 1 && strcmp(key, "Statement") == 0) {
             armed = 1;
         } else if (c == '{' || c == '[') {
-            int wanted = 0;
+            int is_target = 0;
             if (armed) {
                 armed = 0;
                 if (c == '[')
                     list_depth = depth;
                 else
-                    wanted = index == 0;
+                    is_target = index == 0;
             } else if (c == '{' && list_depth >= 0 && depth == list_depth + 1) {
-                wanted = element == index;
+                is_target = element == index;
             }
-            if (wanted) {
+            if (is_target) {
                 start_depth = depth;
                 span[0] = line;
                 span[1] = col;
