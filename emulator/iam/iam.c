@@ -139,7 +139,7 @@ static int iam_init(stratus *srv, aws_error *err)
                       sizeof iam_schema_steps / sizeof *iam_schema_steps,
                       errbuf, sizeof errbuf) != 0)
         return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, "%s", errbuf);
-    log_debug("iam", "enforcement %s", srv->cfg.iam_enforce ? "on" : "off");
+    log_info("iam", "IAM enforcement %s", srv->cfg.iam_enforce ? "on" : "off");
     return 0;
 }
 
