@@ -402,12 +402,14 @@ static void json_ok(stratus *srv, const char *target, const char *body)
 
 /* A bus, a rule targeting the state machine with the events role, and
  * the dead-letter queue. */
-static void eventbridge_setup(stratus *srv)
+static void eventbridge_setup_trusting(stratus *srv, const char *service)
 {
-    create_role(srv, "events-role",
-                "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
-                "{\"Service\":\"events.amazonaws.com\"},"
-                "\"Action\":\"sts:AssumeRole\"}]}");
+    char trust[256];
+    snprintf(trust, sizeof trust,
+             "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":"
+             "{\"Service\":\"%s\"},\"Action\":\"sts:AssumeRole\"}]}",
+             service);
+    create_role(srv, "events-role", trust);
     json_ok(srv, "AWSStepFunctions.CreateStateMachine",
             "{\"name\":\"valuation\",\"roleArn\":\"arn:aws:iam::" ACCOUNT
             ":role/sfn\",\"definition\":\"{\\\"StartAt\\\":\\\"P\\\","
@@ -423,6 +425,23 @@ static void eventbridge_setup(stratus *srv)
             "\"Targets\":[{\"Id\":\"sfn\",\"Arn\":\"" MACHINE_ARN "\","
             "\"RoleArn\":\"arn:aws:iam::" ACCOUNT ":role/events-role\","
             "\"DeadLetterConfig\":{\"Arn\":\"" DLQ_ARN "\"}}]}");
+}
+
+static void eventbridge_setup(stratus *srv)
+{
+    eventbridge_setup_trusting(srv, "events.amazonaws.com");
+}
+
+static void allow_dead_letters(stratus *srv)
+{
+    json_ok(srv, "AmazonSQS.SetQueueAttributes",
+            "{\"QueueUrl\":\"http://localhost/" ACCOUNT "/events-dlq\","
+            "\"Attributes\":{\"Policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":"
+            "\\\"Allow\\\",\\\"Principal\\\":{\\\"Service\\\":"
+            "\\\"events.amazonaws.com\\\"},\\\"Action\\\":\\\"sqs:SendMessage"
+            "\\\",\\\"Resource\\\":\\\"" DLQ_ARN "\\\",\\\"Condition\\\":"
+            "{\\\"ArnEquals\\\":{\\\"aws:SourceArn\\\":\\\"" RULE_ARN
+            "\\\"}}}]}\"}}");
 }
 
 static void put_card_event(stratus *srv)
@@ -488,14 +507,7 @@ Test(iam_enforce, eventbridge_dead_letter_with_queue_policy)
 {
     stratus *srv = ts_new_enforcing();
     eventbridge_setup(srv);
-    json_ok(srv, "AmazonSQS.SetQueueAttributes",
-            "{\"QueueUrl\":\"http://localhost/" ACCOUNT "/events-dlq\","
-            "\"Attributes\":{\"Policy\":\"{\\\"Statement\\\":[{\\\"Effect\\\":"
-            "\\\"Allow\\\",\\\"Principal\\\":{\\\"Service\\\":"
-            "\\\"events.amazonaws.com\\\"},\\\"Action\\\":\\\"sqs:SendMessage"
-            "\\\",\\\"Resource\\\":\\\"" DLQ_ARN "\\\",\\\"Condition\\\":"
-            "{\\\"ArnEquals\\\":{\\\"aws:SourceArn\\\":\\\"" RULE_ARN
-            "\\\"}}}]}\"}}");
+    allow_dead_letters(srv);
     put_card_event(srv);
 
     cr_expect_eq(execution_count(srv), 0);
@@ -591,5 +603,33 @@ Test(iam_enforce, step_functions_lambda_denied)
     cr_expect_str_eq(json_str(d, "status"), "FAILED");
     cr_expect_str_eq(json_str(d, "error"), "Lambda.ResourceNotFoundException");
     cJSON_Delete(d);
+    ts_free(srv);
+}
+
+/* A role that EventBridge may not assume fails delivery like a missing
+ * grant, even when it allows the action. */
+Test(iam_enforce, eventbridge_role_not_trusted)
+{
+    stratus *srv = ts_new_enforcing();
+    eventbridge_setup_trusting(srv, "lambda.amazonaws.com");
+    put_policy(srv, "events-role", "start",
+               "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":"
+               "\"states:StartExecution\",\"Resource\":\"*\"}}");
+    allow_dead_letters(srv);
+    put_card_event(srv);
+
+    cr_expect_eq(execution_count(srv), 0);
+    cr_expect_eq(metric(srv, EVB_METRIC_FAILED), 1);
+    cr_expect_eq(metric(srv, EVB_METRIC_SENT_TO_DLQ), 1);
+    cJSON *out = receive_dlq(srv);
+    cJSON *attrs = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(out, "Messages"),
+                           0),
+        "MessageAttributes");
+    cr_expect_str_eq(
+        json_str(cJSON_GetObjectItemCaseSensitive(attrs, "ERROR_CODE"),
+                 "StringValue"),
+        "NO_PERMISSIONS");
+    cJSON_Delete(out);
     ts_free(srv);
 }
