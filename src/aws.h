@@ -255,7 +255,7 @@ typedef struct aws_service {
     void (*cleanup)(struct stratus *srv);
     /*
      * IAM authorization of requests signed with credentials Stratus issued
-     * (may be NULL: the action "<signing name>:<operation>" on "*"). Called
+     * (may be NULL: the service's requests are then not checked). Called
      * with index 0, 1, ... until it returns 0, it fills the `index`th
      * (action, resource ARN) pair the request needs. `action` arrives
      * holding the default action, which the hook may replace, as Lambda's

@@ -132,8 +132,9 @@ int iam_credentials_find(struct stratus *srv, const char *access_key,
 
 /*
  * Authorize a request the dispatcher routed, before its handler runs.
- * Requests signed with keys Stratus did not issue pass. Others are checked
- * for each (action, resource) pair the service's resource_arn hook names.
+ * Requests signed with keys Stratus did not issue pass, and so do requests
+ * to a service without a resource_arn hook. Others are checked for each
+ * (action, resource) pair the hook names.
  * Returns 0, or -1 with `err` filled with the service's AccessDenied error
  * (or ExpiredTokenException for expired credentials).
  */

@@ -419,18 +419,23 @@ int iam_request_authorize(aws_request *req, aws_error *err)
         strcmp(req->operation, "GetCallerIdentity") == 0)
         return 0;
 
+    /* A service that cannot name the resources of its requests is not
+     * checked: judging its requests against "*" would deny what a policy
+     * grants on specific ARNs. */
+    if (!req->service->resource_arn) {
+        log_debug("iam", "%s %s is not checked: %s names no resources",
+                  cred.principal_arn, req->operation, req->service->name);
+        return 0;
+    }
+
     /* A bounded number of pairs: batch operations name one per table. */
     for (size_t index = 0; index < 256; index++) {
         char action[160], arn[1024] = "*";
         snprintf(action, sizeof action, "%s:%s", req->service->signing_name,
                  req->operation);
-        if (req->service->resource_arn) {
-            if (!req->service->resource_arn(req, index, action, sizeof action,
-                                            arn, sizeof arn))
-                break;
-        } else if (index > 0) {
+        if (!req->service->resource_arn(req, index, action, sizeof action, arn,
+                                        sizeof arn))
             break;
-        }
         char reason[256];
         if (iam_role_allows(srv, cred.role_arn, action, arn, reason,
                             sizeof reason))
