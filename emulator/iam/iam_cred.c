@@ -97,6 +97,12 @@ int iam_credentials_issue(stratus *srv, const char *account,
     iam_role *role = iam__role_load(srv, role_account, role_name, NULL);
     snprintf(out->role_id, sizeof out->role_id, "%s",
              role ? role->role_id : "AROAUNKNOWNROLE000000");
+    if (!role && iam_enforced(srv))
+        log_warn("iam",
+                 "role %s does not exist, so every request of session %s "
+                 "will be denied; create the role (AWS::IAM::Role in the "
+                 "stack) or run with --iam off",
+                 role_arn, session_name);
     iam__role_free(role);
     out->expires_ms =
         duration_s > 0 ? clock_now_ms(&srv->clock) + duration_s * 1000 : 0;
