@@ -140,6 +140,15 @@ int iam_credentials_find(struct stratus *srv, const char *access_key,
  */
 int iam_request_authorize(aws_request *req, aws_error *err);
 
+/*
+ * Check one `action` on `resource` for a request that its service routes
+ * itself (a `serve` service such as S3, which the dispatcher cannot
+ * authorize). Passes what iam_request_authorize passes. Returns 0, or -1
+ * with `err` filled with the protocol's AccessDenied (or ExpiredToken).
+ */
+int iam_request_check(aws_request *req, const char *action,
+                      const char *resource, aws_error *err);
+
 /* Whether `arn` is a well-formed role ARN; fills the account and role name
  * (without its path). */
 int iam_role_arn_parse(const char *arn, char account[13], char *name,

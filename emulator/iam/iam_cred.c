@@ -407,19 +407,68 @@ static void iam_access_denied(aws_request *req, const char *message,
     }
 }
 
-int iam_request_authorize(aws_request *req, aws_error *err)
+/* Check one (action, resource) pair for the session `cred`; fills the
+ * request's AccessDenied error and returns -1 when denied. */
+static int iam_session_check(aws_request *req, const iam_credentials *cred,
+                             const char *action_in, const char *arn,
+                             aws_error *err)
 {
-    iam_credentials cred;
-    stratus *srv = req->srv;
-    if (!iam_credentials_find(srv, req->access_key, &cred))
+    char action[160], reason[256];
+    snprintf(action, sizeof action, "%s", action_in);
+    if (iam_role_allows(req->srv, cred->role_arn, action, arn, reason,
+                        sizeof reason))
         return 0;
-    if (cred.expires_ms && clock_now_ms(&srv->clock) >= cred.expires_ms)
+    /* SQS writes the action in lower case in its messages
+     * ("sqs:sendmessage"), also inside the reason. */
+    if (strcmp(req->service->signing_name, "sqs") == 0) {
+        for (char *c = action; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+        if (strncmp(reason, "because", 7) == 0)
+            snprintf(reason, sizeof reason,
+                     "because no identity-based policy allows the %s action",
+                     action);
+    }
+    char message[1024];
+    snprintf(message, sizeof message,
+             "User: %s is not authorized to perform: %s on resource: %s %s",
+             cred->principal_arn, action, arn, reason);
+    log_info("iam", "denied %s: %s on %s", cred->principal_arn, action, arn);
+    iam_access_denied(req, message, err);
+    return -1;
+}
+
+/* The issued credentials of a request that must be checked: returns 1 and
+ * fills `cred`, 0 when nothing is to check, -1 with ExpiredToken. */
+static int iam_request_session(aws_request *req, iam_credentials *cred,
+                               aws_error *err)
+{
+    stratus *srv = req->srv;
+    if (!iam_credentials_find(srv, req->access_key, cred))
+        return 0;
+    if (cred->expires_ms && clock_now_ms(&srv->clock) >= cred->expires_ms)
         return aws_fail(err,
                         iam_is_query(req) ? AWS_ERR_EXPIRED_TOKEN_QUERY
                                           : AWS_ERR_EXPIRED_TOKEN,
                         NULL);
-    if (!iam_enforced(srv))
-        return 0;
+    return iam_enforced(srv) ? 1 : 0;
+}
+
+int iam_request_check(aws_request *req, const char *action,
+                      const char *resource, aws_error *err)
+{
+    iam_credentials cred;
+    int rc = iam_request_session(req, &cred, err);
+    if (rc <= 0)
+        return rc;
+    return iam_session_check(req, &cred, action, resource, err);
+}
+
+int iam_request_authorize(aws_request *req, aws_error *err)
+{
+    iam_credentials cred;
+    int rc = iam_request_session(req, &cred, err);
+    if (rc <= 0)
+        return rc;
     /* GetCallerIdentity needs no permission, as in AWS. */
     if (strcmp(req->service->signing_name, "sts") == 0 &&
         strcmp(req->operation, "GetCallerIdentity") == 0)
@@ -442,29 +491,8 @@ int iam_request_authorize(aws_request *req, aws_error *err)
         if (!req->service->resource_arn(req, index, action, sizeof action, arn,
                                         sizeof arn))
             break;
-        char reason[256];
-        if (iam_role_allows(srv, cred.role_arn, action, arn, reason,
-                            sizeof reason))
-            continue;
-        /* SQS writes the action in lower case in its messages
-         * ("sqs:sendmessage"), also inside the reason. */
-        if (strcmp(req->service->signing_name, "sqs") == 0) {
-            for (char *c = action; *c; c++)
-                *c = (char)tolower((unsigned char)*c);
-            if (strncmp(reason, "because", 7) == 0)
-                snprintf(reason, sizeof reason,
-                         "because no identity-based policy allows the %s "
-                         "action",
-                         action);
-        }
-        char message[1024];
-        snprintf(message, sizeof message,
-                 "User: %s is not authorized to perform: %s on resource: %s "
-                 "%s",
-                 cred.principal_arn, action, arn, reason);
-        log_info("iam", "denied %s: %s on %s", cred.principal_arn, action, arn);
-        iam_access_denied(req, message, err);
-        return -1;
+        if (iam_session_check(req, &cred, action, arn, err) != 0)
+            return -1;
     }
     return 0;
 }

@@ -14,6 +14,7 @@
 #include "evb_internal.h"
 #include "iam.h"
 #include "iam_test.h"
+#include "s3.h"
 
 #define ACCOUNT "123456789012"
 #define TABLE_ARN "arn:aws:dynamodb:us-east-1:" ACCOUNT ":table/cards"
@@ -631,5 +632,47 @@ Test(iam_enforce, eventbridge_role_not_trusted)
                  "StringValue"),
         "NO_PERMISSIONS");
     cJSON_Delete(out);
+    ts_free(srv);
+}
+
+/* A service that routes its own requests (S3) checks each operation
+ * with iam_request_check. */
+Test(iam_enforce, request_check_for_self_routed_services)
+{
+    stratus *srv = ts_new_enforcing();
+    create_role(srv, "fn-role", LAMBDA_TRUST);
+    put_policy(
+        srv, "fn-role", "uploads",
+        "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":"
+        "\"s3:PutObject\",\"Resource\":\"arn:aws:s3:::cards/uploads/*\"}}");
+    iam_credentials cred = function_credentials(srv);
+    aws_request req = {
+        .srv = srv,
+        .service = &s3_service,
+        .operation = "PutObject",
+        .account = ACCOUNT,
+        .region = "us-east-1",
+        .access_key = cred.access_key,
+        .request_id = "test",
+    };
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cr_expect_eq(iam_request_check(&req, "s3:PutObject",
+                                   "arn:aws:s3:::cards/uploads/a.jpg", &err),
+                 0, "%s", err.message);
+    cr_expect_eq(iam_request_check(&req, "s3:PutObject",
+                                   "arn:aws:s3:::cards/other/a.jpg", &err),
+                 -1);
+    cr_expect_eq(err.code, AWS_ERR_ACCESS_DENIED_QUERY);
+    cr_expect_eq(aws_code_status(err.code), 403);
+    cr_expect(strstr(err.message,
+                     "s3:PutObject on resource: "
+                     "arn:aws:s3:::cards/other/a.jpg because") != NULL,
+              "%s", err.message);
+    aws_error_reset(&err);
+
+    req.access_key = "AKIDTEST";
+    cr_expect_eq(iam_request_check(&req, "s3:DeleteObject", "*", &err), 0,
+                 "keys Stratus did not issue pass");
     ts_free(srv);
 }
