@@ -222,6 +222,6 @@ int evb__register_builtin_targets(stratus *srv);
 /* *_iam.c: the IAM action and resource ARN of a request (the
  * aws_service resource_arn hook). */
 int evb__resource_arn(const aws_request *req, size_t index, char *action,
-                     size_t action_size, char *arn, size_t arn_size);
+                      size_t action_size, char *arn, size_t arn_size);
 
 #endif
