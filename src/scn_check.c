@@ -479,9 +479,25 @@ int scn_check_metrics(scn_run *r, const cJSON *spec)
     char why[512];
     int rc = scn_match(actual, sum, why, sizeof why);
     cJSON_Delete(actual);
-    if (rc != 1)
-        return scn_fail(r, sum, "%s %s for rule %s: %s", ns, name, rule, why);
-    return 0;
+    if (rc == 1)
+        return 0;
+    scn_fail(r, sum, "%s %s for rule %s: %s", ns, name, rule, why);
+    /* Every counter of the rule, since one failure often explains
+     * another (TriggeredRules without Invocations). */
+    static const char *const names[] = {
+        "MatchedEvents",        "TriggeredRules",
+        "Invocations",          "FailedInvocations",
+        "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"};
+    cJSON *state = cJSON_CreateObject();
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        cJSON_AddNumberToObject(
+            state, names[i],
+            (double)evb_rule_metric_sum(r->srv, r->account, r->region,
+                                        bus ? bus : "default", rule, names[i],
+                                        r->start_ms - r->start_ms % 60000,
+                                        now + 60000));
+    scn_fail_state(r, state);
+    return -1;
 }
 
 /* ---- dlq ---- */

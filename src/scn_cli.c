@@ -305,8 +305,11 @@ static void scn_child_main(const scn_case *c, const scn_options *opt,
 {
     /* Log lines of parallel scenarios would interleave: each child keeps
      * its own file, shown when the scenario fails. */
-    if (!opt->verbose && freopen(log_path, "w", stderr) == NULL)
-        _exit(3);
+    if (!opt->verbose) {
+        if (freopen(log_path, "w", stderr) == NULL)
+            _exit(3);
+        log_threshold = LOG_INFO;
+    }
     signal(SIGPIPE, SIG_IGN);
     cJSON *result = scn_child_run(c, opt);
     char *text = cJSON_PrintUnformatted(result);
