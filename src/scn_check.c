@@ -492,10 +492,9 @@ int scn_check_metrics(scn_run *r, const cJSON *spec)
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         cJSON_AddNumberToObject(
             state, names[i],
-            (double)evb_rule_metric_sum(r->srv, r->account, r->region,
-                                        bus ? bus : "default", rule, names[i],
-                                        r->start_ms - r->start_ms % 60000,
-                                        now + 60000));
+            (double)evb_rule_metric_sum(
+                r->srv, r->account, r->region, bus ? bus : "default", rule,
+                names[i], r->start_ms - r->start_ms % 60000, now + 60000));
     scn_fail_state(r, state);
     return -1;
 }

@@ -21,6 +21,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
+
 #include "aws.h"
 #include "log.h"
 
@@ -322,7 +326,14 @@ static void scn_child_main(const scn_case *c, const scn_options *opt,
     int passed =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "passed"));
     cJSON_Delete(result);
+#ifdef __SANITIZE_ADDRESS__
+    /* _exit skips LeakSanitizer's exit-time check: run it here. A leak
+     * ends the process with a non-zero status, which fails the scenario. */
+    __lsan_do_leak_check();
+#endif
     fflush(stderr);
+    /* _exit, not exit: the parent's atexit handlers (a test framework's)
+     * must not run twice. */
     _exit(passed ? 0 : 1);
 }
 
@@ -686,6 +697,17 @@ int scn_main(int argc, char **argv)
         }
         c->passed =
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c->result, "passed"));
+        if (c->passed && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+            /* A sanitizer report after the steps passed. */
+            c->passed = 0;
+            cJSON_ReplaceItemInObjectCaseSensitive(c->result, "passed",
+                                                   cJSON_CreateFalse());
+            cJSON_AddStringToObject(c->result, "step", "process exit");
+            cJSON_AddStringToObject(
+                c->result, "message",
+                "the steps passed but the scenario's process then failed "
+                "(a sanitizer report is in its log)");
+        }
         if (c->passed)
             passed++;
         else

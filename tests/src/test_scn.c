@@ -24,9 +24,8 @@ Test(scn_doc, syntax_error_names_line)
 {
     scn_doc doc;
     char err[256];
-    cr_assert_eq(parse(&doc, "name: x\nsteps:\n  - a: b\n c: d\n", err,
-                       sizeof err),
-                 -1);
+    cr_assert_eq(
+        parse(&doc, "name: x\nsteps:\n  - a: b\n c: d\n", err, sizeof err), -1);
     cr_assert_str_eq(err, "line 4: invalid YAML: did not find expected key");
     scn_doc_free(&doc);
     cr_assert_eq(parse(&doc, "name: x\n\tsteps: 1\n", err, sizeof err), -1);
@@ -50,8 +49,7 @@ Test(scn_doc, alias_rejected)
     scn_doc doc;
     char err[256];
     cr_assert_eq(parse(&doc, "a: &x 1\nb: *x\n", err, sizeof err), -1);
-    cr_assert(strstr(err, "line 2:") && strstr(err, "aliases"), "got: %s",
-              err);
+    cr_assert(strstr(err, "line 2:") && strstr(err, "aliases"), "got: %s", err);
     scn_doc_free(&doc);
 }
 
@@ -59,9 +57,9 @@ Test(scn_doc, lines_of_nodes)
 {
     scn_doc doc;
     char err[256];
-    cr_assert_eq(parse(&doc, "name: x\nsteps:\n  - advance: 30s\n", err,
-                       sizeof err),
-                 0, "%s", err);
+    cr_assert_eq(
+        parse(&doc, "name: x\nsteps:\n  - advance: 30s\n", err, sizeof err), 0,
+        "%s", err);
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(doc.root, "steps");
     const cJSON *advance =
         cJSON_GetObjectItemCaseSensitive(steps->child, "advance");
@@ -107,8 +105,7 @@ static void expect_invalid(const char *text, const char *message)
     scn_doc doc;
     char err[512];
     cr_assert_eq(parse(&doc, text, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scn_validate(&doc, err, sizeof err), -1, "accepted: %s",
-                 text);
+    cr_assert_eq(scn_validate(&doc, err, sizeof err), -1, "accepted: %s", text);
     cr_assert(strncmp(err, message, strlen(message)) == 0,
               "expected \"%s...\", got \"%s\"", message, err);
     scn_doc_free(&doc);
@@ -505,13 +502,12 @@ Test(scn_run, failing_scenario, .init = run_setup, .fini = run_teardown,
     snprintf(path, sizeof path, "%s/junit.xml", dir);
     char *xml = ts_read_file(path);
     cr_assert(strstr(xml, "tests=\"2\" failures=\"1\""), "%s", xml);
-    cr_assert(strstr(xml, "dlq messages count: expected 2, got 0"), "%s",
-              xml);
+    cr_assert(strstr(xml, "dlq messages count: expected 2, got 0"), "%s", xml);
     free(xml);
 }
 
-Test(scn_run, filter_and_invalid_file, .init = run_setup,
-     .fini = run_teardown, .timeout = 60)
+Test(scn_run, filter_and_invalid_file, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
 {
     write_file("a.yaml", sqs_scenario);
     write_file("b.yaml", "name: broken\nsteps:\n  - advance: later\n");
