@@ -61,34 +61,34 @@ int scn_duration_parse(const char *text, int64_t *out_ms);
 int scn_duration_value(const cJSON *value, int64_t *out_ms);
 
 /*
- * Replace every `${name.path}` in the strings of `value` (a new tree is
- * returned; the input is borrowed) with what `name.path` reads in `vars`.
- * A string that is exactly one `${...}` takes the referenced value with its
- * JSON type; inside longer text, strings are inserted as they are and other
- * values as JSON text. Returns NULL with a message when a reference does
- * not resolve.
+ * Replace every `${name.path}` in the strings of `value` (borrowed) with
+ * what `name.path` reads in `vars`, in a new tree. A string that is
+ * exactly one `${...}` takes the referenced value with its JSON type.
+ * Inside longer text, strings are inserted as they are and other values
+ * as JSON text. Returns NULL with a message when a reference does not
+ * resolve.
  */
 cJSON *scn_substitute(const cJSON *value, const cJSON *vars, char *errbuf,
                       size_t errsize);
 
 /*
- * Read `path` in `root`: members joined with dots, array indexes in
- * brackets ("executions[0].status", "[-1]" for the last element,
- * "['a.b']" for a member with dots), an optional leading "$" or "$.", and
- * a string holding JSON is parsed when the path continues into it. Returns
- * a new copy, or NULL when the path does not exist or is malformed (then
- * `errbuf` says which).
+ * Read `path` in `root`. A path joins members with dots and puts array
+ * indexes in brackets ("executions[0].status", "[-1]" for the last
+ * element, "['a.b']" for a member with dots), after an optional "$" or
+ * "$.". A string that contains JSON is parsed when the path continues into
+ * it. Returns a new copy, or NULL with the reason in `errbuf` when the path
+ * does not exist or is invalid.
  */
 cJSON *scn_path_get(const cJSON *root, const char *path, char *errbuf,
                     size_t errsize);
 
 /*
- * Check `actual` (may be NULL: the path does not exist) against a matcher:
- * a scalar, list or mapping means "equals" (numbers compare by value); a
- * mapping with any of the keys equals, not_equals, contains, matches (a
- * POSIX extended regular expression), exists, count, min, max, one_of
- * combines those checks. Returns 1 when it holds, 0 with the reason in
- * `why`, or -1 when the matcher itself is invalid (reason in `why`).
+ * Check `actual` against a matcher; NULL means the path does not exist.
+ * A scalar, list or mapping means "equals", with numbers compared by
+ * value. A mapping made only of the keys equals, not_equals, contains,
+ * matches (a POSIX extended regular expression), exists, count, min, max
+ * and one_of combines those checks. Returns 1 when it holds, 0 when it
+ * does not, or -1 when the matcher is invalid, with the reason in `why`.
  */
 int scn_match(const cJSON *actual, const cJSON *matcher, char *why,
               size_t why_size);

@@ -2,11 +2,11 @@
  * scn_call.c: how scenario steps reach the instance.
  *
  * `aws` steps are pushed through the dispatcher in process, encoded for the
- * service's protocol: JSON 1.0/1.1 with X-Amz-Target; REST-JSON by filling
- * the operation's path template from the parameters and sending the rest
- * as the query string (GET, DELETE, HEAD) or the JSON body. SQS, which also
- * speaks Query, is called with JSON. An operation that must hold its
- * connection open (Lambda's synchronous Invoke) goes through the AWS
+ * service's protocol. JSON 1.0/1.1 requests carry X-Amz-Target. REST-JSON
+ * requests fill the operation's path template from the parameters and
+ * send the rest as the query string (GET, DELETE, HEAD) or the JSON body.
+ * SQS, which also speaks Query, is called with JSON. An operation that must
+ * hold its connection open (Lambda's synchronous Invoke) goes through the AWS
  * listener on a loopback socket instead, like `http` steps.
  *
  * Not supported: services that speak only Query or REST-XML (none is on

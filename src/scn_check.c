@@ -1,10 +1,12 @@
 /*
- * scn_check.c: the standalone expectations of scenarios, each read through
- * the public API as a user would check by hand: executions (ListExecutions,
- * DescribeExecution, GetExecutionHistory), items (GetItem or Query),
- * metrics (EventBridge's per-rule counters), dlq (an SQS queue's messages,
- * received with a zero visibility timeout so they stay visible) and
- * elapsed (virtual time since the steps began).
+ * scn_check.c: the standalone expectations of scenarios. Each reads the
+ * public API as a user would check by hand:
+ *   executions  ListExecutions, DescribeExecution, GetExecutionHistory
+ *   items       GetItem or Query
+ *   metrics     EventBridge's per-rule counters
+ *   dlq         an SQS queue's messages, received with a zero visibility
+ *               timeout so they stay visible
+ *   elapsed     virtual time since the steps began
  *
  * Not yet: logs and AWS/States metrics, which need CloudWatch Logs and
  * CloudWatch; those checks fail with a message saying so.
@@ -186,9 +188,9 @@ static int scn_check_history_counts(scn_run *r, const cJSON *want,
 
 /*
  * executions: {state_machine, status, name, count, error, cause, input,
- * output, history}. `status` and `name` select executions (name takes a
- * matcher); `count` checks how many were selected (at least one when left
- * out); the other members are checked on every selected execution.
+ * output, history}. `status` and `name` (matchers) select executions, and
+ * `count` checks how many were selected; without it, at least one must be.
+ * The other members are checked on every selected execution.
  */
 int scn_check_executions(scn_run *r, const cJSON *spec)
 {

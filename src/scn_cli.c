@@ -1,9 +1,10 @@
 /*
- * scn_cli.c: `stratus test [PATHS...]`: find the scenario files, check
- * them, run each in its own child process (a fresh in-memory instance with
- * a virtual clock and ephemeral ports) with up to --jobs at once, print a
- * line per scenario as it ends and a closing "N passed, N failed" line,
- * and write JUnit XML on request. Exit code 0 when every scenario passed.
+ * scn_cli.c: `stratus test [PATHS...]`. It finds the scenario files and
+ * checks them, then runs each in its own child process (a fresh in-memory
+ * instance with a virtual clock and ephemeral ports), up to --jobs at
+ * once. It prints a line per scenario as it ends, a closing "N passed, N
+ * failed" line, and JUnit XML on request. The exit code is 0 when no
+ * scenario failed.
  *
  * A child writes its result as JSON into a private temporary directory and
  * its log lines into a file beside it; the parent reads both when the
@@ -533,7 +534,11 @@ static void scn_report_line(const scn_case *c)
 {
     const cJSON *virt =
         cJSON_GetObjectItemCaseSensitive(c->result, "virtual_ms");
-    const char *label = c->skip ? "SKIP" : c->passed ? "PASS" : "FAIL";
+    const char *label = "FAIL";
+    if (c->skip)
+        label = "SKIP";
+    else if (c->passed)
+        label = "PASS";
     if (c->skip || c->invalid)
         printf("%s  %s  (%s)\n", label, c->name,
                c->skip ? c->skip : c->invalid);
@@ -606,8 +611,8 @@ int scn_main(int argc, char **argv)
     double begin = scn_wall_ms();
     size_t next = 0, running = 0, finished = 0;
     int passed = 0, failed = 0, skipped = 0;
-    /* Each round starts children up to --jobs and reaps the ended ones;
-     * every child ends by itself or is killed past its limit, so the loop
+    /* Each round starts children up to --jobs and reaps the ended ones.
+     * Every child ends by itself or is killed past its limit, so the loop
      * ends too. */
     while (finished < ncases) {
         while (running < (size_t)opt.jobs && next < ncases) {

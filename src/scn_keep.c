@@ -1,9 +1,9 @@
 /*
  * scn_keep.c: `stratus test --keep DIR` writes the state of a failed
- * scenario's instance as JSON files, read through the public APIs:
- * executions with their histories, EventBridge buses, rules, targets and
- * per-rule metrics, DynamoDB items, SQS messages, pending jobs, and a copy
- * of the whole store (store.sqlite) for anything the files leave out.
+ * scenario's instance as JSON files, read through the public APIs. They
+ * hold executions with their histories, EventBridge buses, rules, targets
+ * and per-rule metrics, DynamoDB items, SQS messages and pending jobs.
+ * store.sqlite, a copy of the whole store, has anything they leave out.
  */
 #include "scn_internal.h"
 
