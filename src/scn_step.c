@@ -348,51 +348,78 @@ static int scn_setup_input_template(scn_run *r, const cJSON *spec)
     return body && !failed ? 0 : -1;
 }
 
-/* faults: {function: {error: N, message}, {throttle: N}, {timeout: N}}. */
+/* A fault count: a positive number, or "all" (every invocation, -1). */
+static int scn_fault_count(scn_run *r, const cJSON *count, int *out)
+{
+    if (cJSON_IsString(count) && strcmp(count->valuestring, "all") == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (cJSON_IsNumber(count) && count->valuedouble >= 1 &&
+        count->valuedouble == (double)count->valueint) {
+        *out = count->valueint;
+        return 0;
+    }
+    return scn_fail(r, count, "a fault count is a positive integer or all");
+}
+
+/*
+ * faults: {function: one of {error: N, error_type, message}, {timeout: N},
+ * {throttle: N}, {delay: DURATION, count: N}}, set with lam_fault_apply.
+ */
 static int scn_setup_faults(scn_run *r, const cJSON *faults)
 {
+    static const struct {
+        const char *key;
+        lam_fault_kind kind;
+    } kinds[] = {{"error", LAM_FAULT_ERROR},
+                 {"timeout", LAM_FAULT_TIMEOUT},
+                 {"throttle", LAM_FAULT_THROTTLE},
+                 {"delay", LAM_FAULT_LATENCY}};
+
     for (const cJSON *fn = faults->child; fn; fn = fn->next) {
-        static const struct {
-            const char *key;
-            lam_fault_kind kind;
-        } kinds[] = {{"error", LAM_FAULT_ERROR},
-                     {"timeout", LAM_FAULT_TIMEOUT},
-                     {"throttle", LAM_FAULT_THROTTLE}};
-        const cJSON *count = NULL;
-        lam_fault_kind kind = LAM_FAULT_NONE;
+        lam_fault fault;
+        const cJSON *value = NULL;
+        memset(&fault, 0, sizeof fault);
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
             const cJSON *v = cJSON_GetObjectItemCaseSensitive(fn, kinds[i].key);
-            if (v) {
-                count = v;
-                kind = kinds[i].kind;
-            }
+            if (!v)
+                continue;
+            if (value)
+                return scn_fail(r, fn,
+                                "faults.%s sets two kinds; a function has "
+                                "one fault at a time",
+                                fn->string);
+            value = v;
+            fault.kind = kinds[i].kind;
         }
-        if (cJSON_GetObjectItemCaseSensitive(fn, "delay") ||
-            cJSON_GetObjectItemCaseSensitive(fn, "error_type"))
-            /* TODO: lam_fault_set has no delay kind and always names the
-             * error Stratus.InjectedFault; a stand-in function that reads
-             * an environment variable covers both until it does. */
+        if (!value)
             return scn_fail(r, fn,
-                            "faults.%s: delay and error_type are not "
-                            "supported by Lambda's fault injection yet",
+                            "faults.%s needs error, timeout or throttle with "
+                            "a count, or delay with a duration",
                             fn->string);
-        if (!count)
-            return scn_fail(r, fn,
-                            "faults.%s needs error, timeout or throttle "
-                            "with a count (all: every invocation)",
-                            fn->string);
-        int n;
-        if (cJSON_IsString(count) && strcmp(count->valuestring, "all") == 0)
-            n = -1;
-        else if (cJSON_IsNumber(count) && count->valuedouble >= 1)
-            n = (int)count->valuedouble;
-        else
-            return scn_fail(r, count,
-                            "a fault count is a positive number or all");
+
+        if (fault.kind == LAM_FAULT_LATENCY) {
+            const cJSON *count = cJSON_GetObjectItemCaseSensitive(fn, "count");
+            fault.count = -1;
+            if (scn_duration_value(value, &fault.latency_ms) != 0 ||
+                fault.latency_ms <= 0)
+                return scn_fail(r, value,
+                                "faults.%s.delay takes a duration such as "
+                                "2s",
+                                fn->string);
+            if (count && scn_fault_count(r, count, &fault.count) != 0)
+                return -1;
+        } else if (scn_fault_count(r, value, &fault.count) != 0) {
+            return -1;
+        }
+        fault.error_type = scn_str(fn, "error_type");
+        fault.message = scn_str(fn, "message");
+
         aws_error err;
         memset(&err, 0, sizeof err);
-        if (lam_fault_set(r->srv, r->account, r->region, fn->string, kind, n,
-                          scn_str(fn, "message"), &err) != 0) {
+        if (lam_fault_apply(r->srv, r->account, r->region, fn->string, &fault,
+                            &err) != 0) {
             scn_fail(r, fn, "faults.%s: %s", fn->string, err.message);
             aws_error_reset(&err);
             return -1;

@@ -565,3 +565,28 @@ Test(scn_run, settle_bound, .init = run_setup, .fini = run_teardown,
                "  - settle: 1m\n");
     cr_assert_eq(run_main(NULL), 1);
 }
+
+Test(scn_run, invalid_fault_count, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    write_file("f.yaml", "name: bad-fault\nstack: none\nsetup:\n"
+                         "  faults:\n    fn: {error: 0}\nsteps:\n"
+                         "  - elapsed: 0s\n");
+    cr_assert_eq(run_main(NULL), 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    char *xml = ts_read_file(path);
+    cr_assert(strstr(xml, "a fault count is a positive integer or all"), "%s",
+              xml);
+    free(xml);
+}
+
+Test(scn_run, fault_on_absent_function, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    /* Faults may name a function the stack creates later. */
+    write_file("f.yaml", "name: early-fault\nstack: none\nsetup:\n"
+                         "  faults:\n    later: {delay: 2s}\nsteps:\n"
+                         "  - elapsed: 0s\n");
+    cr_assert_eq(run_main(NULL), 0);
+}
