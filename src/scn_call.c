@@ -22,6 +22,7 @@
 
 #include "aws.h"
 #include "http.h"
+#include "scn_query.h"
 
 static const aws_service *scn_service_find(const char *name)
 {
@@ -76,8 +77,11 @@ static const struct {
     {"ClientContext", "X-Amz-Client-Context"},
 };
 
-/* The response object {status, headers, body, error} of `resp`. */
-static cJSON *scn_response_json(const http_response *resp)
+/* The response object {status, headers, body, error} of `resp`; a Query
+ * response (`query_svc` set) has its XML read into JSON. */
+static cJSON *scn_response_json(const http_response *resp,
+                                const aws_service *query_svc,
+                                const char *action)
 {
     cJSON *out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "status", resp->status);
@@ -94,7 +98,11 @@ static cJSON *scn_response_json(const http_response *resp)
             error_type = resp->headers[i].value;
     }
     cJSON *body = NULL;
-    if (resp->body && resp->body_len)
+    char *query_error = NULL;
+    if (query_svc && resp->body && resp->body_len)
+        body = scn_query_decode_xml(query_svc->query, action, resp->body,
+                                    resp->body_len, &query_error);
+    else if (resp->body && resp->body_len)
         body = cJSON_ParseWithLength(resp->body, resp->body_len);
     if (!body)
         body = resp->body ? cJSON_CreateString("") : cJSON_CreateNull();
@@ -107,7 +115,7 @@ static cJSON *scn_response_json(const http_response *resp)
 
     if (resp->status >= 400) {
         const cJSON *type = cJSON_GetObjectItemCaseSensitive(body, "__type");
-        const char *code = error_type;
+        const char *code = query_error ? query_error : error_type;
         if (!code && cJSON_IsString(type))
             code = type->valuestring;
         if (code) {
@@ -118,6 +126,7 @@ static cJSON *scn_response_json(const http_response *resp)
             cJSON_AddStringToObject(out, "error", buf);
         }
     }
+    free(query_error);
     return out;
 }
 
@@ -135,7 +144,7 @@ static int scn_needs_socket(const aws_service *svc, const char *operation,
 
 cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
                     const char *operation, const cJSON *params,
-                    const cJSON *extra_headers)
+                    const cJSON *extra_headers, const char *protocol)
 {
     const aws_service *svc = scn_service_find(service);
     if (!svc) {
@@ -149,12 +158,20 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
                  svc->name, operation);
         return NULL;
     }
-    if (svc->protocol != AWS_PROTO_JSON_1_0 &&
-        svc->protocol != AWS_PROTO_JSON_1_1 &&
-        svc->protocol != AWS_PROTO_REST_JSON) {
+    int use_query = svc->protocol == AWS_PROTO_QUERY;
+    if (protocol && strcmp(protocol, "query") == 0)
+        use_query = 1;
+    else if (protocol && strcmp(protocol, "json") != 0)
+        return scn_fail(r, node, "protocol takes query or json, got \"%s\"",
+                        protocol),
+               NULL;
+    if ((use_query && !svc->query) ||
+        (!use_query && svc->protocol != AWS_PROTO_JSON_1_0 &&
+         svc->protocol != AWS_PROTO_JSON_1_1 &&
+         svc->protocol != AWS_PROTO_REST_JSON)) {
         scn_fail(r, node,
-                 "aws steps do not yet encode the protocol of %s; use an "
-                 "http step with the encoded request",
+                 "aws steps cannot encode the protocol of %s; use an http "
+                 "step with the encoded request",
                  svc->name);
         return NULL;
     }
@@ -174,7 +191,13 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
     const char *method = "POST";
     char *header_values[4] = {0};
 
-    if (svc->protocol != AWS_PROTO_REST_JSON) {
+    if (use_query) {
+        headers[nheaders++] = (http_header){
+            "Content-Type", "application/x-www-form-urlencoded; charset=utf-8"};
+        strbuf_puts(&path, "/");
+        body = scn_query_encode(svc->query, op->name, members);
+        body_len = strlen(body);
+    } else if (svc->protocol != AWS_PROTO_REST_JSON) {
         snprintf(target, sizeof target, "%s.%s", svc->target_prefix, op->name);
         headers[nheaders++] = (http_header){"X-Amz-Target", target};
         headers[nheaders++] =
@@ -296,7 +319,7 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
         aws_dispatch(r->srv, &req, &resp, &needs_commit);
         stratus_turn_end(r->srv);
         stratus_jobs_changed(r->srv);
-        out = scn_response_json(&resp);
+        out = scn_response_json(&resp, use_query ? svc : NULL, op->name);
         http_response_cleanup(&resp);
     }
 
@@ -313,7 +336,7 @@ const cJSON *scn_aws_ok(scn_run *r, const cJSON *node, const char *service,
                         const char *operation, const cJSON *params,
                         cJSON **response)
 {
-    *response = scn_aws_call(r, node, service, operation, params, NULL);
+    *response = scn_aws_call(r, node, service, operation, params, NULL, NULL);
     if (!*response)
         return NULL;
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(*response, "status");

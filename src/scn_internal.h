@@ -56,12 +56,13 @@ double scn_wall_ms(void);
  * API's request members `params`, through the instance's dispatcher.
  * Returns a new response {status, headers, body, error?}: `body` is the
  * parsed JSON (or a string when not JSON); `error` is the AWS error code
- * for a 4xx or 5xx. NULL with a failure recorded when the call cannot be
- * made (unknown service or operation).
+ * for a 4xx or 5xx. `protocol` ("query", "json" or NULL for the
+ * service's own) picks the encoding. NULL with a failure recorded when the
+ * call cannot be made (unknown service or operation).
  */
 cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
                     const char *operation, const cJSON *params,
-                    const cJSON *headers);
+                    const cJSON *headers, const char *protocol);
 
 /* The same, failing the scenario unless the status is 2xx; returns the
  * response body (borrowed from `*response`, which the caller frees). */

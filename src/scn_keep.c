@@ -33,7 +33,7 @@ static void scn_keep_write(const char *dir, const char *name,
 static cJSON *scn_keep_call(scn_run *r, const char *service,
                             const char *operation, cJSON *params)
 {
-    cJSON *resp = scn_aws_call(r, NULL, service, operation, params, NULL);
+    cJSON *resp = scn_aws_call(r, NULL, service, operation, params, NULL, NULL);
     cJSON_Delete(params);
     if (!resp)
         return NULL;

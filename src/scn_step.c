@@ -543,7 +543,8 @@ static cJSON *scn_step_aws(scn_run *r, const cJSON *spec)
     return scn_aws_call(r, spec, scn_str(spec, "service"),
                         scn_str(spec, "operation"),
                         cJSON_GetObjectItemCaseSensitive(spec, "params"),
-                        cJSON_GetObjectItemCaseSensitive(spec, "headers"));
+                        cJSON_GetObjectItemCaseSensitive(spec, "headers"),
+                        scn_str(spec, "protocol"));
 }
 
 static cJSON *scn_step_http(scn_run *r, const cJSON *spec)

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "scn.h"
+#include "scn_query.h"
 #include "ts.h"
 
 static int parse(scn_doc *doc, const char *text, char *errbuf, size_t size)
@@ -398,6 +399,64 @@ Test(scn_match, plain_object_is_equality)
     cr_assert_eq(match("{\"status\":1,\"x\":2}", "{\"status\":1}", why), 0);
 }
 
+/* ---- Query protocol ---- */
+
+Test(scn_query, encode_without_table)
+{
+    cJSON *params = cJSON_Parse(
+        "{\"RoleName\":\"r 1\",\"Tags\":[{\"Key\":\"a\",\"Value\":\"b\"}],"
+        "\"Policy\":{\"Max\":2},\"Force\":true}");
+    char *form = scn_query_encode(NULL, "TagRole", params);
+    cr_assert_str_eq(form, "Action=TagRole&RoleName=r%201&Tags.member.1.Key=a"
+                           "&Tags.member.1.Value=b&Policy.Max=2&Force=true");
+    free(form);
+    cJSON_Delete(params);
+}
+
+Test(scn_query, decode_member_lists)
+{
+    static const char xml[] =
+        "<?xml version=\"1.0\"?><ListRolesResponse xmlns=\"x\">"
+        "<ListRolesResult><Roles><member><RoleName>a&amp;b</RoleName>"
+        "</member></Roles><IsTruncated>false</IsTruncated>"
+        "</ListRolesResult><ResponseMetadata><RequestId>1</RequestId>"
+        "</ResponseMetadata></ListRolesResponse>";
+    char *code = NULL;
+    cJSON *body =
+        scn_query_decode_xml(NULL, "ListRoles", xml, strlen(xml), &code);
+    cr_assert_not_null(body);
+    cr_assert_null(code);
+    cJSON *want = cJSON_Parse(
+        "{\"Roles\":[{\"RoleName\":\"a&b\"}],\"IsTruncated\":\"false\"}");
+    cr_assert(scn_json_equal(body, want), "%s", cJSON_PrintUnformatted(body));
+    cJSON_Delete(want);
+    cJSON_Delete(body);
+}
+
+Test(scn_query, decode_error_response)
+{
+    static const char xml[] =
+        "<ErrorResponse><Error><Type>Sender</Type><Code>NoSuchEntity</Code>"
+        "<Message>The role with name r cannot be found.</Message></Error>"
+        "<RequestId>1</RequestId></ErrorResponse>";
+    char *code = NULL;
+    cJSON *body =
+        scn_query_decode_xml(NULL, "GetRole", xml, strlen(xml), &code);
+    cr_assert_str_eq(code, "NoSuchEntity");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "Message");
+    cr_assert_str_eq(message->valuestring,
+                     "The role with name r cannot be found.");
+    free(code);
+    cJSON_Delete(body);
+}
+
+Test(scn_query, decode_malformed)
+{
+    char *code = NULL;
+    cr_assert_null(scn_query_decode_xml(NULL, "X", "<a><b>", 6, &code));
+    cr_assert_null(scn_query_decode_xml(NULL, "X", "text", 4, &code));
+}
+
 /* ---- whole runs ---- */
 
 static char dir[64];
@@ -588,5 +647,62 @@ Test(scn_run, fault_on_absent_function, .init = run_setup, .fini = run_teardown,
     write_file("f.yaml", "name: early-fault\nstack: none\nsetup:\n"
                          "  faults:\n    later: {delay: 2s}\nsteps:\n"
                          "  - elapsed: 0s\n");
+    cr_assert_eq(run_main(NULL), 0);
+}
+
+Test(scn_run, query_protocol_steps, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    /* SQS also speaks Query: maps, structure maps and lists are
+     * flattened, and the XML result is read back into JSON. A list with
+     * one element (Message) keeps its wire name and a single value. */
+    write_file("q.yaml",
+               "name: sqs-over-query\nstack: none\nsteps:\n"
+               "  - aws:\n"
+               "      service: sqs\n"
+               "      operation: CreateQueue\n"
+               "      protocol: query\n"
+               "      params: {QueueName: q1, Attributes: "
+               "{VisibilityTimeout: \"45\"}}\n"
+               "    expect: {body: {QueueUrl: {matches: \"/q1$\"}}}\n"
+               "    save: {url: QueueUrl}\n"
+               "  - aws:\n"
+               "      service: sqs\n"
+               "      operation: GetQueueAttributes\n"
+               "      protocol: query\n"
+               "      params: {QueueUrl: \"${url}\", AttributeNames: "
+               "[VisibilityTimeout, DelaySeconds]}\n"
+               "    expect:\n"
+               "      body:\n"
+               "        Attributes.VisibilityTimeout: \"45\"\n"
+               "        Attributes.DelaySeconds: \"0\"\n"
+               "  - aws:\n"
+               "      service: sqs\n"
+               "      operation: SendMessage\n"
+               "      protocol: query\n"
+               "      params:\n"
+               "        QueueUrl: \"${url}\"\n"
+               "        MessageBody: \"a & b <c>\"\n"
+               "        MessageAttributes:\n"
+               "          RequestId: {DataType: String, StringValue: r-1}\n"
+               "  - aws:\n"
+               "      service: sqs\n"
+               "      operation: ReceiveMessage\n"
+               "      protocol: query\n"
+               "      params: {QueueUrl: \"${url}\", MessageAttributeNames: "
+               "[All]}\n"
+               "    expect:\n"
+               "      body:\n"
+               "        Message.Body: \"a & b <c>\"\n"
+               "        Message.MessageAttributes.RequestId.StringValue: r-1\n"
+               "  - aws:\n"
+               "      service: sqs\n"
+               "      operation: GetQueueUrl\n"
+               "      protocol: query\n"
+               "      params: {QueueName: absent}\n"
+               "    expect:\n"
+               "      status: 400\n"
+               "      error: AWS.SimpleQueueService.NonExistentQueue\n"
+               "      message: {contains: does not exist}\n");
     cr_assert_eq(run_main(NULL), 0);
 }
