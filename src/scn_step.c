@@ -348,6 +348,36 @@ static int scn_setup_input_template(scn_run *r, const cJSON *spec)
     return body && !failed ? 0 : -1;
 }
 
+/* remove_policy: one or a list of {role, policy}: DeleteRolePolicy, so
+ * the role loses that inline policy as `aws iam delete-role-policy`
+ * would do. */
+static int scn_setup_remove_policy(scn_run *r, const cJSON *spec)
+{
+    if (cJSON_IsArray(spec)) {
+        for (const cJSON *s = spec->child; s; s = s->next)
+            if (scn_setup_remove_policy(r, s) != 0)
+                return -1;
+        return 0;
+    }
+    const char *role = scn_str(spec, "role");
+    const char *policy = scn_str(spec, "policy");
+    if (!role || !policy)
+        return scn_fail(r, spec, "remove_policy needs role and policy");
+    if (!aws_service_by_name("iam"))
+        return scn_fail(r, spec,
+                        "remove_policy needs the IAM service, which this "
+                        "build does not include");
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "RoleName", role);
+    cJSON_AddStringToObject(params, "PolicyName", policy);
+    cJSON *resp;
+    const cJSON *ok =
+        scn_aws_ok(r, spec, "iam", "DeleteRolePolicy", params, &resp);
+    cJSON_Delete(params);
+    cJSON_Delete(resp);
+    return ok ? 0 : -1;
+}
+
 /* A fault count: a positive number, or "all" (every invocation, -1). */
 static int scn_fault_count(scn_run *r, const cJSON *count, int *out)
 {
@@ -445,20 +475,15 @@ static int scn_setup(scn_run *r, const cJSON *setup)
             rc = scn_setup_input_template(r, m);
         else if (strcmp(m->string, "faults") == 0)
             rc = scn_setup_faults(r, m);
-        else if (strcmp(m->string, "remove_policy") == 0 ||
-                 strcmp(m->string, "ai_faults") == 0) {
-            /* TODO: remove_policy needs the IAM service (DeleteRolePolicy)
-             * and ai_faults bedrock_fault_set; both are hooks until those
-             * services are built in. */
-            const char *needs = m->string[0] == 'r' ? "iam" : "bedrock";
-            if (!aws_service_by_name(needs))
-                rc = scn_fail(r, m,
-                              "setup.%s needs the %s service, which this "
-                              "build does not include",
-                              m->string, needs);
-            else
-                rc = scn_fail(r, m, "setup.%s is not wired up yet", m->string);
-        }
+        else if (strcmp(m->string, "remove_policy") == 0)
+            rc = scn_setup_remove_policy(r, m);
+        else if (strcmp(m->string, "ai_faults") == 0)
+            /* TODO: call bedrock_fault_set() once the AI stand-ins are
+             * built in; its parameters are not fixed yet. */
+            rc = scn_fail(r, m,
+                          "setup.ai_faults needs the Bedrock stand-in's "
+                          "fault injection, which this build does not "
+                          "include");
         if (rc != 0)
             return -1;
     }
@@ -764,24 +789,46 @@ static void scn_stack_scope(scn_run *r, const char *path)
     cJSON_Delete(doc);
 }
 
+/* Deploy `stack`: a file, a list of files applied in order (the first
+ * one's Account and Region count), "none", or absent (the default). */
+static int scn_deploy(scn_run *r, const cJSON *stack)
+{
+    char path[1100], errbuf[1024];
+    if (cJSON_IsNull(stack) ||
+        (cJSON_IsString(stack) && strcmp(stack->valuestring, "none") == 0))
+        return 0;
+    if (stack && !cJSON_IsString(stack) && !cJSON_IsArray(stack))
+        return scn_fail(r, stack,
+                        "stack takes a file, a list of files or none");
+
+    if (cJSON_IsArray(stack) && !stack->child)
+        return 0;
+    int first = 1;
+    const cJSON *one = cJSON_IsArray(stack) ? stack->child : stack;
+    do {
+        const char *given = one ? one->valuestring : "pipeline/stack.yaml";
+        if (one && !cJSON_IsString(one))
+            return scn_fail(r, one, "a stack entry is a file name");
+        scn_resolve(r, given, path, sizeof path);
+        if (first)
+            scn_stack_scope(r, path);
+        first = 0;
+        if (stack_apply_file(r->srv, path, errbuf, sizeof errbuf) != 0)
+            return scn_fail(r, one ? one : stack,
+                            "deploying the stack failed: %s", errbuf);
+        one = cJSON_IsArray(stack) && one ? one->next : NULL;
+    } while (one);
+    return 0;
+}
+
 int scn_execute(scn_run *r)
 {
     const cJSON *root = r->doc->root;
     const cJSON *stack = cJSON_GetObjectItemCaseSensitive(root, "stack");
-    char errbuf[1024];
-
     snprintf(r->step, sizeof r->step, "stack");
     r->step_kind = "stack";
-    if (!(cJSON_IsString(stack) && strcmp(stack->valuestring, "none") == 0) &&
-        !cJSON_IsNull(stack)) {
-        char path[1100];
-        const char *given =
-            cJSON_IsString(stack) ? stack->valuestring : "pipeline/stack.yaml";
-        scn_resolve(r, given, path, sizeof path);
-        scn_stack_scope(r, path);
-        if (stack_apply_file(r->srv, path, errbuf, sizeof errbuf) != 0)
-            return scn_fail(r, stack, "deploying the stack failed: %s", errbuf);
-    }
+    if (scn_deploy(r, stack) != 0)
+        return -1;
 
     r->start_ms = clock_now_ms(&r->srv->clock);
     scn_builtin_vars(r);
