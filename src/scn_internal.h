@@ -33,6 +33,9 @@ typedef struct scn_run {
     cJSON *vars;            /* saved values and built-in names */
     const char *step_kind;  /* the step running, for failure reports */
     const cJSON *step_node; /* its kind's node in the document */
+    /* Substituted copies of the step's parts and the document nodes they
+     * came from, so failures on a copy report the original line. */
+    const cJSON *copies[2], *originals[2];
     /* The failure, once one happened. */
     int failed;
     char step[256];

@@ -17,14 +17,48 @@
 
 /* ---- failures ---- */
 
+static int scn_tree_contains(const cJSON *tree, const cJSON *node)
+{
+    if (tree == node)
+        return 1;
+    for (const cJSON *c = tree ? tree->child : NULL; c; c = c->next)
+        if (scn_tree_contains(c, node))
+            return 1;
+    return 0;
+}
+
+/* The node of `orig` that `node` of the substituted copy `copy` came
+ * from. Substitution keeps the structure, except that a `${...}` string
+ * may become a whole subtree: nodes inside it map to that string. */
+static const cJSON *scn_original(const cJSON *copy, const cJSON *orig,
+                                 const cJSON *node)
+{
+    if (!copy || !orig)
+        return NULL;
+    if (copy == node)
+        return orig;
+    if ((copy->type & 0xFF) != (orig->type & 0xFF))
+        return scn_tree_contains(copy, node) ? orig : NULL;
+    for (const cJSON *c = copy->child, *o = orig->child; c && o;
+         c = c->next, o = o->next) {
+        const cJSON *found = scn_original(c, o, node);
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
 int scn_fail(scn_run *r, const cJSON *node, const char *fmt, ...)
 {
     if (r->failed)
         return -1;
     r->failed = 1;
-    /* Nodes of a substituted copy are not in the document: they report
-     * the line of their step. */
+    /* A node of a substituted copy reports the line of the node it came
+     * from, or else the line of its step. */
     r->line = node ? scn_doc_line(r->doc, node) : 0;
+    for (size_t i = 0; r->line == 0 && node && i < 2; i++)
+        r->line = scn_doc_line(
+            r->doc, scn_original(r->copies[i], r->originals[i], node));
     if (r->line == 0 && r->step_node)
         r->line = scn_doc_line(r->doc, r->step_node);
     va_list ap;
@@ -677,6 +711,8 @@ static int scn_step_run(scn_run *r, const cJSON *step, int index)
     cJSON *spec = scn_substitute(kind_node, r->vars, errbuf, sizeof errbuf);
     if (!spec)
         return scn_fail(r, kind_node, "%s", errbuf);
+    r->copies[0] = spec;
+    r->originals[0] = kind_node;
     const char *kind = kind_node->string;
     int rc = 0;
     cJSON *resp = NULL;
@@ -707,8 +743,11 @@ static int scn_step_run(scn_run *r, const cJSON *step, int index)
                                   "expected",
                                   (int)status->valuedouble);
             } else {
+                r->copies[1] = expect;
+                r->originals[1] = expect_node;
                 rc = scn_expect_response(r, expect, resp);
             }
+            r->copies[1] = r->originals[1] = NULL;
             cJSON_Delete(expect);
             const cJSON *save = cJSON_GetObjectItemCaseSensitive(step, "save");
             if (rc == 0 && save)
@@ -744,6 +783,7 @@ static int scn_step_run(scn_run *r, const cJSON *step, int index)
         else
             rc = scn_check_elapsed(r, spec);
     }
+    r->copies[0] = r->originals[0] = NULL;
     cJSON_Delete(resp);
     cJSON_Delete(spec);
     return rc;

@@ -706,3 +706,37 @@ Test(scn_run, query_protocol_steps, .init = run_setup, .fini = run_teardown,
                "      message: {contains: does not exist}\n");
     cr_assert_eq(run_main(NULL), 0);
 }
+
+Test(scn_run, failure_names_matcher_line, .init = run_setup,
+     .fini = run_teardown, .timeout = 60)
+{
+    /* The failing matcher sits on line 11, below its step on line 4; the
+     * reference on line 9 makes the expectation a substituted copy. */
+    write_file("l.yaml", "name: line-test\n"
+                         "stack: none\n"
+                         "steps:\n"
+                         "  - aws:\n"
+                         "      service: sqs\n"
+                         "      operation: CreateQueue\n"
+                         "      params: {QueueName: q}\n"
+                         "    expect:\n"
+                         "      status: ${start_ms.nothing}\n");
+    cr_assert_eq(run_main(NULL), 1);
+    write_file("l.yaml", "name: line-test\n"
+                         "stack: none\n"
+                         "steps:\n"
+                         "  - aws:\n"
+                         "      service: sqs\n"
+                         "      operation: CreateQueue\n"
+                         "      params: {QueueName: q}\n"
+                         "    expect:\n"
+                         "      status: 200\n"
+                         "      body:\n"
+                         "        QueueUrl: {matches: \"/${region}-x$\"}\n");
+    cr_assert_eq(run_main(NULL), 1);
+    char path[256];
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    char *xml = ts_read_file(path);
+    cr_assert(strstr(xml, "&quot;line&quot;:\t11"), "%s", xml);
+    free(xml);
+}
