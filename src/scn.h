@@ -61,6 +61,13 @@ int scn_duration_parse(const char *text, int64_t *out_ms);
 int scn_duration_value(const cJSON *value, int64_t *out_ms);
 
 /*
+ * Parse an ISO 8601 UTC time ("2026-01-02T03:04:05Z", optionally with
+ * milliseconds: "...05.250Z") into epoch milliseconds. Returns 0, or -1
+ * when `text` is not such a time.
+ */
+int scn_time_parse(const char *text, int64_t *out_ms);
+
+/*
  * Replace every `${name.path}` in the strings of `value` (borrowed) with
  * what `name.path` reads in `vars`, in a new tree. A string that is
  * exactly one `${...}` takes the referenced value with its JSON type.

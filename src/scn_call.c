@@ -176,11 +176,13 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
         return NULL;
     }
 
-    char auth[256], target[160];
+    char auth[256], target[160], host[64];
     scn_auth_header(r, svc, auth, sizeof auth);
+    snprintf(host, sizeof host, "127.0.0.1:%d", r->aws_port);
     http_header headers[24];
     size_t nheaders = 0;
     headers[nheaders++] = (http_header){"Authorization", auth};
+    headers[nheaders++] = (http_header){"Host", host};
 
     cJSON *members = params ? cJSON_Duplicate(params, 1) : cJSON_CreateObject();
     strbuf path, query;
@@ -282,8 +284,10 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
     cJSON *out = NULL;
     if (scn_needs_socket(svc, op->name, params)) {
         cJSON *hs = cJSON_CreateObject();
+        /* scn_http_send writes its own Host header. */
         for (size_t i = 0; i < nheaders; i++)
-            cJSON_AddStringToObject(hs, headers[i].name, headers[i].value);
+            if (strcmp(headers[i].name, "Host") != 0)
+                cJSON_AddStringToObject(hs, headers[i].name, headers[i].value);
         strbuf full;
         strbuf_init(&full);
         strbuf_printf(&full, "%s%s%s", path.data, query.len ? "?" : "",

@@ -255,6 +255,10 @@ static cJSON *scn_child_run(const scn_case *c, const scn_options *opt)
     r.aws_port = http_listener_port(srv->listeners[0]);
     r.api_port =
         srv->listener_count > 1 ? http_listener_port(srv->listeners[1]) : -1;
+    /* Services build URLs (SQS queue URLs) from the configured port, which
+     * was 0 to pick a free one. */
+    srv->cfg.port = r.aws_port;
+    srv->cfg.api_port = r.api_port;
     r.wall_deadline = scn_wall_ms() + (double)c->timeout_ms;
     r.vars = cJSON_CreateObject();
     r.start_ms = clock_now_ms(&srv->clock);

@@ -86,7 +86,8 @@ void scn_fail_state(scn_run *r, cJSON *state)
 /* ---- validation ---- */
 
 static const char *const scn_top_keys[] = {
-    "name", "description", "stack", "setup", "steps", "timeout", "requires",
+    "name",  "description", "stack",    "setup",
+    "steps", "timeout",     "requires", "start_time",
 };
 static const char *const scn_setup_keys[] = {
     "env",    "disable_rule", "enable_rule", "remove_policy", "input_template",
@@ -143,8 +144,8 @@ int scn_validate(const scn_doc *doc, char *errbuf, size_t errsize)
         if (!SCN_IN(m->string, scn_top_keys))
             return scn_invalid(doc, m, errbuf, errsize,
                                "unknown key \"%s\" (expected name, "
-                               "description, stack, setup, steps, timeout "
-                               "or requires)",
+                               "description, stack, setup, steps, timeout, "
+                               "requires or start_time)",
                                m->string);
 
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(root, "name");
@@ -156,6 +157,13 @@ int scn_validate(const scn_doc *doc, char *errbuf, size_t errsize)
     if (timeout && scn_duration_value(timeout, &ms) != 0)
         return scn_invalid(doc, timeout, errbuf, errsize,
                            "timeout must be a duration such as 60s");
+
+    const cJSON *start = cJSON_GetObjectItemCaseSensitive(root, "start_time");
+    if (start && (!cJSON_IsString(start) ||
+                  scn_time_parse(start->valuestring, &ms) != 0))
+        return scn_invalid(doc, start, errbuf, errsize,
+                           "start_time must be an ISO 8601 UTC time such as "
+                           "2026-01-02T03:04:05Z");
 
     const cJSON *setup = cJSON_GetObjectItemCaseSensitive(root, "setup");
     if (setup && !cJSON_IsObject(setup))
@@ -865,6 +873,13 @@ int scn_execute(scn_run *r)
 {
     const cJSON *root = r->doc->root;
     const cJSON *stack = cJSON_GetObjectItemCaseSensitive(root, "stack");
+    /* A fixed start makes times in outputs and items repeatable. */
+    const cJSON *start = cJSON_GetObjectItemCaseSensitive(root, "start_time");
+    int64_t start_ms;
+    if (cJSON_IsString(start) &&
+        scn_time_parse(start->valuestring, &start_ms) == 0)
+        clock_init_virtual(&r->srv->clock, start_ms);
+
     snprintf(r->step, sizeof r->step, "stack");
     r->step_kind = "stack";
     if (scn_deploy(r, stack) != 0)

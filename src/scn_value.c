@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -52,6 +53,37 @@ int scn_duration_value(const cJSON *value, int64_t *out_ms)
     if (cJSON_IsString(value))
         return scn_duration_parse(value->valuestring, out_ms);
     return -1;
+}
+
+int scn_time_parse(const char *text, int64_t *out_ms)
+{
+    int year, month, day, hour, minute, second, used = 0;
+    if (!text || sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day,
+                        &hour, &minute, &second, &used) != 6)
+        return -1;
+    const char *rest = text + used;
+    int millis = 0;
+    if (*rest == '.') {
+        int digits = 0;
+        for (rest++; *rest >= '0' && *rest <= '9'; rest++, digits++)
+            if (digits < 3)
+                millis = millis * 10 + (*rest - '0');
+        if (digits == 0)
+            return -1;
+        for (; digits < 3; digits++)
+            millis *= 10;
+    }
+    if (strcmp(rest, "Z") != 0 || month < 1 || month > 12 || day < 1 ||
+        day > 31 || hour > 23 || minute > 59 || second > 60)
+        return -1;
+    struct tm tm = {.tm_year = year - 1900,
+                    .tm_mon = month - 1,
+                    .tm_mday = day,
+                    .tm_hour = hour,
+                    .tm_min = minute,
+                    .tm_sec = second};
+    *out_ms = (int64_t)timegm(&tm) * 1000 + millis;
+    return 0;
 }
 
 /* ---- paths ---- */

@@ -512,6 +512,10 @@ static const char sqs_scenario[] =
     "      service: sqs\n"
     "      operation: CreateQueue\n"
     "      params: {QueueName: dlq}\n"
+    "    expect:\n"
+    "      body:\n"
+    "        QueueUrl: {matches: "
+    "\"^http://127.0.0.1:[1-9][0-9]*/[0-9]{12}/dlq$\"}\n"
     "    save: {url: QueueUrl}\n"
     "  - aws:\n"
     "      service: sqs\n"
@@ -739,4 +743,37 @@ Test(scn_run, failure_names_matcher_line, .init = run_setup,
     char *xml = ts_read_file(path);
     cr_assert(strstr(xml, "&quot;line&quot;:\t11"), "%s", xml);
     free(xml);
+}
+
+Test(scn_time, iso_times)
+{
+    int64_t ms;
+    cr_assert_eq(scn_time_parse("2026-03-01T12:00:00Z", &ms), 0);
+    cr_assert_eq(ms, 1772366400000LL);
+    cr_assert_eq(scn_time_parse("2026-03-01T12:00:00.25Z", &ms), 0);
+    cr_assert_eq(ms, 1772366400250LL);
+    cr_assert_eq(scn_time_parse("2026-03-01T12:00:00", &ms), -1);
+    cr_assert_eq(scn_time_parse("2026-13-01T12:00:00Z", &ms), -1);
+    cr_assert_eq(scn_time_parse("yesterday", &ms), -1);
+}
+
+Test(scn_run, fixed_start_time, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    write_file("t.yaml",
+               "name: fixed-start\nstack: none\n"
+               "start_time: 2026-03-01T12:00:00Z\nsteps:\n"
+               "  - aws:\n"
+               "      service: stepfunctions\n"
+               "      operation: CreateStateMachine\n"
+               "      params:\n"
+               "        name: p\n"
+               "        roleArn: arn:aws:iam::123456789012:role/r\n"
+               "        definition: !json {StartAt: P, States: {P: {Type: "
+               "Pass, End: true}}}\n"
+               "    expect:\n"
+               "      body: {creationDate: 1772366400}\n"
+               "  - advance: 90s\n"
+               "  - elapsed: 1.5m\n");
+    cr_assert_eq(run_main(NULL), 0);
 }
