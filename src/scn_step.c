@@ -9,11 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "aws.h"
 #include "lam.h"
 #include "stack.h"
+
+/* The HTTP API service mints tokens for `http` steps' `as:` when it is
+ * built in. */
+#if defined(__has_include)
+#if __has_include("apigw.h")
+#include "apigw.h"
+#define SCN_HAVE_APIGW 1
+#endif
+#endif
 
 /* ---- failures ---- */
 
@@ -614,6 +624,54 @@ static cJSON *scn_step_aws(scn_run *r, const cJSON *spec)
                         scn_str(spec, "protocol"));
 }
 
+/*
+ * as: USER or {user, token_use: id|access, expires_in: DURATION}: add
+ * "Authorization: Bearer <JWT>" for that user of fixtures/auth/users.json,
+ * issued at the instance clock's now, unless the step sets the header.
+ */
+static int scn_bearer_token(scn_run *r, const cJSON *as, cJSON *headers)
+{
+    for (const cJSON *h = headers->child; h; h = h->next)
+        if (strcasecmp(h->string, "Authorization") == 0)
+            return 0;
+#ifdef SCN_HAVE_APIGW
+    apigw_jwt_options options;
+    memset(&options, 0, sizeof options);
+    options.user = cJSON_IsString(as) ? as->valuestring : scn_str(as, "user");
+    options.token_use = scn_str(as, "token_use");
+    options.issued_at = clock_now_ms(&r->srv->clock) / 1000;
+    const cJSON *expires = cJSON_GetObjectItemCaseSensitive(as, "expires_in");
+    int64_t expires_ms;
+    if (expires) {
+        if (scn_duration_value(expires, &expires_ms) != 0)
+            return scn_fail(r, expires,
+                            "as.expires_in takes a duration such as 1h");
+        options.expires_in = expires_ms / 1000;
+        options.expires_in_set = 1;
+    }
+    if (!options.user)
+        return scn_fail(r, as,
+                        "as takes a user name or {user, token_use, "
+                        "expires_in}");
+    char errbuf[256];
+    char *token = apigw_jwt_mint(&options, errbuf, sizeof errbuf);
+    if (!token)
+        return scn_fail(r, as, "cannot mint a token for %s: %s", options.user,
+                        errbuf);
+    strbuf value;
+    strbuf_init(&value);
+    strbuf_printf(&value, "Bearer %s", token);
+    cJSON_AddStringToObject(headers, "Authorization", value.data);
+    strbuf_free(&value);
+    free(token);
+    return 0;
+#else
+    return scn_fail(r, as,
+                    "http.as needs the HTTP API service's token minting, "
+                    "which this build does not include");
+#endif
+}
+
 static cJSON *scn_step_http(scn_run *r, const cJSON *spec)
 {
     const char *method = scn_str(spec, "method");
@@ -623,20 +681,17 @@ static cJSON *scn_step_http(scn_run *r, const cJSON *spec)
         scn_fail(r, spec, "an http step needs a path");
         return NULL;
     }
-    if (cJSON_GetObjectItemCaseSensitive(spec, "as")) {
-        /* TODO: mint the token with apigw_jwt_mint() once the HTTP API
-         * service is built in; until then send an Authorization header. */
-        scn_fail(r, spec,
-                 "http.as needs the HTTP API service's token "
-                 "minting, which this build does not include");
-        return NULL;
-    }
     int port =
         port_name && strcmp(port_name, "aws") == 0 ? r->aws_port : r->api_port;
     cJSON *headers =
         cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(spec, "headers"), 1);
     if (!headers)
         headers = cJSON_CreateObject();
+    const cJSON *as = cJSON_GetObjectItemCaseSensitive(spec, "as");
+    if (as && scn_bearer_token(r, as, headers) != 0) {
+        cJSON_Delete(headers);
+        return NULL;
+    }
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(spec, "body");
     char *text = NULL;
     if (cJSON_IsString(body)) {
