@@ -3,13 +3,15 @@
  * public API as a user would check by hand:
  *   executions  ListExecutions, DescribeExecution, GetExecutionHistory
  *   items       GetItem or Query
- *   metrics     EventBridge's per-rule counters
+ *   metrics     EventBridge's per-rule counters for AWS/Events, else
+ *               CloudWatch's GetMetricStatistics
+ *   logs        CloudWatch Logs' FilterLogEvents
  *   dlq         an SQS queue's messages, received with a zero visibility
  *               timeout so they stay visible
  *   elapsed     virtual time since the steps began
  *
- * Not yet: logs and AWS/States metrics, which need CloudWatch Logs and
- * CloudWatch; those checks fail with a message saying so.
+ * In a build without CloudWatch or CloudWatch Logs, the checks that need
+ * them fail with a message saying so.
  */
 #include "scn_internal.h"
 
@@ -446,6 +448,71 @@ int scn_check_items(scn_run *r, const cJSON *spec)
 /* ---- metrics ---- */
 
 /*
+ * The Sum of a metric from the scenario's start to now, read with
+ * CloudWatch's GetMetricStatistics: the namespaces other than AWS/Events
+ * (AWS/States, CollectIQ's custom metrics).
+ */
+static int scn_metric_statistics(scn_run *r, const cJSON *spec, const char *ns,
+                                 const char *name, const cJSON *dims,
+                                 const cJSON *sum)
+{
+    if (!aws_service_by_name("cloudwatch"))
+        return scn_fail(r, spec,
+                        "metrics in %s need the CloudWatch service, which "
+                        "this build does not include (AWS/Events works)",
+                        ns);
+    int64_t start = r->start_ms - r->start_ms % 60000;
+    int64_t end = clock_now_ms(&r->srv->clock) + 60000;
+    /* At most 1,440 datapoints per request: widen the period for long
+     * scenarios, in whole minutes. */
+    int64_t minutes = (end - start) / 60000 + 1;
+    int64_t period = 60 * ((minutes + 1439) / 1440);
+
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "Namespace", ns);
+    cJSON_AddStringToObject(params, "MetricName", name);
+    cJSON *list = cJSON_AddArrayToObject(params, "Dimensions");
+    for (const cJSON *d = dims ? dims->child : NULL; d; d = d->next) {
+        cJSON *one = cJSON_CreateObject();
+        cJSON_AddStringToObject(one, "Name", d->string);
+        cJSON_AddStringToObject(one, "Value",
+                                cJSON_IsString(d) ? d->valuestring : "");
+        cJSON_AddItemToArray(list, one);
+    }
+    cJSON_AddNumberToObject(params, "StartTime", (double)(start / 1000));
+    cJSON_AddNumberToObject(params, "EndTime", (double)(end / 1000));
+    cJSON_AddNumberToObject(params, "Period", (double)period);
+    cJSON_AddItemToObject(
+        params, "Statistics",
+        cJSON_CreateStringArray((const char *const[]){"Sum"}, 1));
+    cJSON *resp;
+    const cJSON *body =
+        scn_aws_ok(r, spec, "cloudwatch", "GetMetricStatistics", params, &resp);
+    cJSON_Delete(params);
+    if (!body) {
+        cJSON_Delete(resp);
+        return -1;
+    }
+    double total = 0;
+    const cJSON *points = cJSON_GetObjectItemCaseSensitive(body, "Datapoints");
+    for (const cJSON *p = points ? points->child : NULL; p; p = p->next) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "Sum");
+        if (cJSON_IsNumber(v))
+            total += v->valuedouble;
+    }
+    cJSON *actual = cJSON_CreateNumber(total);
+    char why[512];
+    int rc = scn_match(actual, sum, why, sizeof why);
+    cJSON_Delete(actual);
+    if (rc != 1) {
+        scn_fail(r, sum, "%s %s: %s", ns, name, why);
+        scn_fail_state(r, cJSON_Duplicate(points, 1));
+    }
+    cJSON_Delete(resp);
+    return rc == 1 ? 0 : -1;
+}
+
+/*
  * metrics: {namespace, name, dimensions: {RuleName, EventBusName}, sum}:
  * the metric summed from the scenario's start to now. AWS/Events rule
  * metrics are read from EventBridge's counters.
@@ -459,12 +526,7 @@ int scn_check_metrics(scn_run *r, const cJSON *spec)
     if (!ns || !name || !sum)
         return scn_fail(r, spec, "metrics needs namespace, name and sum");
     if (strcmp(ns, "AWS/Events") != 0)
-        /* TODO: read other namespaces with GetMetricStatistics once the
-         * CloudWatch service is built in. */
-        return scn_fail(r, spec,
-                        "metrics in %s need the CloudWatch service, which "
-                        "this build does not include (AWS/Events works)",
-                        ns);
+        return scn_metric_statistics(r, spec, ns, name, dims, sum);
     const char *rule = scn_str(dims, "RuleName");
     const char *bus = scn_str(dims, "EventBusName");
     if (!rule)
@@ -593,10 +655,15 @@ int scn_check_dlq(scn_run *r, const cJSON *spec)
 
 /* ---- logs and elapsed ---- */
 
+/*
+ * logs: {group, pattern, count, messages: {path: matcher}}: the group's
+ * events since the scenario started that match the CloudWatch Logs
+ * filter pattern, read with FilterLogEvents (all pages). `messages` paths
+ * read the list of message texts. Without `count`, at least one event must
+ * match.
+ */
 int scn_check_logs(scn_run *r, const cJSON *spec)
 {
-    /* TODO: FilterLogEvents on the group once CloudWatch Logs is built
-     * in; Lambda's START/END/REPORT and handler lines land there. */
     if (!aws_service_by_name("logs"))
         return scn_fail(r, spec,
                         "logs needs the CloudWatch Logs service, which this "
@@ -604,28 +671,54 @@ int scn_check_logs(scn_run *r, const cJSON *spec)
     const char *group = scn_str(spec, "group");
     const char *pattern = scn_str(spec, "pattern");
     if (!group)
-        return scn_fail(r, spec, "logs needs group and pattern");
-    cJSON *params = cJSON_CreateObject();
-    cJSON_AddStringToObject(params, "logGroupName", group);
-    if (pattern)
-        cJSON_AddStringToObject(params, "filterPattern", pattern);
-    cJSON_AddNumberToObject(params, "startTime", (double)r->start_ms);
-    cJSON *resp;
-    const cJSON *body =
-        scn_aws_ok(r, spec, "logs", "FilterLogEvents", params, &resp);
-    cJSON_Delete(params);
-    int rc = -1;
-    if (body) {
-        const cJSON *events = cJSON_GetObjectItemCaseSensitive(body, "events");
-        int n = cJSON_GetArraySize(events);
-        rc = 0;
-        if (cJSON_GetObjectItemCaseSensitive(spec, "count"))
-            rc = scn_check_count(r, spec, n, "log events", events);
-        else if (n == 0)
-            rc = scn_fail(r, spec, "no log event in %s matches %s", group,
-                          pattern ? pattern : "(all)");
+        return scn_fail(r, spec, "logs needs group (a log group name)");
+
+    cJSON *messages = cJSON_CreateArray();
+    char *token = NULL;
+    int rc = 0;
+    for (int page = 0; page < 100 && rc == 0; page++) {
+        cJSON *params = cJSON_CreateObject();
+        cJSON_AddStringToObject(params, "logGroupName", group);
+        if (pattern)
+            cJSON_AddStringToObject(params, "filterPattern", pattern);
+        cJSON_AddNumberToObject(params, "startTime", (double)r->start_ms);
+        if (token)
+            cJSON_AddStringToObject(params, "nextToken", token);
+        free(token);
+        token = NULL;
+        cJSON *resp;
+        const cJSON *body =
+            scn_aws_ok(r, spec, "logs", "FilterLogEvents", params, &resp);
+        cJSON_Delete(params);
+        if (!body) {
+            rc = -1;
+        } else {
+            const cJSON *events =
+                cJSON_GetObjectItemCaseSensitive(body, "events");
+            for (const cJSON *e = events ? events->child : NULL; e;
+                 e = e->next) {
+                const char *m = scn_str(e, "message");
+                cJSON_AddItemToArray(messages, cJSON_CreateString(m ? m : ""));
+            }
+            const char *next = scn_str(body, "nextToken");
+            token = next ? xstrdup(next) : NULL;
+        }
+        cJSON_Delete(resp);
+        if (!token)
+            break;
     }
-    cJSON_Delete(resp);
+    free(token);
+
+    int n = cJSON_GetArraySize(messages);
+    if (rc == 0 && cJSON_GetObjectItemCaseSensitive(spec, "count"))
+        rc = scn_check_count(r, spec, n, "log events", messages);
+    else if (rc == 0 && n == 0)
+        rc = scn_fail(r, spec, "no log event in %s matches %s", group,
+                      pattern ? pattern : "(no pattern)");
+    const cJSON *expect = cJSON_GetObjectItemCaseSensitive(spec, "messages");
+    if (rc == 0 && expect)
+        rc = scn_check_paths(r, expect, messages, "log messages");
+    cJSON_Delete(messages);
     return rc;
 }
 
