@@ -23,6 +23,11 @@
 #include "apigw.h"
 #define SCN_HAVE_APIGW 1
 #endif
+/* The same for the Bedrock stand-in's faults (setup.ai_faults). */
+#if __has_include("bedrock.h")
+#include "bedrock.h"
+#define SCN_HAVE_BEDROCK 1
+#endif
 #endif
 
 /* ---- failures ---- */
@@ -430,6 +435,46 @@ static int scn_setup_remove_policy(scn_run *r, const cJSON *spec)
     return ok ? 0 : -1;
 }
 
+static int scn_fault_count(scn_run *r, const cJSON *count, int *out);
+
+/*
+ * ai_faults: {kind, count, latency}: the next `count` Bedrock Converse
+ * calls (all: every one) fail with `kind` (throttling, model-error,
+ * internal, unavailable, timeout, or none for latency only), each after
+ * `latency`.
+ */
+static int scn_setup_ai_faults(scn_run *r, const cJSON *spec)
+{
+    const char *kind = scn_str(spec, "kind");
+    const cJSON *count = cJSON_GetObjectItemCaseSensitive(spec, "count");
+    const cJSON *latency = cJSON_GetObjectItemCaseSensitive(spec, "latency");
+    int n = -1;
+    int64_t latency_ms = 0;
+    if (!kind)
+        return scn_fail(r, spec,
+                        "ai_faults needs kind (throttling, model-error, "
+                        "internal, unavailable, timeout or none)");
+    if (count && scn_fault_count(r, count, &n) != 0)
+        return -1;
+    if (latency &&
+        (scn_duration_value(latency, &latency_ms) != 0 || latency_ms > 600000))
+        return scn_fail(r, latency,
+                        "ai_faults.latency takes a duration up to 10m");
+#ifdef SCN_HAVE_BEDROCK
+    if (bedrock_fault_set(r->srv, kind, n, (int)latency_ms) != 0)
+        return scn_fail(r, spec,
+                        "ai_faults: invalid kind \"%s\" (throttling, "
+                        "model-error, internal, unavailable, timeout or "
+                        "none)",
+                        kind);
+    return 0;
+#else
+    return scn_fail(r, spec,
+                    "setup.ai_faults needs the Bedrock stand-in, which this "
+                    "build does not include");
+#endif
+}
+
 /* A fault count: a positive number, or "all" (every invocation, -1). */
 static int scn_fault_count(scn_run *r, const cJSON *count, int *out)
 {
@@ -530,12 +575,7 @@ static int scn_setup(scn_run *r, const cJSON *setup)
         else if (strcmp(m->string, "remove_policy") == 0)
             rc = scn_setup_remove_policy(r, m);
         else if (strcmp(m->string, "ai_faults") == 0)
-            /* TODO: call bedrock_fault_set() once the AI stand-ins are
-             * built in; its parameters are not fixed yet. */
-            rc = scn_fail(r, m,
-                          "setup.ai_faults needs the Bedrock stand-in's "
-                          "fault injection, which this build does not "
-                          "include");
+            rc = scn_setup_ai_faults(r, m);
         if (rc != 0)
             return -1;
     }
