@@ -680,13 +680,20 @@ static int scn_bearer_token(scn_run *r, const cJSON *as, cJSON *headers)
     options.user = cJSON_IsString(as) ? as->valuestring : scn_str(as, "user");
     options.token_use = scn_str(as, "token_use");
     options.issued_at = clock_now_ms(&r->srv->clock) / 1000;
+    /* A negative lifetime ("-1m") mints a token that has expired. */
     const cJSON *expires = cJSON_GetObjectItemCaseSensitive(as, "expires_in");
     int64_t expires_ms;
     if (expires) {
-        if (scn_duration_value(expires, &expires_ms) != 0)
+        int negative =
+            cJSON_IsString(expires) && expires->valuestring[0] == '-';
+        int rc = negative
+                     ? scn_duration_parse(expires->valuestring + 1, &expires_ms)
+                     : scn_duration_value(expires, &expires_ms);
+        if (rc != 0)
             return scn_fail(r, expires,
-                            "as.expires_in takes a duration such as 1h");
-        options.expires_in = expires_ms / 1000;
+                            "as.expires_in takes a duration such as 1h or "
+                            "-1m");
+        options.expires_in = (negative ? -expires_ms : expires_ms) / 1000;
         options.expires_in_set = 1;
     }
     if (!options.user)
