@@ -347,6 +347,15 @@ static cJSON *scn_query_shape(const aws_query_protocol *proto,
     return out;
 }
 
+cJSON *scn_xml_document(const char *xml, size_t len, char **root)
+{
+    scn_xml x = {xml, xml + len};
+    *root = NULL;
+    scn_xml_skip_misc(&x);
+    cJSON *doc = scn_xml_element(&x, root, 0);
+    return doc ? scn_query_shape(NULL, "", doc) : NULL;
+}
+
 cJSON *scn_query_decode_xml(const aws_query_protocol *proto, const char *action,
                             const char *xml, size_t len, char **error_code)
 {

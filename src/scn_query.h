@@ -1,6 +1,6 @@
 /*
  * scn_query.h: Query protocol encoding of scenario `aws` steps and the
- * XML-to-JSON reading of their responses (scn_query.c).
+ * XML-to-JSON reading of Query and REST-XML responses (scn_query.c).
  */
 #ifndef STRATUS_SCN_QUERY_H
 #define STRATUS_SCN_QUERY_H
@@ -18,6 +18,14 @@
  */
 char *scn_query_encode(const aws_query_protocol *proto, const char *action,
                        const cJSON *params);
+
+/*
+ * Read an XML document into JSON: the root element's content (an object
+ * of its children, a repeated name becoming a list, "member" wrappers
+ * becoming lists; or its text), with the root's name in `*root` (a new
+ * string). Returns NULL when the XML is malformed.
+ */
+cJSON *scn_xml_document(const char *xml, size_t len, char **root);
 
 /*
  * Read a Query XML response: the content of <ActionResult> as JSON, shaped
