@@ -450,6 +450,26 @@ Test(scn_query, decode_error_response)
     cJSON_Delete(body);
 }
 
+Test(scn_query, rest_xml_document)
+{
+    static const char xml[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Name>b</Name><KeyCount>2</KeyCount>"
+        "<Contents><Key>a</Key></Contents><Contents><Key>b&#x26;c</Key>"
+        "</Contents><!-- a comment --></ListBucketResult>";
+    char *root = NULL;
+    cJSON *doc = scn_xml_document(xml, strlen(xml), &root);
+    cr_assert_str_eq(root, "ListBucketResult");
+    cJSON *want = cJSON_Parse("{\"Name\":\"b\",\"KeyCount\":\"2\","
+                              "\"Contents\":[{\"Key\":\"a\"},"
+                              "{\"Key\":\"b&c\"}]}");
+    cr_assert(scn_json_equal(doc, want), "%s", cJSON_PrintUnformatted(doc));
+    cJSON_Delete(want);
+    cJSON_Delete(doc);
+    free(root);
+}
+
 Test(scn_query, decode_malformed)
 {
     char *code = NULL;
