@@ -14,6 +14,7 @@
 
 #include "aws.h"
 #include "lam.h"
+#include "log.h"
 #include "stack.h"
 
 /* The HTTP API service mints tokens for `http` steps' `as:` when it is
@@ -913,12 +914,13 @@ static void scn_builtin_vars(scn_run *r)
     cJSON_AddNumberToObject(r->vars, "start_ms", (double)r->start_ms);
 }
 
-/* Read Account and Region of the stack file, when it names them. */
-static void scn_stack_scope(scn_run *r, const char *path)
+
+/* Read a stack file as JSON; NULL when unreadable or invalid. */
+static cJSON *scn_stack_read(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return;
+        return NULL;
     strbuf text;
     strbuf_init(&text);
     char chunk[8192];
@@ -930,6 +932,33 @@ static void scn_stack_scope(scn_run *r, const char *path)
     cJSON *doc = stack_yaml_to_json(text.data ? text.data : "", text.len,
                                     errbuf, sizeof errbuf);
     strbuf_free(&text);
+    return doc;
+}
+
+/* The first resource type of the stack file that this build lacks, or
+ * NULL (also when the file cannot be read: deploying it reports that). */
+static char *scn_stack_missing_type(const char *path)
+{
+    cJSON *doc = scn_stack_read(path);
+    const cJSON *resources = cJSON_GetObjectItemCaseSensitive(doc, "Resources");
+    char *missing = NULL;
+    for (const cJSON *res = resources ? resources->child : NULL;
+         res && !missing; res = res->next) {
+        const char *type = scn_str(res, "Type");
+        int known = 0;
+        for (size_t i = 0; type && i < stack_type_count && !known; i++)
+            known = strcmp(stack_types[i].type, type) == 0;
+        if (type && !known)
+            missing = xstrdup(type);
+    }
+    cJSON_Delete(doc);
+    return missing;
+}
+
+/* Read Account and Region of the stack file, when it names them. */
+static void scn_stack_scope(scn_run *r, const char *path)
+{
+    cJSON *doc = scn_stack_read(path);
     const char *account = scn_str(doc, "Account");
     const char *region = scn_str(doc, "Region");
     if (account)
@@ -939,35 +968,71 @@ static void scn_stack_scope(scn_run *r, const char *path)
     cJSON_Delete(doc);
 }
 
-/* Deploy `stack`: a file, a list of files applied in order (the first
- * one's Account and Region count), "none", or absent (the default). */
-static int scn_deploy(scn_run *r, const cJSON *stack)
+/*
+ * Deploy one stack entry: a file name, or {file, optional: true}, which is
+ * skipped when the build lacks one of the file's resource types (roles in
+ * a build without IAM). Returns 1 when applied, 0 when skipped, -1 on a
+ * failure.
+ */
+static int scn_deploy_one(scn_run *r, const cJSON *entry, const char *given)
 {
     char path[1100], errbuf[1024];
+    int optional = 0;
+    if (cJSON_IsObject(entry)) {
+        given = scn_str(entry, "file");
+        optional = cJSON_IsTrue(
+            cJSON_GetObjectItemCaseSensitive(entry, "optional"));
+    } else if (entry) {
+        given = cJSON_IsString(entry) ? entry->valuestring : NULL;
+    }
+    if (!given)
+        return scn_fail(r, entry,
+                        "a stack entry is a file name or {file, optional}");
+    scn_resolve(r, given, path, sizeof path);
+
+    if (optional) {
+        char *missing = scn_stack_missing_type(path);
+        if (missing) {
+            log_info("scenario", "skipped the optional stack %s: this build "
+                     "has no %s", path, missing);
+            free(missing);
+            return 0;
+        }
+    }
+    if (stack_apply_file(r->srv, path, errbuf, sizeof errbuf) != 0)
+        return scn_fail(r, entry, "deploying the stack failed: %s", errbuf);
+    return 1;
+}
+
+/* Deploy `stack`: an entry, a list of entries applied in order (the first
+ * applied file's Account and Region count), "none", or absent (the
+ * default stack). */
+static int scn_deploy(scn_run *r, const cJSON *stack)
+{
     if (cJSON_IsNull(stack) ||
         (cJSON_IsString(stack) && strcmp(stack->valuestring, "none") == 0))
         return 0;
-    if (stack && !cJSON_IsString(stack) && !cJSON_IsArray(stack))
-        return scn_fail(r, stack,
-                        "stack takes a file, a list of files or none");
-
-    if (cJSON_IsArray(stack) && !stack->child)
-        return 0;
+    if (!stack) {
+        scn_stack_scope(r, "pipeline/stack.yaml");
+        return scn_deploy_one(r, NULL, "pipeline/stack.yaml") < 0 ? -1 : 0;
+    }
     int first = 1;
     const cJSON *one = cJSON_IsArray(stack) ? stack->child : stack;
-    do {
-        const char *given = one ? one->valuestring : "pipeline/stack.yaml";
-        if (one && !cJSON_IsString(one))
-            return scn_fail(r, one, "a stack entry is a file name");
-        scn_resolve(r, given, path, sizeof path);
-        if (first)
-            scn_stack_scope(r, path);
-        first = 0;
-        if (stack_apply_file(r->srv, path, errbuf, sizeof errbuf) != 0)
-            return scn_fail(r, one ? one : stack,
-                            "deploying the stack failed: %s", errbuf);
-        one = cJSON_IsArray(stack) && one ? one->next : NULL;
-    } while (one);
+    for (; one; one = cJSON_IsArray(stack) ? one->next : NULL) {
+        if (first) {
+            const char *file = cJSON_IsObject(one) ? scn_str(one, "file")
+                               : cJSON_IsString(one) ? one->valuestring
+                                                     : NULL;
+            char path[1100];
+            if (file) {
+                scn_resolve(r, file, path, sizeof path);
+                scn_stack_scope(r, path);
+            }
+            first = 0;
+        }
+        if (scn_deploy_one(r, one, NULL) < 0)
+            return -1;
+    }
     return 0;
 }
 
