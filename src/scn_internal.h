@@ -16,6 +16,9 @@
 
 /* Default bound of a settle step, in virtual time. */
 #define SCN_SETTLE_DEFAULT_MS (15 * 60 * 1000)
+/* Wall time the end of a scenario waits for Lambda invocations still in
+ * flight, in milliseconds. */
+#define SCN_QUIESCE_MS 10000
 /* Default wall-time bound of one scenario, in milliseconds. */
 #define SCN_TIMEOUT_DEFAULT_MS 120000
 
@@ -100,6 +103,13 @@ int scn_advance(scn_run *r, const cJSON *node, int64_t ms);
 /* Run one loop turn without moving the clock; blocks up to `wait_ms` when
  * nothing is ready. */
 void scn_loop_turn(scn_run *r, int wait_ms);
+
+/*
+ * Let Lambda invocations still in flight when the steps end finish, for at
+ * most `max_ms` of wall time, without running jobs: their callers then
+ * release what they hold before the instance stops.
+ */
+void scn_quiesce(scn_run *r, int max_ms);
 
 /* Describe pending work ("2 jobs, 1 invocation") into `out`; returns
  * whether anything is pending. */

@@ -100,6 +100,22 @@ static int scn_drain_now(scn_run *r)
     return -1;
 }
 
+void scn_quiesce(scn_run *r, int max_ms)
+{
+    double deadline = scn_wall_ms() + max_ms;
+    while (lam_pending_count(r->srv) > 0 && scn_wall_ms() < deadline) {
+        /* Poll only: the completions may schedule jobs, which stay
+         * queued. */
+        uv_timer_t guard;
+        uv_timer_init(&r->srv->loop, &guard);
+        uv_timer_start(&guard, scn_on_guard, 10, 0);
+        uv_run(&r->srv->loop, UV_RUN_ONCE);
+        uv_close((uv_handle_t *)&guard, NULL);
+        uv_run(&r->srv->loop, UV_RUN_NOWAIT);
+        stratus_turn_end(r->srv);
+    }
+}
+
 int scn_advance(scn_run *r, const cJSON *node, int64_t ms)
 {
     stratus_clock *clock = &r->srv->clock;

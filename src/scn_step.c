@@ -914,7 +914,6 @@ static void scn_builtin_vars(scn_run *r)
     cJSON_AddNumberToObject(r->vars, "start_ms", (double)r->start_ms);
 }
 
-
 /* Read a stack file as JSON; NULL when unreadable or invalid. */
 static cJSON *scn_stack_read(const char *path)
 {
@@ -980,8 +979,8 @@ static int scn_deploy_one(scn_run *r, const cJSON *entry, const char *given)
     int optional = 0;
     if (cJSON_IsObject(entry)) {
         given = scn_str(entry, "file");
-        optional = cJSON_IsTrue(
-            cJSON_GetObjectItemCaseSensitive(entry, "optional"));
+        optional =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(entry, "optional"));
     } else if (entry) {
         given = cJSON_IsString(entry) ? entry->valuestring : NULL;
     }
@@ -993,8 +992,10 @@ static int scn_deploy_one(scn_run *r, const cJSON *entry, const char *given)
     if (optional) {
         char *missing = scn_stack_missing_type(path);
         if (missing) {
-            log_info("scenario", "skipped the optional stack %s: this build "
-                     "has no %s", path, missing);
+            log_info("scenario",
+                     "skipped the optional stack %s: this build "
+                     "has no %s",
+                     path, missing);
             free(missing);
             return 0;
         }
@@ -1020,7 +1021,7 @@ static int scn_deploy(scn_run *r, const cJSON *stack)
     const cJSON *one = cJSON_IsArray(stack) ? stack->child : stack;
     for (; one; one = cJSON_IsArray(stack) ? one->next : NULL) {
         if (first) {
-            const char *file = cJSON_IsObject(one) ? scn_str(one, "file")
+            const char *file = cJSON_IsObject(one)   ? scn_str(one, "file")
                                : cJSON_IsString(one) ? one->valuestring
                                                      : NULL;
             char path[1100];
