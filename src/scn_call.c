@@ -3,10 +3,10 @@
  * process and encoded for the service's protocol:
  *
  *   JSON 1.0/1.1  X-Amz-Target and the members as the JSON body.
- *   REST-JSON     the operation's path template filled from the members;
- *                 the rest go to the query string (GET, DELETE, HEAD) or
- *                 the JSON body, Lambda's header members to headers and
- *                 Invoke's Payload as the raw body.
+ *   REST-JSON     the operation's path template filled from the members.
+ *                 The rest go to the query string (GET, DELETE, HEAD) or
+ *                 the JSON body. Lambda's header members become headers,
+ *                 and Invoke's Payload is the raw body.
  *   REST-XML      the path template likewise; Body is the raw body,
  *                 ContentType the Content-Type header, and the other
  *                 members go to the query string under the names given.

@@ -6,8 +6,8 @@
  * failed" line, and JUnit XML on request. The exit code is 0 when no
  * scenario failed.
  *
- * A child writes its result as JSON into a private temporary directory and
- * its log lines into a file beside it; the parent reads both when the
+ * A child writes its result as JSON into a private temporary directory,
+ * and its log lines into a file beside it. The parent reads both when the
  * child exits. A child that overruns its time limit by 15 s is killed.
  */
 #include "scn_internal.h"

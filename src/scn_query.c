@@ -1,7 +1,7 @@
 /*
  * scn_query.c: the Query protocol for `aws` steps. Parameters are
- * flattened into a form body the way aws_query_decode reads them back, with
- * the service's aws_query_protocol table naming lists and maps; other
+ * flattened into a form body the way aws_query_decode reads them back. The
+ * service's aws_query_protocol table names the lists and maps, and other
  * nested members follow AWS's general Query rules ("Name.Member",
  * "Name.member.N"). The XML response is turned back into JSON: the
  * <ActionResult> element's content, or the <Error> element of an

@@ -20,10 +20,11 @@ char *scn_query_encode(const aws_query_protocol *proto, const char *action,
                        const cJSON *params);
 
 /*
- * Read an XML document into JSON: the root element's content (an object
- * of its children, a repeated name becoming a list, "member" wrappers
- * becoming lists; or its text), with the root's name in `*root` (a new
- * string). Returns NULL when the XML is malformed.
+ * Read an XML document into JSON: the root element's content, with the
+ * root's name in `*root` (a new string). An element with children becomes
+ * an object, a repeated child name and a "member" wrapper become lists,
+ * and a text-only element becomes a string. Returns NULL when the XML is
+ * malformed.
  */
 cJSON *scn_xml_document(const char *xml, size_t len, char **root);
 
