@@ -332,9 +332,13 @@ static cJSON *scn_send_socket(scn_run *r, const cJSON *node, scn_wire *w)
     return out;
 }
 
-cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
-                    const char *operation, const cJSON *params,
-                    const cJSON *extra_headers, const char *protocol)
+/* Encode and send one call; `raw`, when not NULL, replaces the encoded
+ * body with `raw_len` bytes (binary object data). */
+static cJSON *scn_aws_request(scn_run *r, const cJSON *node,
+                              const char *service, const char *operation,
+                              const cJSON *params, const cJSON *extra_headers,
+                              const char *protocol, const char *raw,
+                              size_t raw_len)
 {
     const aws_service *svc = scn_service_find(service);
     if (!svc) {
@@ -394,6 +398,13 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
         rc = scn_encode_rest(r, node, svc, op, members, &w);
     }
     cJSON_Delete(members);
+    if (raw && rc == 0) {
+        free(w.body);
+        w.body = xmalloc(raw_len + 1);
+        memcpy(w.body, raw, raw_len);
+        w.body[raw_len] = '\0';
+        w.body_len = raw_len;
+    }
     for (const cJSON *h = extra_headers ? extra_headers->child : NULL; h;
          h = h->next)
         if (cJSON_IsString(h))
@@ -426,6 +437,22 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
     }
     scn_wire_free(&w);
     return out;
+}
+
+cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
+                    const char *operation, const cJSON *params,
+                    const cJSON *extra_headers, const char *protocol)
+{
+    return scn_aws_request(r, node, service, operation, params, extra_headers,
+                           protocol, NULL, 0);
+}
+
+cJSON *scn_aws_call_bytes(scn_run *r, const cJSON *node, const char *service,
+                          const char *operation, const cJSON *params,
+                          const char *body, size_t len)
+{
+    return scn_aws_request(r, node, service, operation, params, NULL, NULL,
+                           body, len);
 }
 
 const cJSON *scn_aws_ok(scn_run *r, const cJSON *node, const char *service,

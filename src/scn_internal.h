@@ -70,6 +70,13 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
                     const char *operation, const cJSON *params,
                     const cJSON *headers, const char *protocol);
 
+/* The same with `len` bytes of `body` (binary object data) as the request
+ * body in place of the encoded one; the other members are encoded as
+ * usual (S3's Bucket, Key and ContentType). */
+cJSON *scn_aws_call_bytes(scn_run *r, const cJSON *node, const char *service,
+                          const char *operation, const cJSON *params,
+                          const char *body, size_t len);
+
 /* The same, failing the scenario unless the status is 2xx; returns the
  * response body (borrowed from `*response`, which the caller frees). */
 const cJSON *scn_aws_ok(scn_run *r, const cJSON *node, const char *service,

@@ -757,8 +757,8 @@ static cJSON *scn_step_http(scn_run *r, const cJSON *spec)
     return resp;
 }
 
-/* upload: {bucket, key, file, content_type}: a PutObject on the AWS port,
- * path-style, with the fixture's bytes. */
+/* upload: {bucket, key, file, content_type}: an in-process PutObject with
+ * the fixture's bytes. */
 static cJSON *scn_step_upload(scn_run *r, const cJSON *spec)
 {
     const char *bucket = scn_str(spec, "bucket");
@@ -789,22 +789,15 @@ static cJSON *scn_step_upload(scn_run *r, const cJSON *spec)
         strbuf_append(&data, chunk, n);
     fclose(f);
 
-    char auth[256], url[1200];
-    snprintf(auth, sizeof auth,
-             "AWS4-HMAC-SHA256 Credential=AKIDSTRATUSTEST/20260101/%s/s3/"
-             "aws4_request, SignedHeaders=host, Signature=00",
-             r->region);
-    snprintf(url, sizeof url, "/%s/%s", bucket, key);
-    cJSON *headers = cJSON_CreateObject();
-    cJSON_AddStringToObject(headers, "Authorization", auth);
-    cJSON_AddStringToObject(headers, "x-amz-content-sha256",
-                            "UNSIGNED-PAYLOAD");
+    cJSON *params = cJSON_CreateObject();
+    cJSON_AddStringToObject(params, "Bucket", bucket);
+    cJSON_AddStringToObject(params, "Key", key);
     const char *type = scn_str(spec, "content_type");
-    cJSON_AddStringToObject(headers, "Content-Type",
+    cJSON_AddStringToObject(params, "ContentType",
                             type ? type : "application/octet-stream");
-    cJSON *resp = scn_http_send(r, spec, r->aws_port, "PUT", url, headers,
-                                data.data ? data.data : "", data.len);
-    cJSON_Delete(headers);
+    cJSON *resp = scn_aws_call_bytes(r, spec, "s3", "PutObject", params,
+                                     data.data ? data.data : "", data.len);
+    cJSON_Delete(params);
     strbuf_free(&data);
     return resp;
 }
