@@ -504,11 +504,11 @@ static void write_file(const char *name, const char *text)
     fclose(f);
 }
 
-static int run_main(const char *extra)
+static int run_main_keep(const char *extra, const char *keep)
 {
     char junit[256];
     snprintf(junit, sizeof junit, "%s/junit.xml", dir);
-    char *argv[8];
+    char *argv[10];
     int argc = 0;
     argv[argc++] = dir;
     argv[argc++] = "--junit";
@@ -519,8 +519,17 @@ static int run_main(const char *extra)
         argv[argc++] = "--filter";
         argv[argc++] = (char *)extra;
     }
+    if (keep) {
+        argv[argc++] = "--keep";
+        argv[argc++] = (char *)keep;
+    }
     fflush(stdout);
     return scn_main(argc, argv);
+}
+
+static int run_main(const char *extra)
+{
+    return run_main_keep(extra, NULL);
 }
 
 /* An SQS queue, a delayed message, virtual time and the dlq check. */
@@ -796,4 +805,58 @@ Test(scn_run, fixed_start_time, .init = run_setup, .fini = run_teardown,
                "  - advance: 90s\n"
                "  - elapsed: 1.5m\n");
     cr_assert_eq(run_main(NULL), 0);
+}
+
+Test(scn_run, keep_writes_state, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    write_file("k.yaml", "name: kept state\nstack: none\nsteps:\n"
+                         "  - aws: {service: sqs, operation: CreateQueue,\n"
+                         "          params: {QueueName: q}}\n"
+                         "  - dlq: {queue: q, count: 1}\n");
+    char keep[256];
+    snprintf(keep, sizeof keep, "%s/kept", dir);
+    cr_assert_eq(run_main_keep(NULL, keep), 1);
+
+    static const char *const files[] = {
+        "failure.json",        "executions.json",   "eventbridge-rules.json",
+        "dynamodb-items.json", "sqs-messages.json", "jobs.json",
+        "store.sqlite",        "saved-values.json", "stratus.log",
+    };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char path[512];
+        /* The directory name keeps letters, digits and "-_." only. */
+        snprintf(path, sizeof path, "%s/kept-state/%s", keep, files[i]);
+        cr_assert_eq(access(path, R_OK), 0, "missing %s", path);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/kept-state/failure.json", keep);
+    cJSON *failure = ts_load_json(path, 0);
+    cr_assert_not_null(failure);
+    const cJSON *line = cJSON_GetObjectItemCaseSensitive(failure, "line");
+    cr_assert_eq(line->valuedouble, 6);
+    const cJSON *step = cJSON_GetObjectItemCaseSensitive(failure, "step");
+    cr_assert_str_eq(step->valuestring, "step 2 (dlq)");
+    cJSON_Delete(failure);
+    snprintf(path, sizeof path, "%s/kept-state/sqs-messages.json", keep);
+    cJSON *queues = ts_load_json(path, 0);
+    cr_assert_eq(cJSON_GetArraySize(queues), 1);
+    cJSON_Delete(queues);
+}
+
+Test(scn_run, requires_skips, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    write_file("s.yaml", "name: needs-more\nstack: none\n"
+                         "requires: [no-such-service, /no/such/file]\n"
+                         "steps:\n  - elapsed: 0s\n");
+    cr_assert_eq(run_main(NULL), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/junit.xml", dir);
+    char *xml = ts_read_file(path);
+    cr_assert(strstr(xml, "skipped=\"1\""), "%s", xml);
+    cr_assert(strstr(xml, "<skipped message=\"requires the service "
+                          "no-such-service, which is absent\"/>"),
+              "%s", xml);
+    free(xml);
 }
