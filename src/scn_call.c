@@ -38,7 +38,7 @@ typedef struct scn_wire {
     size_t body_len;
     http_header headers[SCN_MAX_HEADERS];
     size_t header_count;
-    char *owned[SCN_MAX_HEADERS];
+    char *owned[2 * SCN_MAX_HEADERS];
     size_t owned_count;
 } scn_wire;
 
@@ -47,6 +47,20 @@ static void scn_wire_header(scn_wire *w, const char *name, const char *value)
     if (w->header_count < SCN_MAX_HEADERS)
         w->headers[w->header_count++] =
             (http_header){(char *)name, (char *)value};
+}
+
+/* Add a header whose name and value the wire frees. Past the header
+ * limit (SCN_MAX_HEADERS) the header is dropped. */
+static void scn_wire_header_own(scn_wire *w, char *name, char *value)
+{
+    if (w->header_count == SCN_MAX_HEADERS) {
+        free(name);
+        free(value);
+        return;
+    }
+    w->owned[w->owned_count++] = name;
+    w->owned[w->owned_count++] = value;
+    scn_wire_header(w, name, value);
 }
 
 /* Add a header whose value the wire frees. */
@@ -132,7 +146,49 @@ static const struct {
     {AWS_PROTO_REST_JSON, "LogType", "X-Amz-Log-Type"},
     {AWS_PROTO_REST_JSON, "ClientContext", "X-Amz-Client-Context"},
     {AWS_PROTO_REST_XML, "ContentType", "Content-Type"},
+    {AWS_PROTO_REST_XML, "CacheControl", "Cache-Control"},
+    {AWS_PROTO_REST_XML, "ContentDisposition", "Content-Disposition"},
+    {AWS_PROTO_REST_XML, "ContentEncoding", "Content-Encoding"},
+    {AWS_PROTO_REST_XML, "Range", "Range"},
+    {AWS_PROTO_REST_XML, "IfMatch", "If-Match"},
+    {AWS_PROTO_REST_XML, "IfNoneMatch", "If-None-Match"},
+    {AWS_PROTO_REST_XML, "CopySource", "x-amz-copy-source"},
+    {AWS_PROTO_REST_XML, "ServerSideEncryption",
+     "x-amz-server-side-encryption"},
+    {AWS_PROTO_REST_XML, "ExpectedBucketOwner", "x-amz-expected-bucket-owner"},
 };
+
+/* S3 members that travel in the query string, by their wire names (as in
+ * botocore's S3 model). A member not listed goes under its own name. */
+static const struct {
+    const char *member, *wire;
+} scn_s3_query_members[] = {
+    {"Prefix", "prefix"},
+    {"Delimiter", "delimiter"},
+    {"MaxKeys", "max-keys"},
+    {"ContinuationToken", "continuation-token"},
+    {"StartAfter", "start-after"},
+    {"EncodingType", "encoding-type"},
+    {"FetchOwner", "fetch-owner"},
+    {"Marker", "marker"},
+    {"VersionId", "versionId"},
+    {"KeyMarker", "key-marker"},
+    {"VersionIdMarker", "version-id-marker"},
+    {"UploadId", "uploadId"},
+    {"PartNumber", "partNumber"},
+    {"MaxUploads", "max-uploads"},
+    {"MaxParts", "max-parts"},
+    {"PartNumberMarker", "part-number-marker"},
+};
+
+static const char *scn_s3_query_name(const char *member)
+{
+    for (size_t i = 0;
+         i < sizeof scn_s3_query_members / sizeof *scn_s3_query_members; i++)
+        if (strcmp(scn_s3_query_members[i].member, member) == 0)
+            return scn_s3_query_members[i].wire;
+    return member;
+}
 
 /*
  * Fill the path template of a REST operation from `members` (taking the
@@ -199,9 +255,25 @@ static int scn_encode_rest(scn_run *r, const cJSON *node,
                    strcmp(w->method, "GET") == 0 ||
                    strcmp(w->method, "DELETE") == 0 ||
                    strcmp(w->method, "HEAD") == 0;
+    /* S3's Metadata map becomes x-amz-meta-* headers. */
+    cJSON *metadata =
+        svc->protocol == AWS_PROTO_REST_XML
+            ? cJSON_DetachItemFromObjectCaseSensitive(members, "Metadata")
+            : NULL;
+    for (const cJSON *m = metadata ? metadata->child : NULL; m; m = m->next) {
+        strbuf name;
+        strbuf_init(&name);
+        strbuf_printf(&name, "x-amz-meta-%s", m->string);
+        scn_wire_header_own(w, strbuf_take(&name, NULL), scn_scalar_text(m));
+    }
+    cJSON_Delete(metadata);
     if (in_query)
         for (const cJSON *m = members->child; m; m = m->next)
-            scn_query_add(&w->query, m->string, m);
+            scn_query_add(&w->query,
+                          svc->protocol == AWS_PROTO_REST_XML
+                              ? scn_s3_query_name(m->string)
+                              : m->string,
+                          m);
     if (payload) {
         w->body = cJSON_IsString(payload) ? xstrdup(payload->valuestring)
                                           : cJSON_PrintUnformatted(payload);

@@ -624,6 +624,25 @@ static int scn_expect_response(scn_run *r, const cJSON *expect,
     return 0;
 }
 
+/* Fail a step that has no expect: and did not succeed, naming the AWS
+ * error and its message. */
+static int scn_fail_status(scn_run *r, const cJSON *node, const cJSON *resp)
+{
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(resp, "status");
+    const cJSON *error = cJSON_GetObjectItemCaseSensitive(resp, "error");
+    const cJSON *body = cJSON_GetObjectItemCaseSensitive(resp, "body");
+    const cJSON *message = cJSON_GetObjectItemCaseSensitive(body, "message");
+    if (!message)
+        message = cJSON_GetObjectItemCaseSensitive(body, "Message");
+    return scn_fail(r, node,
+                    "the call failed with status %d%s%s%s%s; add expect: "
+                    "{status: ...} when a failure is expected",
+                    (int)status->valuedouble, cJSON_IsString(error) ? " " : "",
+                    cJSON_IsString(error) ? error->valuestring : "",
+                    cJSON_IsString(message) ? ": " : "",
+                    cJSON_IsString(message) ? message->valuestring : "");
+}
+
 /* save: NAME keeps the whole body; save: {name: path} keeps parts. */
 static int scn_save(scn_run *r, const cJSON *save, const cJSON *resp)
 {
@@ -841,11 +860,7 @@ static int scn_step_run(scn_run *r, const cJSON *step, int index)
                 const cJSON *status =
                     cJSON_GetObjectItemCaseSensitive(resp, "status");
                 if (status->valuedouble >= 300 && kind[0] != 'h')
-                    rc = scn_fail(r, kind_node,
-                                  "the call failed with status %d; add "
-                                  "expect: {status: ...} when a failure is "
-                                  "expected",
-                                  (int)status->valuedouble);
+                    rc = scn_fail_status(r, kind_node, resp);
             } else {
                 r->copies[1] = expect;
                 r->originals[1] = expect_node;

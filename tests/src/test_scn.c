@@ -860,3 +860,53 @@ Test(scn_run, requires_skips, .init = run_setup, .fini = run_teardown,
               "%s", xml);
     free(xml);
 }
+
+Test(scn_run, rest_xml_steps, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    /* S3 members by their API names: query members renamed to their wire
+     * names, Metadata as x-amz-meta-* headers, XML results read back. */
+    write_file(
+        "s3.yaml",
+        "name: s3-api-names\n"
+        "stack: none\n"
+        "steps:\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: CreateBucket\n"
+        "      params: {Bucket: bucket-one}\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: PutObject\n"
+        "      params: {Bucket: bucket-one, Key: docs/a.txt, Body: hello, "
+        "ContentType: text/plain, Metadata: {uploaded-by: alice}}\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: PutObject\n"
+        "      params: {Bucket: bucket-one, Key: docs/b.txt, Body: hi}\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: ListObjectsV2\n"
+        "      params: {Bucket: bucket-one, Prefix: docs/, MaxKeys: 1}\n"
+        "    expect:\n"
+        "      body:\n"
+        "        KeyCount: \"1\"\n"
+        "        IsTruncated: \"true\"\n"
+        "        Contents.Key: docs/a.txt\n"
+        "    save: {token: NextContinuationToken}\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: ListObjectsV2\n"
+        "      params: {Bucket: bucket-one, Prefix: docs/, ContinuationToken: "
+        "\"${token}\"}\n"
+        "    expect:\n"
+        "      body:\n"
+        "        Contents.Key: docs/b.txt\n"
+        "  - aws:\n"
+        "      service: s3\n"
+        "      operation: HeadObject\n"
+        "      params: {Bucket: bucket-one, Key: docs/a.txt}\n"
+        "    expect:\n"
+        "      headers: {x-amz-meta-uploaded-by: alice}\n");
+    cr_assert_eq(run_main(NULL), 0);
+}
