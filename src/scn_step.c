@@ -106,8 +106,8 @@ static const char *const scn_top_keys[] = {
     "steps", "timeout",     "requires", "start_time",
 };
 static const char *const scn_setup_keys[] = {
-    "env",    "disable_rule", "enable_rule", "remove_policy", "input_template",
-    "faults", "ai_faults",
+    "env",           "env_add",        "disable_rule", "enable_rule",
+    "remove_policy", "input_template", "faults",       "ai_faults",
 };
 static const char *const scn_step_kinds[] = {
     "aws",        "http",    "upload", "advance", "settle",  "items",
@@ -189,8 +189,9 @@ int scn_validate(const scn_doc *doc, char *errbuf, size_t errsize)
         if (!SCN_IN(m->string, scn_setup_keys))
             return scn_invalid(doc, m, errbuf, errsize,
                                "unknown setup key \"%s\" (expected env, "
-                               "disable_rule, enable_rule, remove_policy, "
-                               "input_template, faults or ai_faults)",
+                               "env_add, disable_rule, enable_rule, "
+                               "remove_policy, input_template, faults or "
+                               "ai_faults)",
                                m->string);
 
     const cJSON *steps = cJSON_GetObjectItemCaseSensitive(root, "steps");
@@ -271,18 +272,40 @@ static const char *scn_str(const cJSON *obj, const char *name)
 
 /* ---- setup ---- */
 
-/* UpdateFunctionConfiguration with the whole Variables map replaced, as
- * the API does. */
-static int scn_setup_env(scn_run *r, const cJSON *env)
+/* env: UpdateFunctionConfiguration with the whole Variables map replaced,
+ * as the API does; env_add (`merge`) keeps the variables not named. */
+static int scn_setup_env(scn_run *r, const cJSON *env, int merge)
 {
     for (const cJSON *fn = env->child; fn; fn = fn->next) {
         if (!cJSON_IsObject(fn))
-            return scn_fail(r, fn, "env.%s must map variable names to values",
-                            fn->string);
+            return scn_fail(r, fn, "%s.%s must map variable names to values",
+                            env->string, fn->string);
         cJSON *params = cJSON_CreateObject();
         cJSON_AddStringToObject(params, "FunctionName", fn->string);
-        cJSON *vars = cJSON_CreateObject();
+        cJSON *vars = NULL;
+        if (merge) {
+            /* env_add keeps the function's other variables. */
+            cJSON *resp;
+            const cJSON *config = scn_aws_ok(
+                r, fn, "lambda", "GetFunctionConfiguration", params, &resp);
+            if (!config) {
+                cJSON_Delete(params);
+                cJSON_Delete(resp);
+                return -1;
+            }
+            vars = cJSON_Duplicate(
+                cJSON_GetObjectItemCaseSensitive(
+                    cJSON_GetObjectItemCaseSensitive(config, "Environment"),
+                    "Variables"),
+                1);
+            cJSON_Delete(resp);
+        }
+        if (!cJSON_IsObject(vars)) {
+            cJSON_Delete(vars);
+            vars = cJSON_CreateObject();
+        }
         for (const cJSON *v = fn->child; v; v = v->next) {
+            cJSON_DeleteItemFromObjectCaseSensitive(vars, v->string);
             if (cJSON_IsString(v)) {
                 cJSON_AddStringToObject(vars, v->string, v->valuestring);
             } else {
@@ -563,8 +586,8 @@ static int scn_setup(scn_run *r, const cJSON *setup)
     for (const cJSON *m = setup ? setup->child : NULL; m; m = m->next) {
         int rc = 0;
         snprintf(r->step, sizeof r->step, "setup.%s", m->string);
-        if (strcmp(m->string, "env") == 0)
-            rc = scn_setup_env(r, m);
+        if (strcmp(m->string, "env") == 0 || strcmp(m->string, "env_add") == 0)
+            rc = scn_setup_env(r, m, m->string[3] == '_');
         else if (strcmp(m->string, "disable_rule") == 0)
             rc = scn_setup_rule_state(r, m, "DisableRule");
         else if (strcmp(m->string, "enable_rule") == 0)

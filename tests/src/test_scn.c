@@ -910,3 +910,37 @@ Test(scn_run, rest_xml_steps, .init = run_setup, .fini = run_teardown,
         "      headers: {x-amz-meta-uploaded-by: alice}\n");
     cr_assert_eq(run_main(NULL), 0);
 }
+
+Test(scn_run, env_add_merges, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    char text[2048];
+    snprintf(text, sizeof text,
+             "Resources:\n"
+             "  Fn:\n"
+             "    Type: AWS::Lambda::Function\n"
+             "    Properties:\n"
+             "      FunctionName: fn\n"
+             "      Runtime: nodejs20.x\n"
+             "      Handler: index.handler\n"
+             "      Role: arn:aws:iam::123456789012:role/r\n"
+             "      Code: {Directory: %s}\n"
+             "      Environment: {Variables: {A: \"1\", B: \"2\"}}\n",
+             dir);
+    write_file("stack.yml.txt", text);
+    write_file("e.yaml", "name: env-add\n"
+                         "stack: stack.yml.txt\n"
+                         "setup:\n"
+                         "  env_add:\n"
+                         "    fn: {B: 3, C: four}\n"
+                         "steps:\n"
+                         "  - aws:\n"
+                         "      service: lambda\n"
+                         "      operation: GetFunctionConfiguration\n"
+                         "      params: {FunctionName: fn}\n"
+                         "    expect:\n"
+                         "      body:\n"
+                         "        Environment.Variables: {A: \"1\", B: \"3\", "
+                         "C: four}\n");
+    cr_assert_eq(run_main(NULL), 0);
+}
