@@ -500,6 +500,16 @@ static int scn_parse_options(int argc, char **argv, scn_options *opt,
             (*paths)[(*npaths)++] = (char *)a;
             continue;
         }
+        static const char *const with_value[] = {
+            "--jobs", "-j", "--junit", "--filter", "--keep", "--timeout"};
+        int known = 0;
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            known |= strcmp(a, with_value[k]) == 0;
+        if (!known) {
+            fprintf(stderr, "stratus test: unknown option %s\n", a);
+            scn_usage(stderr);
+            return -1;
+        }
         if (!value) {
             fprintf(stderr, "stratus test: %s needs a value\n", a);
             return -1;
@@ -521,18 +531,13 @@ static int scn_parse_options(int argc, char **argv, scn_options *opt,
             opt->filter = value;
         } else if (strcmp(a, "--keep") == 0) {
             opt->keep = value;
-        } else if (strcmp(a, "--timeout") == 0) {
-            if (scn_duration_parse(value, &opt->timeout_ms) != 0 ||
-                opt->timeout_ms <= 0) {
-                fprintf(stderr,
-                        "stratus test: --timeout takes a duration such as "
-                        "60s, got \"%s\"\n",
-                        value);
-                return -1;
-            }
-        } else {
-            fprintf(stderr, "stratus test: unknown option %s\n", a);
-            scn_usage(stderr);
+        } else if (scn_duration_parse(value, &opt->timeout_ms) != 0 ||
+                   opt->timeout_ms <= 0) {
+            /* --timeout, the last option in with_value. */
+            fprintf(stderr,
+                    "stratus test: --timeout takes a duration such as "
+                    "60s, got \"%s\"\n",
+                    value);
             return -1;
         }
     }
