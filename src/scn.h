@@ -100,6 +100,10 @@ cJSON *scn_path_get(const cJSON *root, const char *path, char *errbuf,
 int scn_match(const cJSON *actual, const cJSON *matcher, char *why,
               size_t why_size);
 
+/* Whether `m` is a mapping made only of matcher keys (one matcher), as
+ * opposed to a value to compare or a map of paths. */
+int scn_is_matcher(const cJSON *m);
+
 /* Whether two JSON values are equal (objects regardless of member order,
  * numbers by value). */
 int scn_json_equal(const cJSON *a, const cJSON *b);

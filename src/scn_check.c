@@ -152,22 +152,6 @@ static cJSON *scn_execution_list(scn_run *r, const cJSON *node,
     return all;
 }
 
-/* Whether every key of `m` is a matcher key (so `m` is one matcher). */
-static int scn_match_keys_only(const cJSON *m)
-{
-    static const char *const keys[] = {"equals",  "not_equals", "contains",
-                                       "matches", "exists",     "count",
-                                       "min",     "max",        "one_of"};
-    for (const cJSON *k = m->child; k; k = k->next) {
-        int known = 0;
-        for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
-            known |= strcmp(k->string, keys[i]) == 0;
-        if (!known)
-            return 0;
-    }
-    return 1;
-}
-
 static int scn_check_history_counts(scn_run *r, const cJSON *want,
                                     const cJSON *types, const char *what)
 {
@@ -274,7 +258,7 @@ int scn_check_executions(scn_run *r, const cJSON *spec)
                 continue;
             }
             if (strcmp(checked[i], "history") == 0 && cJSON_IsObject(want) &&
-                !scn_match_keys_only(want)) {
+                !scn_is_matcher(want)) {
                 /* {EventType: count matcher}: how often each type occurs. */
                 rc = scn_check_history_counts(r, want, got, what);
                 continue;

@@ -625,7 +625,9 @@ static int scn_expect_response(scn_run *r, const cJSON *expect,
                 actual = cJSON_GetObjectItemCaseSensitive(body, "Message");
         } else if (strcmp(what, "body") == 0 || strcmp(what, "headers") == 0) {
             const cJSON *part = cJSON_GetObjectItemCaseSensitive(resp, what);
-            if (!cJSON_IsObject(m) || (m->child && !m->child->string)) {
+            /* A matcher or a plain value applies to the whole part; any
+             * other mapping is a map of paths into it. */
+            if (!cJSON_IsObject(m) || scn_is_matcher(m)) {
                 int rc = scn_match(part, m, why, sizeof why);
                 if (rc != 1)
                     return scn_fail(r, m, "%s: %s", what, why);

@@ -339,7 +339,7 @@ static const char *const scn_matcher_keys[] = {
     "count",  "min",        "max",      "one_of",
 };
 
-static int scn_is_matcher(const cJSON *m)
+int scn_is_matcher(const cJSON *m)
 {
     if (!cJSON_IsObject(m) || !m->child)
         return 0;

@@ -944,3 +944,23 @@ Test(scn_run, env_add_merges, .init = run_setup, .fini = run_teardown,
                          "C: four}\n");
     cr_assert_eq(run_main(NULL), 0);
 }
+
+Test(scn_run, body_matcher_whole_value, .init = run_setup, .fini = run_teardown,
+     .timeout = 60)
+{
+    /* A mapping of matcher keys under body applies to the whole body; a
+     * mapping of other keys is a map of paths. */
+    write_file("m.yaml", "name: whole-body\nstack: none\nsteps:\n"
+                         "  - aws:\n"
+                         "      service: sqs\n"
+                         "      operation: CreateQueue\n"
+                         "      params: {QueueName: q}\n"
+                         "    expect:\n"
+                         "      body: {count: 1, exists: true}\n"
+                         "  - aws:\n"
+                         "      service: sqs\n"
+                         "      operation: ListQueues\n"
+                         "    expect:\n"
+                         "      body: {QueueUrls: {count: 1}}\n");
+    cr_assert_eq(run_main(NULL), 0);
+}
