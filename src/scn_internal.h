@@ -71,7 +71,7 @@ cJSON *scn_aws_call(scn_run *r, const cJSON *node, const char *service,
                     const cJSON *headers, const char *protocol);
 
 /* The same with `len` bytes of `body` (binary object data) as the request
- * body in place of the encoded one; the other members are encoded as
+ * body in place of the encoded one. The other members are encoded as
  * usual (S3's Bucket, Key and ContentType). */
 cJSON *scn_aws_call_bytes(scn_run *r, const cJSON *node, const char *service,
                           const char *operation, const cJSON *params,

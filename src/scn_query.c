@@ -7,9 +7,9 @@
  * <ActionResult> element's content, or the <Error> element of an
  * ErrorResponse.
  *
- * The XML reader covers what Query responses contain (elements, text,
- * the five named entities and numeric character references); it skips
- * attributes, comments and processing instructions and has no CDATA.
+ * The XML reader covers what Query responses contain: elements, text, the
+ * five named entities and numeric character references. It skips
+ * attributes, comments and processing instructions, and has no CDATA.
  */
 #include "scn_query.h"
 
