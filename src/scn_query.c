@@ -8,7 +8,7 @@
  * ErrorResponse.
  *
  * The XML reader covers what Query responses contain: elements, text, the
- * five named entities and numeric character references. It skips
+ * five named entities and ASCII numeric character references. It skips
  * attributes, comments and processing instructions, and has no CDATA.
  */
 #include "scn_query.h"
