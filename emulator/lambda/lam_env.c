@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "iam.h"
 #include "log.h"
 
 static void lam_env_maybe_finish(lam_env *env);
@@ -625,11 +626,30 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
     lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
     lam_env_add(&b, "AWS_ENDPOINT_URL", endpoint);
-    /* A 12-digit access key is that account to Stratus, so the handler's
-     * own AWS calls land in its function's account. */
-    lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);
-    lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", "stratus-local-secret");
-    lam_env_add(&b, "AWS_SESSION_TOKEN", "stratus-local-session");
+    /* Credentials of the execution role, as Lambda passes them: requests
+     * signed with them act as the role's session named after the
+     * function. Without a usable role, a 12-digit access key still puts
+     * the handler's calls in its function's account. */
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(config, "Role");
+    iam_credentials cred;
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    if (cJSON_IsString(role) &&
+        iam_credentials_for_session(env->state->srv, env->fn->account,
+                                    role->valuestring, env->fn->name, &cred,
+                                    &err) == 0) {
+        lam_env_add(&b, "AWS_ACCESS_KEY_ID", cred.access_key);
+        lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", cred.secret_key);
+        lam_env_add(&b, "AWS_SESSION_TOKEN", cred.session_token);
+    } else {
+        log_warn("lambda", "%s: no credentials for role %s: %s", env->fn->name,
+                 cJSON_IsString(role) ? role->valuestring : "(none)",
+                 err.message);
+        lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);
+        lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", "stratus-local-secret");
+        lam_env_add(&b, "AWS_SESSION_TOKEN", "stratus-local-session");
+    }
+    aws_error_reset(&err);
 
     size_t count = 0;
     for (size_t i = 0; i < b.len; i += strlen(b.data + i) + 1)

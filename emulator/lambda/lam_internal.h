@@ -235,4 +235,9 @@ void lam__runtime_handle(stratus *srv, const http_request *req,
 void lam__invocation_fail(lam_invocation *inv, const char *type,
                           const char *message);
 
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int lam__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
+
 #endif
