@@ -51,7 +51,7 @@ function awsCli() {
   return existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 }
 
-// What cards_create logs when it emits the auto-trigger event.
+// The log lines of cards_create around the auto-trigger event.
 const AUTO_TRIGGER_LOG_LINES = [
   'Card created successfully',
   'Emitting CardCreated event for auto-trigger',
@@ -77,9 +77,10 @@ async function step(title, fn) {
   for (const line of [lines ?? []].flat()) process.stdout.write(`      ${line}\n`);
 }
 
-// Runs `fn` for a step that needs a service this build may lack
-// (CloudWatch, CloudWatch Logs): Stratus answers an unknown service with
-// UnknownOperationException, which turns into a note instead of a failure.
+// Wraps `fn` for a step that needs a service this build may lack
+// (CloudWatch, CloudWatch Logs). Stratus rejects a request to an unknown
+// service with UnknownOperationException, which becomes a note instead of
+// a failure.
 function unlessServiceMissing(fn) {
   return async () => {
     try {
@@ -170,9 +171,9 @@ async function runDemo(options, server) {
     return messages;
   }));
 
-  // The deployment guide asks by RuleName alone, which matches only rules
-  // on the default bus; this rule is on the custom bus, so its datapoints
-  // carry EventBusName too.
+  // The deployment guide queries by RuleName alone, which matches only
+  // rules on the default bus. This rule is on the custom bus, so its
+  // datapoints carry EventBusName too.
   await step('aws cloudwatch get-metric-statistics (TriggeredRules)', unlessServiceMissing(async () => {
     const triggered = async (dimensions) => {
       const now = Date.now();
