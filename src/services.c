@@ -5,14 +5,17 @@
 #include "aws.h"
 #include "stack.h"
 
+#include "cw.h"
 #include "ddb.h"
 #include "evb.h"
 #include "lam.h"
+#include "logs.h"
 #include "sfn.h"
 #include "sqs.h"
 
 const aws_service *const aws_services[] = {
     &ddb_service, &evb_service, &lam_service, &sqs_service, &sfn_service,
+    &cw_service,  &logs_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
