@@ -181,6 +181,7 @@ struct lam_env {
     int served;
     int64_t spawned_ms;
     double init_ms;
+    char log_stream[96]; /* its CloudWatch Logs stream, as Lambda names it */
     lam_env *next;
 };
 
