@@ -557,7 +557,8 @@ void cw__buckets_collect(stratus *srv, const char *account, const char *region,
         }
     }
     sqlite3_reset(s);
-    qsort(out->items, out->count, sizeof *out->items, cw_bucket_cmp);
+    if (out->count > 1)
+        qsort(out->items, out->count, sizeof *out->items, cw_bucket_cmp);
 }
 
 int cw__is_percentile(const char *stat)

@@ -95,8 +95,8 @@ Test(cw_alarms, breach_then_recover)
                      "Alarm updated from ALARM to OK");
     cr_assert_str_eq(cw_str(cJSON_GetArrayItem(items, 3), "HistorySummary"),
                      "Alarm updated from OK to INSUFFICIENT_DATA");
-    cJSON *data = cJSON_Parse(cw_str(cJSON_GetArrayItem(items, 1),
-                                     "HistoryData"));
+    cJSON *data =
+        cJSON_Parse(cw_str(cJSON_GetArrayItem(items, 1), "HistoryData"));
     cJSON *new_state = cJSON_GetObjectItemCaseSensitive(data, "newState");
     cr_assert(strstr(cw_str(new_state, "stateReason"),
                      "Threshold Crossed: 1 datapoint [3.0"),
@@ -145,9 +145,9 @@ Test(cw_alarms, treat_missing_data)
     expect_state(srv, "m-not", "OK");
     expect_state(srv, "m-ignore", "INSUFFICIENT_DATA");
 
-    cJSON *out =
-        cw_ok(srv, "DescribeAlarms", "{\"AlarmNamePrefix\":\"m-\","
-                                     "\"StateValue\":\"ALARM\"}");
+    cJSON *out = cw_ok(srv, "DescribeAlarms",
+                       "{\"AlarmNamePrefix\":\"m-\","
+                       "\"StateValue\":\"ALARM\"}");
     cJSON *alarms = cJSON_GetObjectItemCaseSensitive(out, "MetricAlarms");
     cr_assert_eq(cJSON_GetArraySize(alarms), 1);
     cr_assert_str_eq(cw_str(cJSON_GetArrayItem(alarms, 0), "AlarmName"),
@@ -185,9 +185,9 @@ Test(cw_alarms, set_state_and_delete)
 
     cJSON_Delete(cw_ok(srv, "DeleteAlarms", "{\"AlarmNames\":[\"manual\"]}"));
     out = cw_ok(srv, "DescribeAlarms", "{}");
-    cr_assert_eq(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "MetricAlarms")),
-        0);
+    cr_assert_eq(cJSON_GetArraySize(
+                     cJSON_GetObjectItemCaseSensitive(out, "MetricAlarms")),
+                 0);
     cJSON_Delete(out);
     /* The evaluation job of a deleted alarm ends by itself. */
     cw_advance(srv, clock_now_ms(&srv->clock) + 3 * MINUTE);
@@ -255,7 +255,8 @@ Test(cw_dashboards, put_get_list_delete)
         srv, "PutDashboard",
         "{\"DashboardName\":\"CollectIQ-AutoTrigger\",\"DashboardBody\":"
         "\"{\\\"widgets\\\":[{\\\"type\\\":\\\"metric\\\",\\\"properties\\\":"
-        "{\\\"metrics\\\":[[\\\"AWS/Events\\\",\\\"TriggeredRules\\\"]]}}]}\"}");
+        "{\\\"metrics\\\":[[\\\"AWS/"
+        "Events\\\",\\\"TriggeredRules\\\"]]}}]}\"}");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
                      out, "DashboardValidationMessages")),
                  0);

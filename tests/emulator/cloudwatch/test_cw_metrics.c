@@ -26,11 +26,11 @@ static cJSON *stats(stratus *srv, const char *ns, const char *name,
                     const char *statistics)
 {
     cw_reply r;
-    cJSON *out = cw_json(
-        srv, "GetMetricStatistics", &r,
-        "{\"Namespace\":\"%s\",\"MetricName\":\"%s\",\"Dimensions\":%s,"
-        "\"StartTime\":%.3f,\"EndTime\":%.3f,\"Period\":%d,%s}",
-        ns, name, dims, secs(start), secs(end), period, statistics);
+    cJSON *out =
+        cw_json(srv, "GetMetricStatistics", &r,
+                "{\"Namespace\":\"%s\",\"MetricName\":\"%s\",\"Dimensions\":%s,"
+                "\"StartTime\":%.3f,\"EndTime\":%.3f,\"Period\":%d,%s}",
+                ns, name, dims, secs(start), secs(end), period, statistics);
     cr_assert_eq(r.status, 200, "GetMetricStatistics: %s", r.body);
     cw_reply_free(&r);
     return out;
@@ -60,10 +60,11 @@ Test(cw_metrics, statistics_per_period)
              secs(t0 + 302000));
     cJSON_Delete(cw_ok(srv, "PutMetricData", body));
 
-    cJSON *out = stats(srv, "App", "Lat", "[{\"Name\":\"Api\",\"Value\":\"a\"}]",
-                       t0, t0 + 600000, 300,
-                       "\"Statistics\":[\"Sum\",\"Average\",\"Minimum\","
-                       "\"Maximum\",\"SampleCount\"]");
+    cJSON *out =
+        stats(srv, "App", "Lat", "[{\"Name\":\"Api\",\"Value\":\"a\"}]", t0,
+              t0 + 600000, 300,
+              "\"Statistics\":[\"Sum\",\"Average\",\"Minimum\","
+              "\"Maximum\",\"SampleCount\"]");
     cr_assert_str_eq(cw_str(out, "Label"), "Lat");
     cJSON *points = cJSON_GetObjectItemCaseSensitive(out, "Datapoints");
     cr_assert_eq(cJSON_GetArraySize(points), 2);
@@ -164,8 +165,8 @@ Test(cw_metrics, put_metric_data_validation)
     expect_error(srv, "PutMetricData",
                  "{\"Namespace\":\"AWS/Events\",\"MetricData\":[{"
                  "\"MetricName\":\"x\",\"Value\":1}]}",
-                 400, "InvalidParameterValueException",
-                 "InvalidParameterValue", "parameter Namespace is invalid");
+                 400, "InvalidParameterValueException", "InvalidParameterValue",
+                 "parameter Namespace is invalid");
     expect_error(srv, "PutMetricData",
                  "{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":"
                  "\"x\",\"Value\":1,\"Values\":[1]}]}",
@@ -174,13 +175,13 @@ Test(cw_metrics, put_metric_data_validation)
     expect_error(srv, "PutMetricData",
                  "{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":"
                  "\"x\",\"Values\":[1,2],\"Counts\":[1]}]}",
-                 400, "InvalidParameterValueException",
-                 "InvalidParameterValue", "must be of the same size");
+                 400, "InvalidParameterValueException", "InvalidParameterValue",
+                 "must be of the same size");
     expect_error(srv, "PutMetricData",
                  "{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":"
                  "\"x\",\"Value\":1,\"Unit\":\"Parsecs\"}]}",
-                 400, "InvalidParameterValueException",
-                 "InvalidParameterValue", "Unit is invalid");
+                 400, "InvalidParameterValueException", "InvalidParameterValue",
+                 "Unit is invalid");
     expect_error(srv, "PutMetricData",
                  "{\"Namespace\":\"App\",\"MetricData\":[{\"Value\":1}]}", 400,
                  "MissingRequiredParameterException", "MissingParameter",
@@ -189,8 +190,8 @@ Test(cw_metrics, put_metric_data_validation)
                  "{\"Namespace\":\"App\",\"MetricData\":[{\"MetricName\":"
                  "\"x\",\"Value\":1,\"Dimensions\":[{\"Name\":\"a\","
                  "\"Value\":\"1\"},{\"Name\":\"a\",\"Value\":\"2\"}]}]}",
-                 400, "InvalidParameterValueException",
-                 "InvalidParameterValue", "duplicate dimension names");
+                 400, "InvalidParameterValueException", "InvalidParameterValue",
+                 "duplicate dimension names");
 
     char body[512];
     int64_t old = clock_now_ms(&srv->clock) - 15LL * 24 * 3600 * 1000;
@@ -215,8 +216,7 @@ Test(cw_metrics, get_metric_statistics_validation)
              secs(now - 2LL * 24 * 3600 * 1000), secs(now));
     expect_error(srv, "GetMetricStatistics", body, 400,
                  "InvalidParameterCombinationException",
-                 "InvalidParameterCombination",
-                 "exceeds the limit of 1440");
+                 "InvalidParameterCombination", "exceeds the limit of 1440");
     snprintf(body, sizeof body,
              "{\"Namespace\":\"App\",\"MetricName\":\"x\",\"StartTime\":%.3f,"
              "\"EndTime\":%.3f,\"Period\":60}",
@@ -255,13 +255,15 @@ Test(cw_metrics, list_metrics_filters)
         "{\"MetricName\":\"B\",\"Value\":1}]}"));
     cJSON *out = cw_ok(srv, "ListMetrics", "{\"Namespace\":\"App\"}");
     cr_assert_eq(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")), 3);
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")),
+        3);
     cJSON_Delete(out);
 
     out = cw_ok(srv, "ListMetrics",
                 "{\"Namespace\":\"App\",\"Dimensions\":[{\"Name\":\"Fn\"}]}");
     cr_assert_eq(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")), 2);
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")),
+        2);
     cJSON_Delete(out);
 
     out = cw_ok(srv, "ListMetrics",
@@ -281,7 +283,8 @@ Test(cw_metrics, list_metrics_filters)
                      clock_now_ms(&srv->clock) + 15LL * 24 * 3600 * 1000);
     out = cw_ok(srv, "ListMetrics", "{\"Namespace\":\"App\"}");
     cr_assert_eq(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")), 0);
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")),
+        0);
     cJSON_Delete(out);
     ts_free(srv);
 }
@@ -473,7 +476,8 @@ Test(cw_metrics, eventbridge_dimension_sets)
                        "{\"Namespace\":\"AWS/Events\",\"MetricName\":"
                        "\"TriggeredRules\"}");
     cr_assert_eq(
-        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")), 3);
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")),
+        3);
     cJSON_Delete(out);
     ts_free(srv);
 }

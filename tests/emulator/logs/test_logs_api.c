@@ -16,10 +16,9 @@
 
 #define GROUP "/aws/lambda/collectiq-hackathon-cards-create"
 
-static cJSON *call(stratus *srv, const char *op, int want, const char *fmt,
-                   ...) __attribute__((format(printf, 4, 5)));
-static cJSON *call(stratus *srv, const char *op, int want, const char *fmt,
-                   ...)
+static cJSON *call(stratus *srv, const char *op, int want, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static cJSON *call(stratus *srv, const char *op, int want, const char *fmt, ...)
 {
     char target[96], body[16384];
     va_list ap;
@@ -47,8 +46,8 @@ static int count(const cJSON *obj, const char *name)
 
 static void setup(stratus *srv)
 {
-    cJSON_Delete(call(srv, "CreateLogGroup", 200, "{\"logGroupName\":\"%s\"}",
-                      GROUP));
+    cJSON_Delete(
+        call(srv, "CreateLogGroup", 200, "{\"logGroupName\":\"%s\"}", GROUP));
     cJSON_Delete(call(srv, "CreateLogStream", 200,
                       "{\"logGroupName\":\"%s\",\"logStreamName\":\"s1\"}",
                       GROUP));
@@ -58,8 +57,8 @@ Test(logs_api, groups_and_streams)
 {
     stratus *srv = ts_new();
     setup(srv);
-    cJSON *out = call(srv, "CreateLogGroup", 400, "{\"logGroupName\":\"%s\"}",
-                      GROUP);
+    cJSON *out =
+        call(srv, "CreateLogGroup", 400, "{\"logGroupName\":\"%s\"}", GROUP);
     cr_assert_str_eq(str(out, "__type"), "ResourceAlreadyExistsException");
     cJSON_Delete(out);
     cJSON_Delete(call(srv, "CreateLogGroup", 200,
@@ -168,7 +167,8 @@ Test(logs_api, put_log_events_rules)
                "{\"timestamp\":%lld,\"message\":\"later\"}],"
                "\"sequenceToken\":\"ignored\"}",
                GROUP, now, now + 3 * 3600 * 1000);
-    cJSON *info = cJSON_GetObjectItemCaseSensitive(out, "rejectedLogEventsInfo");
+    cJSON *info =
+        cJSON_GetObjectItemCaseSensitive(out, "rejectedLogEventsInfo");
     cr_assert_eq(
         cJSON_GetObjectItemCaseSensitive(info, "tooNewLogEventStartIndex")
             ->valueint,

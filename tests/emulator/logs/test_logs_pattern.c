@@ -70,9 +70,9 @@ Test(logs_pattern, table)
 Test(logs_pattern, invalid_patterns)
 {
     static const char *const invalid[] = {
-        "{ $.level = }",  "{ $.level = \"x\"",  "{ level = 1 }",
-        "{ $.a > \"x\" }", "\"unterminated",   "[ip, user]",
-        "{ $.a = 1 } x",  "{ $.a IS MAYBE }",
+        "{ $.level = }",   "{ $.level = \"x\"", "{ level = 1 }",
+        "{ $.a > \"x\" }", "\"unterminated",    "[ip, user]",
+        "{ $.a = 1 } x",   "{ $.a IS MAYBE }",
     };
     for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
         aws_error err = {0};
