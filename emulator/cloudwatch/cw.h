@@ -27,8 +27,8 @@ typedef struct cw_dimension {
  * Record one datum of the metric (`ns`, `name`, `dims`) at the instance
  * clock's now, as PutMetricData with a single Value would. `unit` is a
  * CloudWatch unit name ("Count", "Milliseconds") or NULL for "None". The
- * order of `dims` does not matter. Errors are logged, never returned, so a
- * service's own work never fails because of its metrics.
+ * order of `dims` does not matter. A failed write is logged and rolled
+ * back alone, so the caller's own work goes on.
  */
 void cw_metric_add(struct stratus *srv, const char *account, const char *region,
                    const char *ns, const char *name, const cw_dimension *dims,

@@ -265,8 +265,8 @@ static void cw_alarm_evaluate(stratus *srv, const char *account,
     int present = 0, breaching = 0;
     cJSON *recent = cJSON_CreateArray();
     cJSON *evaluated = cJSON_CreateArray();
-    strbuf shown;
-    strbuf_init(&shown);
+    strbuf datapoint_text;
+    strbuf_init(&datapoint_text);
     for (int j = 0; j < n; j++) {
         int64_t ps = end - (int64_t)(j + 1) * period_ms;
         const cw_bucket *b = NULL;
@@ -287,7 +287,8 @@ static void cw_alarm_evaluate(stratus *srv, const char *account,
             cJSON_AddNumberToObject(point, "value", v);
             char rt[24];
             cw_reason_time(ps, rt);
-            strbuf_printf(&shown, "%s%.1f (%s)", shown.len ? ", " : "", v, rt);
+            strbuf_printf(&datapoint_text, "%s%.1f (%s)",
+                          datapoint_text.len ? ", " : "", v, rt);
         } else if (strcmp(missing, "breaching") == 0) {
             breaching++;
         }
@@ -328,18 +329,19 @@ static void cw_alarm_evaluate(stratus *srv, const char *account,
             snprintf(reason, sizeof reason,
                      "Threshold Crossed: 1 datapoint [%s] was %s%s the "
                      "threshold (%.1f).",
-                     shown.data, alarm ? "" : "not ", words, threshold);
+                     datapoint_text.data, alarm ? "" : "not ", words,
+                     threshold);
         else
             snprintf(
                 reason, sizeof reason,
                 "Threshold Crossed: %d out of the last %d datapoints "
                 "[%s] %s %s%s the threshold (%.1f) (minimum %d "
                 "datapoint%s for OK -> ALARM transition).",
-                alarm ? breaching : present - breaching, n, shown.data,
+                alarm ? breaching : present - breaching, n, datapoint_text.data,
                 (alarm ? breaching : present - breaching) == 1 ? "was" : "were",
                 alarm ? "" : "not ", words, threshold, m, m == 1 ? "" : "s");
     }
-    strbuf_free(&shown);
+    strbuf_free(&datapoint_text);
 
     if (state && strcmp(state, a->state) != 0) {
         char query_date[40], start_date[40];

@@ -88,10 +88,12 @@ cJSON *cw__op_list_metrics(aws_request *req, aws_error *err);
 
 /*
  * Canonical text of a dimension list (an array of {Name, Value}) sorted by
- * name, checking names, values and the count. `what` names the member in
- * messages ("Dimensions"). Returns a new string, or NULL after filling err.
+ * name, checking names, values and the count. `member_path` names the
+ * member in messages ("Dimensions"). Returns a new string, or NULL after
+ * filling err.
  */
-char *cw__dims_canonical(const cJSON *dims, const char *what, aws_error *err);
+char *cw__dims_canonical(const cJSON *dims, const char *member_path,
+                         aws_error *err);
 
 /*
  * Collect the statistics of a metric over [start_ms, end_ms) in periods of

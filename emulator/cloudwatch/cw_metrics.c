@@ -31,13 +31,14 @@ static int cw_dim_cmp(const void *a, const void *b)
     return strcmp(cw__str(x, "Name"), cw__str(y, "Name"));
 }
 
-char *cw__dims_canonical(const cJSON *dims, const char *what, aws_error *err)
+char *cw__dims_canonical(const cJSON *dims, const char *member_path,
+                         aws_error *err)
 {
     size_t n = dims ? (size_t)cJSON_GetArraySize(dims) : 0;
     if (n > CW_MAX_DIMENSIONS) {
         aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                  "The collection %s must not have a size greater than %d.",
-                 what, CW_MAX_DIMENSIONS);
+                 member_path, CW_MAX_DIMENSIONS);
         return NULL;
     }
     const cJSON **sorted = xcalloc(n ? n : 1, sizeof *sorted);
@@ -52,11 +53,11 @@ char *cw__dims_canonical(const cJSON *dims, const char *what, aws_error *err)
                 aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                          "The value %s for parameter %s.member.%zu.Name is "
                          "invalid.",
-                         name, what, i + 1);
+                         name, member_path, i + 1);
             else
                 aws_fail(err, AWS_ERR_CW_MISSING_PARAMETER,
-                         "The parameter %s.member.%zu.Name is required.", what,
-                         i + 1);
+                         "The parameter %s.member.%zu.Name is required.",
+                         member_path, i + 1);
             free(sorted);
             return NULL;
         }
@@ -65,11 +66,11 @@ char *cw__dims_canonical(const cJSON *dims, const char *what, aws_error *err)
                 aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                          "The parameter %s.member.%zu.Value must be between 1 "
                          "and 1024 characters long.",
-                         what, i + 1);
+                         member_path, i + 1);
             else
                 aws_fail(err, AWS_ERR_CW_MISSING_PARAMETER,
-                         "The parameter %s.member.%zu.Value is required.", what,
-                         i + 1);
+                         "The parameter %s.member.%zu.Value is required.",
+                         member_path, i + 1);
             free(sorted);
             return NULL;
         }
@@ -200,10 +201,10 @@ static int cw_value_valid(double v)
     return a == 0 || (a >= ldexp(1.0, -260) && a <= ldexp(1.0, 360));
 }
 
-/* Read the value `m` of datum `i` at `what`: 1, 0 when absent, or -1
+/* Read the value `m` of datum `i` at `member_path`: 1, 0 when absent, or -1
  * after filling `err`. */
-static int cw_datum_number(const cJSON *m, int i, const char *what, double *out,
-                           aws_error *err)
+static int cw_datum_number(const cJSON *m, int i, const char *member_path,
+                           double *out, aws_error *err)
 {
     int rc = cw__num_value(m, out);
     if (rc == 0)
@@ -214,7 +215,7 @@ static int cw_datum_number(const cJSON *m, int i, const char *what, double *out,
         aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                  "The value %s for parameter MetricData.member.%d.%s is "
                  "invalid.",
-                 text, i, what);
+                 text, i, member_path);
         free(text);
         return -1;
     }
@@ -222,10 +223,10 @@ static int cw_datum_number(const cJSON *m, int i, const char *what, double *out,
 }
 
 static int cw_datum_value(const cJSON *obj, const char *member, int i,
-                          const char *what, double *out, aws_error *err)
+                          const char *member_path, double *out, aws_error *err)
 {
     return cw_datum_number(cJSON_GetObjectItemCaseSensitive(obj, member), i,
-                           what, out, err);
+                           member_path, out, err);
 }
 
 /* Validate and store one MetricData entry (1-based index `i`). */
@@ -317,14 +318,15 @@ static int cw_put_datum(aws_request *req, const char *ns, const cJSON *d, int i,
                                               "Maximum"};
         double *targets[] = {&count, &sum, &min, &max};
         for (size_t k = 0; k < 4; k++) {
-            char what[48];
-            snprintf(what, sizeof what, "StatisticValues.%s", members[k]);
-            int rc =
-                cw_datum_value(stats, members[k], i, what, targets[k], err);
+            char member_path[48];
+            snprintf(member_path, sizeof member_path, "StatisticValues.%s",
+                     members[k]);
+            int rc = cw_datum_value(stats, members[k], i, member_path,
+                                    targets[k], err);
             if (rc == 0)
                 aws_fail(err, AWS_ERR_CW_MISSING_PARAMETER,
                          "The parameter MetricData.member.%d.%s is required.",
-                         i, what);
+                         i, member_path);
             if (rc <= 0) {
                 free(dims);
                 return -1;
@@ -363,18 +365,20 @@ static int cw_put_datum(aws_request *req, const char *ns, const cJSON *d, int i,
             const cJSON *citem = counts && cJSON_GetArraySize(counts) > 0
                                      ? cJSON_GetArrayItem(counts, k)
                                      : NULL;
-            char what[48];
-            snprintf(what, sizeof what, "Values.member.%d", k + 1);
+            char member_path[48];
+            snprintf(member_path, sizeof member_path, "Values.member.%d",
+                     k + 1);
             double v = 0, c = 1;
-            int rc = cw_datum_number(item, i, what, &v, err);
+            int rc = cw_datum_number(item, i, member_path, &v, err);
             if (rc > 0 && citem) {
-                snprintf(what, sizeof what, "Counts.member.%d", k + 1);
-                rc = cw_datum_number(citem, i, what, &c, err);
+                snprintf(member_path, sizeof member_path, "Counts.member.%d",
+                         k + 1);
+                rc = cw_datum_number(citem, i, member_path, &c, err);
                 if (rc > 0 && c < 0)
                     rc = aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                                   "The value %g for parameter "
                                   "MetricData.member.%d.%s is invalid.",
-                                  c, i, what);
+                                  c, i, member_path);
             }
             if (rc <= 0) {
                 cJSON_Delete(vlist);
@@ -822,26 +826,26 @@ static int cw_metric_stat(aws_request *req, const cJSON *query, int index,
     const char *ns = cw__str(metric, "Namespace");
     const char *name = cw__str(metric, "MetricName");
     const char *statistic = cw__str(stat, "Stat");
-    char what[96];
+    char member_path[96];
     if (!ns || !name) {
-        snprintf(what, sizeof what,
+        snprintf(member_path, sizeof member_path,
                  "MetricDataQueries.member.%d.MetricStat.Metric.%s", index,
                  !ns ? "Namespace" : "MetricName");
-        return cw__missing(err, what);
+        return cw__missing(err, member_path);
     }
     if (!statistic ||
         (!cw_statistic_valid(statistic) && !cw__is_percentile(statistic))) {
-        snprintf(what, sizeof what,
+        snprintf(member_path, sizeof member_path,
                  "MetricDataQueries.member.%d.MetricStat.Stat", index);
         if (!statistic)
-            return cw__missing(err, what);
+            return cw__missing(err, member_path);
         return aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
                         "The value %s for parameter %s is invalid.", statistic,
-                        what);
+                        member_path);
     }
     int64_t period;
-    snprintf(what, sizeof what, "MetricDataQueries.member.%d.MetricStat.Period",
-             index);
+    snprintf(member_path, sizeof member_path,
+             "MetricDataQueries.member.%d.MetricStat.Period", index);
     if (cw_period(stat, "Period", &period, err) != 0) {
         /* Name the member by its full path. */
         char copy[sizeof err->message];
@@ -849,7 +853,7 @@ static int cw_metric_stat(aws_request *req, const cJSON *query, int index,
         char *at = strstr(copy, "Period");
         if (at)
             snprintf(err->message, sizeof err->message, "%.*s%s%s",
-                     (int)(at - copy), copy, what, at + 6);
+                     (int)(at - copy), copy, member_path, at + 6);
         return -1;
     }
     char *dims =

@@ -883,8 +883,8 @@ static cJSON *logs_op_get_log_events(aws_request *req, aws_error *err)
         logs_token_format('f', 0, 0, f);
         logs_token_format('b', 0, 0, bk);
     } else if (count == 0) {
-        /* At the end in this direction: the same token comes back, which
-         * tells paginators to stop. */
+        /* At the end in this direction the same token comes back, so
+         * paginators stop. */
         logs_token_format('f', pos_ts, pos_id, f);
         logs_token_format('b', pos_ts, pos_id, bk);
     } else {
