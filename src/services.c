@@ -20,11 +20,14 @@ const aws_service *const aws_services[] = {
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
 const stack_type stack_types[] = {
+    {"AWS::CloudWatch::Alarm", cw_stack_apply_alarm},
+    {"AWS::CloudWatch::Dashboard", cw_stack_apply_dashboard},
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
     {"AWS::Events::EventBus", evb_stack_apply_event_bus},
     {"AWS::Events::Rule", evb_stack_apply_rule},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::Lambda::Permission", lam_stack_apply_permission},
+    {"AWS::Logs::LogGroup", logs_stack_apply_log_group},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };

@@ -18,6 +18,17 @@ struct stratus;
 
 extern const aws_service cw_service;
 
+/* The stack resource types AWS::CloudWatch::Alarm (PutMetricAlarm's
+ * members, AlarmName defaulting to the logical id) and
+ * AWS::CloudWatch::Dashboard (DashboardName, DashboardBody as JSON text or
+ * a mapping). */
+int cw_stack_apply_alarm(struct stratus *srv, const char *account,
+                         const char *region, const char *logical_id,
+                         const cJSON *properties, aws_error *err);
+int cw_stack_apply_dashboard(struct stratus *srv, const char *account,
+                             const char *region, const char *logical_id,
+                             const cJSON *properties, aws_error *err);
+
 /* One dimension of a metric, both strings borrowed. */
 typedef struct cw_dimension {
     const char *name, *value;

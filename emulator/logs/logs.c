@@ -1015,6 +1015,50 @@ static cJSON *logs_op_filter_log_events(aws_request *req, aws_error *err)
     return out;
 }
 
+/* ---- stack ---- */
+
+int logs_stack_apply_log_group(stratus *srv, const char *account,
+                               const char *region, const char *logical_id,
+                               const cJSON *properties, aws_error *err)
+{
+    if (!cJSON_IsObject(properties))
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "Properties of %s must be a mapping", logical_id);
+    const char *name = logs_str(properties, "LogGroupName");
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "logGroupName", name ? name : logical_id);
+    aws_request req = {
+        .srv = srv,
+        .service = &logs_service,
+        .operation = "CreateLogGroup",
+        .account = account,
+        .region = region,
+        .access_key = "",
+        .request_id = "stack",
+        .body = body,
+    };
+    cJSON *out = NULL;
+    if (logs_group_exists(srv, account, region, name ? name : logical_id, NULL))
+        out = cJSON_CreateObject();
+    else
+        out = logs_op_create_log_group(&req, err);
+    const cJSON *days =
+        cJSON_GetObjectItemCaseSensitive(properties, "RetentionInDays");
+    if (out && days) {
+        cJSON_Delete(out);
+        /* YAML may give the number as text. */
+        double value = cJSON_IsNumber(days)   ? days->valuedouble
+                       : cJSON_IsString(days) ? strtod(days->valuestring, NULL)
+                                              : 0;
+        cJSON_AddNumberToObject(body, "retentionInDays", value);
+        req.operation = "PutRetentionPolicy";
+        out = logs_op_put_retention_policy(&req, err);
+    }
+    cJSON_Delete(body);
+    cJSON_Delete(out);
+    return out ? 0 : -1;
+}
+
 /* ---- service ---- */
 
 static int logs_init(stratus *srv, aws_error *err)

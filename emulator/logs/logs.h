@@ -15,6 +15,13 @@ struct stratus;
 
 extern const aws_service logs_service;
 
+/* The stack resource type AWS::Logs::LogGroup: LogGroupName (default: the
+ * logical id) and RetentionInDays. An existing group is kept and takes the
+ * file's retention. */
+int logs_stack_apply_log_group(struct stratus *srv, const char *account,
+                               const char *region, const char *logical_id,
+                               const cJSON *properties, aws_error *err);
+
 /*
  * Append one log event (`len` bytes of `message`, not NUL-terminated, at
  * `time_ms` epoch milliseconds) to the stream `stream` of the log group

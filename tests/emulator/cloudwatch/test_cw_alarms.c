@@ -3,7 +3,10 @@
  * virtual clock (initial state, transitions, M out of N, missing data),
  * their history, SetAlarmState, DeleteAlarms, and dashboards.
  */
+#include <unistd.h>
+
 #include "cw_test.h"
+#include "stack.h"
 
 #define MINUTE 60000LL
 
@@ -295,5 +298,66 @@ Test(cw_dashboards, put_get_list_delete)
     cr_assert_str_eq(r.query_error, "ResourceNotFound;Sender");
     cJSON_Delete(out);
     cw_reply_free(&r);
+    ts_free(srv);
+}
+
+Test(cw_stack, alarm_dashboard_and_log_group)
+{
+    stratus *srv = ts_new();
+    char path[] = "/tmp/stratus-cw-stack-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    const char *yaml =
+        "Resources:\n"
+        "  Failures:\n"
+        "    Type: AWS::CloudWatch::Alarm\n"
+        "    Properties:\n"
+        "      MetricName: FailedInvocations\n"
+        "      Namespace: AWS/Events\n"
+        "      Statistic: Sum\n"
+        "      Period: 300\n"
+        "      EvaluationPeriods: 1\n"
+        "      Threshold: 1\n"
+        "      ComparisonOperator: GreaterThanThreshold\n"
+        "      Dimensions:\n"
+        "        - {Name: RuleName, Value: card_created_auto_revalue}\n"
+        "  Board:\n"
+        "    Type: AWS::CloudWatch::Dashboard\n"
+        "    Properties:\n"
+        "      DashboardName: CollectIQ-AutoTrigger\n"
+        "      DashboardBody:\n"
+        "        widgets:\n"
+        "          - {type: text, properties: {markdown: hello}}\n"
+        "  CardsCreateLogs:\n"
+        "    Type: AWS::Logs::LogGroup\n"
+        "    Properties:\n"
+        "      LogGroupName: /aws/lambda/collectiq-hackathon-cards-create\n"
+        "      RetentionInDays: 14\n";
+    cr_assert_eq(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    char errbuf[512];
+    int rc = stack_apply_file(srv, path, errbuf, sizeof errbuf);
+    cr_assert_eq(rc, 0, "%s", errbuf);
+    /* A second deployment keeps what exists. */
+    rc = stack_apply_file(srv, path, errbuf, sizeof errbuf);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", errbuf);
+
+    expect_state(srv, "Failures", "INSUFFICIENT_DATA");
+    cJSON *out = cw_ok(srv, "GetDashboard",
+                       "{\"DashboardName\":\"CollectIQ-AutoTrigger\"}");
+    cr_assert(strstr(cw_str(out, "DashboardBody"), "\"markdown\":\"hello\""),
+              "%s", cw_str(out, "DashboardBody"));
+    cJSON_Delete(out);
+
+    int status = 0;
+    out = ts_call(srv, "Logs_20140328.DescribeLogGroups", "{}", &status);
+    cr_assert_eq(status, 200);
+    cJSON *group = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(out, "logGroups"), 0);
+    cr_assert_str_eq(cw_str(group, "logGroupName"),
+                     "/aws/lambda/collectiq-hackathon-cards-create");
+    cr_assert_float_eq(cw_number(group, "retentionInDays"), 14, 1e-9);
+    cJSON_Delete(out);
     ts_free(srv);
 }
