@@ -400,6 +400,7 @@ int64_t sfn__event_add(stratus *srv, const char *exec_arn, const char *type,
     sfn_bind_opt(s, 7, text);
     sqlite3_step(s);
     sqlite3_reset(s);
+    sfn__event_log(srv, exec_arn, id, type, previous_id, text);
     free(text);
     cJSON_Delete(details);
     return id;
