@@ -54,7 +54,7 @@ int cw_stack_apply_dashboard(stratus *srv, const char *account,
     cJSON *body = cJSON_Duplicate(properties, 1);
     if (!cw__str(body, "DashboardName"))
         cJSON_AddStringToObject(body, "DashboardName", logical_id);
-    /* The body may be written as a mapping; the API takes JSON text. */
+    /* The file may give the body as a mapping, but the API takes JSON text. */
     cJSON *dashboard = cJSON_GetObjectItemCaseSensitive(body, "DashboardBody");
     if (cJSON_IsObject(dashboard)) {
         char *text = cJSON_PrintUnformatted(dashboard);

@@ -1,6 +1,6 @@
 /*
  * sfn_logs.c: execution history events written to CloudWatch Logs when a
- * state machine's loggingConfiguration asks for them (level ALL, ERROR or
+ * state machine's loggingConfiguration requests them (level ALL, ERROR or
  * FATAL, and a log group destination), in the JSON form Step Functions
  * writes: id, type, details, previous_event_id, event_timestamp and
  * execution_arn. Without includeExecutionData the input and output are
