@@ -706,8 +706,8 @@ cJSON *cw__op_describe_alarms(aws_request *req, aws_error *err)
     const char *state = cw__str(b, "StateValue");
     const char *action = cw__str(b, "ActionPrefix");
     const cJSON *types = cw__list(b, "AlarmTypes");
-    int max;
-    long skip;
+    int max = 0;
+    long skip = 0;
     if (names && prefix) {
         aws_fail(err, AWS_ERR_CW_INVALID_PARAMETER_COMBINATION,
                  "AlarmNames and AlarmNamePrefix cannot be specified "
@@ -964,8 +964,8 @@ cJSON *cw__op_describe_alarm_history(aws_request *req, aws_error *err)
     const char *type = cw__str(b, "HistoryItemType");
     const char *scan = cw__str(b, "ScanBy");
     int64_t start = INT64_MIN, end = INT64_MAX;
-    int max;
-    long skip;
+    int max = 0;
+    long skip = 0;
     if (type && strcmp(type, "ConfigurationUpdate") != 0 &&
         strcmp(type, "StateUpdate") != 0 && strcmp(type, "Action") != 0) {
         aws_fail(err, AWS_ERR_INVALID_PARAMETER_VALUE,
