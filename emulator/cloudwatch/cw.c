@@ -33,8 +33,12 @@ static const char *const cw_schema_steps[] = {
     "CREATE TABLE cw_datum (metric_id INTEGER NOT NULL"
     " REFERENCES cw_metric (id) ON DELETE CASCADE, ts_ms INTEGER NOT NULL,"
     " unit TEXT NOT NULL, count REAL NOT NULL, sum REAL NOT NULL,"
-    " min REAL NOT NULL, max REAL NOT NULL, vals TEXT)",
+    " min REAL NOT NULL, max REAL NOT NULL, vals TEXT,"
+    " aggregated INTEGER NOT NULL DEFAULT 0)",
     "CREATE INDEX cw_datum_time ON cw_datum (metric_id, ts_ms)",
+    /* The per-minute rows of cw_metric_add, one per metric and unit. */
+    "CREATE UNIQUE INDEX cw_datum_minute ON cw_datum (metric_id, ts_ms, unit)"
+    " WHERE aggregated = 1",
     "CREATE TABLE cw_alarm (account TEXT NOT NULL, region TEXT NOT NULL,"
     " name TEXT NOT NULL, config TEXT NOT NULL, state TEXT NOT NULL,"
     " reason TEXT NOT NULL, reason_data TEXT, state_ms INTEGER NOT NULL,"
@@ -366,4 +370,5 @@ const aws_service cw_service = {
     .operation_count = sizeof cw_operations / sizeof *cw_operations,
     .query = &cw_query,
     .init = cw_init,
+    .cleanup = cw__state_free,
 };

@@ -9,6 +9,8 @@
  *   cw_datum          one row per published datum or statistic set: time,
  *                     unit, sample count, sum, minimum, maximum, and the
  *                     raw values with their counts when known (percentiles).
+ *                     cw_metric_add keeps one aggregated row per metric,
+ *                     minute and unit instead.
  *   cw_alarm          one row per metric alarm: its PutMetricAlarm request
  *                     as JSON, state, reason and times.
  *   cw_alarm_history  configuration and state changes of alarms.
@@ -50,6 +52,11 @@ typedef struct cw_buckets {
     cw_bucket *items;
     size_t count;
 } cw_buckets;
+
+/* Per-instance state: the metric id cache of cw_publish.c. */
+typedef struct cw_state cw_state;
+cw_state *cw__state(stratus *srv);
+void cw__state_free(stratus *srv);
 
 /* ---- cw.c: request helpers ---- */
 
@@ -112,6 +119,12 @@ void cw__buckets_free(cw_buckets *b);
 int cw__stat_value(const cw_bucket *b, const char *stat, double *out);
 /* Whether `stat` names a percentile statistic such as "p99" or "p99.9". */
 int cw__is_percentile(const char *stat);
+
+/* The id of a metric, created when missing; its last datum time moves to
+ * `ts_ms` when that is newer. Returns -1 on a store error. */
+int64_t cw__metric_touch(stratus *srv, const char *account, const char *region,
+                         const char *ns, const char *name, const char *dims,
+                         int64_t ts_ms);
 
 /* ---- cw_alarms.c ---- */
 

@@ -1,7 +1,7 @@
 /*
  * cw_metrics.c: CloudWatch metrics: PutMetricData, cw_metric_add for other
  * services, the statistics of a period, GetMetricStatistics, GetMetricData
- * (MetricStat queries) and ListMetrics.
+ * (MetricStat queries) and ListMetrics. cw_metric_add is in cw_publish.c.
  *
  * Periods start at the request's StartTime rounded down to the minute
  * (kept to the second for periods under 60 s), as CloudWatch does for data
@@ -101,12 +101,9 @@ char *cw__dims_canonical(const cJSON *dims, const char *member_path,
 
 /* ---- storage ---- */
 
-/* The id of a metric, created when missing; its last datum time moves to
- * `ts_ms` when that is newer. Returns -1 on a store error. */
-static int64_t cw_metric_touch(stratus *srv, const char *account,
-                               const char *region, const char *ns,
-                               const char *name, const char *dims,
-                               int64_t ts_ms)
+int64_t cw__metric_touch(stratus *srv, const char *account, const char *region,
+                         const char *ns, const char *name, const char *dims,
+                         int64_t ts_ms)
 {
     sqlite3_stmt *s = store_stmt(
         srv->store,
@@ -148,45 +145,6 @@ static int cw_datum_insert(stratus *srv, int64_t metric_id, int64_t ts_ms,
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc == SQLITE_DONE ? 0 : -1;
-}
-
-void cw_metric_add(stratus *srv, const char *account, const char *region,
-                   const char *ns, const char *name, const cw_dimension *dims,
-                   size_t ndims, double value, const char *unit)
-{
-    aws_error err = {0};
-    cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; i < ndims; i++) {
-        cJSON *d = cJSON_CreateObject();
-        cJSON_AddStringToObject(d, "Name", dims[i].name);
-        cJSON_AddStringToObject(d, "Value", dims[i].value);
-        cJSON_AddItemToArray(list, d);
-    }
-    char *canonical = cw__dims_canonical(list, "Dimensions", &err);
-    cJSON_Delete(list);
-    if (!canonical) {
-        log_error("cloudwatch", "cannot record %s %s: %s", ns, name,
-                  err.message);
-        aws_error_reset(&err);
-        return;
-    }
-
-    int64_t now = clock_now_ms(&srv->clock);
-    int wrote = store_call_begin(srv->store) == SQLITE_OK;
-    int64_t id =
-        wrote ? cw_metric_touch(srv, account, region, ns, name, canonical, now)
-              : -1;
-    int ok = id >= 0 && cw_datum_insert(srv, id, now, unit ? unit : "None", 1,
-                                        value, value, value, NULL) == 0;
-    if (wrote)
-        store_call_end(srv->store, ok);
-    if (!ok)
-        log_error("cloudwatch", "cannot record %s %s: %s", ns, name,
-                  sqlite3_errmsg(store_db(srv->store)));
-    free(canonical);
-    /* A metric recorded outside a request (a job, a process exit) commits
-     * at the end of the loop turn. */
-    stratus_wake(srv);
 }
 
 /* ---- PutMetricData ---- */
@@ -408,8 +366,8 @@ static int cw_put_datum(aws_request *req, const char *ns, const cJSON *d, int i,
                         i);
     }
 
-    int64_t id = cw_metric_touch(req->srv, req->account, req->region, ns, name,
-                                 dims, ts);
+    int64_t id = cw__metric_touch(req->srv, req->account, req->region, ns, name,
+                                  dims, ts);
     int rc = id < 0 ? -1
                     : cw_datum_insert(req->srv, id, ts, unit ? unit : "None",
                                       count, sum, min, max, vals);

@@ -251,6 +251,7 @@ void logs_append(stratus *srv, const char *account, const char *region,
                  const char *message, size_t len)
 {
     int64_t now = clock_now_ms(&srv->clock);
+    int in_turn = store_in_transaction(srv->store);
     if (store_call_begin(srv->store) != SQLITE_OK) {
         log_error("logs", "cannot append to %s: %s", group,
                   sqlite3_errmsg(store_db(srv->store)));
@@ -267,7 +268,9 @@ void logs_append(stratus *srv, const char *account, const char *region,
         log_error("logs", "cannot append to %s %s: %s", group, stream,
                   sqlite3_errmsg(store_db(srv->store)));
     store_call_end(srv->store, ok);
-    stratus_wake(srv);
+    /* Outside a request or job this opened the turn's transaction. */
+    if (!in_turn)
+        stratus_wake(srv);
 }
 
 static void logs_group_arn(const char *account, const char *region,
