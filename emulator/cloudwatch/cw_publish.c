@@ -68,7 +68,7 @@ static int cw_dimension_cmp(const void *a, const void *b)
 }
 
 /* The cache key: account, region, namespace, name and the dimensions
- * sorted by name, separated by bytes that cannot occur in them. */
+ * sorted by name, separated by the ASCII unit and record separators. */
 static char *cw_cache_key(const char *account, const char *region,
                           const char *ns, const char *name,
                           const cw_dimension *sorted, size_t ndims)
@@ -102,10 +102,10 @@ static void cw_cache_drop(cw_state *st, const char *key)
     cw_cache_entry **pp = &st->buckets[cw_cache_hash(key)];
     while (*pp) {
         if (strcmp((*pp)->key, key) == 0) {
-            cw_cache_entry *gone = *pp;
-            *pp = gone->next;
-            free(gone->key);
-            free(gone);
+            cw_cache_entry *removed = *pp;
+            *pp = removed->next;
+            free(removed->key);
+            free(removed);
             return;
         }
         pp = &(*pp)->next;
