@@ -5,6 +5,7 @@
  * metrics other services publish.
  */
 #include "cw_test.h"
+#include "cw.h"
 
 #include "../stepfunctions/sfn_test_util.h"
 
@@ -508,5 +509,34 @@ Test(cw_metrics, step_functions_execution_metrics)
     cr_assert_float_eq(
         recent_sum(srv, "AWS/States", "ExecutionsSucceeded", dims), -1, 1e-9);
     cr_assert(recent_sum(srv, "AWS/States", "ExecutionTime", dims) >= 0);
+    ts_free(srv);
+}
+
+Test(cw_metrics, published_metric_after_rollback)
+{
+    stratus *srv = ts_new();
+    cw_dimension dim = {"FunctionName", "f"};
+    /* The first datum creates and caches the metric inside a call that is
+     * then rolled back, as a failed request would be. */
+    cr_assert_eq(store_call_begin(srv->store), SQLITE_OK);
+    cw_metric_add(srv, CW_ACCOUNT, CW_REGION, "AWS/Lambda", "Invocations", &dim,
+                  1, 1, "Count");
+    store_call_end(srv->store, 0);
+    stratus_turn_end(srv);
+
+    cw_metric_add(srv, CW_ACCOUNT, CW_REGION, "AWS/Lambda", "Invocations", &dim,
+                  1, 1, "Count");
+    cw_metric_add(srv, CW_ACCOUNT, CW_REGION, "AWS/Lambda", "Invocations", &dim,
+                  1, 2, "Count");
+    stratus_turn_end(srv);
+    cr_assert_float_eq(recent_sum(srv, "AWS/Lambda", "Invocations",
+                                  "[{\"Name\":\"FunctionName\",\"Value\":"
+                                  "\"f\"}]"),
+                       3, 1e-9);
+    cJSON *out = cw_ok(srv, "ListMetrics", "{\"Namespace\":\"AWS/Lambda\"}");
+    cr_assert_eq(
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(out, "Metrics")),
+        1);
+    cJSON_Delete(out);
     ts_free(srv);
 }
