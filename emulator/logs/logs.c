@@ -948,8 +948,15 @@ static cJSON *logs_op_filter_log_events(aws_request *req, aws_error *err)
                  "The specified nextToken is invalid.");
         return NULL;
     }
-    logs_pattern *pattern =
-        logs_pattern_parse(logs_str(b, "filterPattern"), err);
+    const char *filter = logs_str(b, "filterPattern");
+    if (filter && strlen(filter) > 1024) {
+        aws_fail(err, AWS_ERR_VALIDATION,
+                 "1 validation error detected: Value at 'filterPattern' failed "
+                 "to satisfy constraint: Member must have length less than or "
+                 "equal to 1024");
+        return NULL;
+    }
+    logs_pattern *pattern = logs_pattern_parse(filter, err);
     if (!pattern)
         return NULL;
     if (!logs_group_exists(req->srv, req->account, req->region, group, NULL)) {

@@ -96,10 +96,14 @@ static int logs_invalid(aws_error *err, const char *detail)
 
 /* ---- JSON patterns ---- */
 
+/* How deep parentheses may nest, so client text cannot exhaust the stack. */
+#define LOGS_MAX_DEPTH 32
+
 typedef struct logs_parser {
     const char *p;
     aws_error *err;
     int failed;
+    int depth;
 } logs_parser;
 
 static void logs_skip(logs_parser *ps)
@@ -136,7 +140,10 @@ static logs_node *logs_parse_compare(logs_parser *ps)
 {
     logs_skip(ps);
     if (logs_accept(ps, "(")) {
+        if (++ps->depth > LOGS_MAX_DEPTH)
+            return logs_fail(ps, "parentheses nest too deeply");
         logs_node *inner = logs_parse_or(ps);
+        ps->depth--;
         if (!inner)
             return NULL;
         if (!logs_accept(ps, ")")) {
@@ -295,20 +302,29 @@ static const cJSON *logs_select(const cJSON *root, const char *sel)
     return cur;
 }
 
-/* Whether `text` matches `pattern`, where '*' matches any run. */
+/* Whether `text` matches `pattern`, where '*' matches any run. Iterative,
+ * resuming after the last '*' on a mismatch, so it takes at most
+ * len(pattern) * len(text) steps however many stars there are. */
 static int logs_wildcard(const char *pattern, const char *text)
 {
-    if (*pattern == '\0')
-        return *text == '\0';
-    if (*pattern == '*') {
-        for (const char *t = text;; t++) {
-            if (logs_wildcard(pattern + 1, t))
-                return 1;
-            if (!*t)
-                return 0;
+    const char *star = NULL, *resume = NULL;
+    while (*text) {
+        if (*pattern == '*') {
+            star = pattern++;
+            resume = text;
+        } else if (*pattern == *text) {
+            pattern++;
+            text++;
+        } else if (star) {
+            pattern = star + 1;
+            text = ++resume;
+        } else {
+            return 0;
         }
     }
-    return *text == *pattern && logs_wildcard(pattern + 1, text + 1);
+    while (*pattern == '*')
+        pattern++;
+    return *pattern == '\0';
 }
 
 static int logs_compare(const logs_node *n, const cJSON *root)

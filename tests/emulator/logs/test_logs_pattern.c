@@ -2,6 +2,8 @@
  * test_logs_pattern.c: the filter pattern parser and matcher, table-driven:
  * terms, quoted phrases, exclusions, optional terms and JSON patterns.
  */
+#include <string.h>
+
 #include <criterion/criterion.h>
 
 #include "logs.h"
@@ -82,4 +84,29 @@ Test(logs_pattern, invalid_patterns)
                      invalid[i]);
         aws_error_reset(&err);
     }
+}
+
+Test(logs_pattern, wildcards_are_linear)
+{
+    /* Many stars against a long non-matching value once took exponential
+     * time. */
+    char pattern[256] = "{ $.v = \"";
+    for (int i = 0; i < 60; i++)
+        strcat(pattern, "*a");
+    strcat(pattern, "b\" }");
+    char message[400] = "{\"v\":\"";
+    for (int i = 0; i < 300; i++)
+        strcat(message, "a");
+    strcat(message, "\"}");
+    aws_error err = {0};
+    logs_pattern *p = logs_pattern_parse(pattern, &err);
+    cr_assert_not_null(p, "%s", err.message);
+    cr_assert_eq(logs_pattern_match(p, message), 0);
+    logs_pattern_free(p);
+
+    p = logs_pattern_parse("{ $.v = \"*a*c*\" }", &err);
+    cr_assert_not_null(p);
+    cr_assert_eq(logs_pattern_match(p, "{\"v\":\"xxaxxcxx\"}"), 1);
+    cr_assert_eq(logs_pattern_match(p, "{\"v\":\"xxcxxaxx\"}"), 0);
+    logs_pattern_free(p);
 }
