@@ -20,6 +20,7 @@
 
 #include "aws_query.h"
 #include "http.h"
+#include "iam.h"
 #include "log.h"
 #include "stratus.h"
 #include "util.h"
@@ -251,6 +252,17 @@ static const aws_service *aws_service_by_target(const char *target,
     return NULL;
 }
 
+/* The service that claims a request carrying no credential scope (a
+ * browser's CORS preflight, an S3 virtual-hosted request), or NULL. */
+static const aws_service *aws_service_claiming(const http_request *req)
+{
+    for (size_t i = 0; i < aws_service_count; i++)
+        if (aws_services[i]->claims_unsigned &&
+            aws_services[i]->claims_unsigned(req))
+            return aws_services[i];
+    return NULL;
+}
+
 static const aws_service *aws_service_by_signing_name(const char *name)
 {
     for (size_t i = 0; i < aws_service_count; i++)
@@ -395,11 +407,14 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     char type[256];
     const char *prefix = svc && svc->error_prefix ? svc->error_prefix : "";
 
-    /* Errors raised before the service receives the request come from AWS's
-     * request framework and carry its namespace, not the service's. */
+    /* Errors raised before the service receives the request (authorization
+     * included) come from AWS's request framework and carry its namespace,
+     * not the service's. */
     if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
                       err->code == AWS_ERR_SERIALIZATION ||
-                      err->code == AWS_ERR_INVALID_SIGNATURE))
+                      err->code == AWS_ERR_INVALID_SIGNATURE ||
+                      err->code == AWS_ERR_ACCESS_DENIED ||
+                      err->code == AWS_ERR_EXPIRED_TOKEN))
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
     if (svc && svc->protocol == AWS_PROTO_REST_JSON) {
@@ -468,6 +483,10 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     if (!region[0])
         snprintf(region, sizeof region, "%s", "us-east-1");
     aws_account_for_key(access_key, account);
+    /* Credentials Stratus issued act in the account of their role. */
+    iam_credentials issued;
+    if (iam_credentials_find(srv, access_key, &issued))
+        memcpy(account, issued.account, sizeof account);
     if (!aws_region_is_valid(region)) {
         /* The region names namespaces and goes into every ARN. Stratus
          * accepts any lower-case name (such as "local"), AWS only its own
@@ -493,9 +512,25 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
                      scope_service);
             goto fail;
         }
-    } else {
+    } else if (!(svc = aws_service_claiming(req))) {
         aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN, NULL);
         goto fail;
+    }
+
+    if (svc->serve) {
+        aws_request sreq = {
+            .srv = srv,
+            .service = svc,
+            .account = account,
+            .region = region,
+            .access_key = access_key,
+            .request_id = request_id,
+            .http = req,
+            .out = resp,
+            .status = 200,
+        };
+        svc->serve(&sreq, resp, needs_commit);
+        return;
     }
 
     if (!target && svc->query && aws_query_is_request(req)) {
@@ -598,6 +633,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         .out = resp,
         .status = 200,
     };
+    if (iam_request_authorize(&areq, &err) != 0)
+        goto fail;
     sqlite3 *db = store_db(srv->store);
     if (store_call_begin(srv->store) != SQLITE_OK) {
         log_error("aws", "cannot begin store call for %s %s: %s", svc->name,

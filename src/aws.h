@@ -94,7 +94,89 @@ struct http_response;
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
-    X(CW_MISSING_PARAMETER, "MissingRequiredParameterException", 400, NULL)   \
+    X(IAM_NO_SUCH_ENTITY, "NoSuchEntity", 404, NULL)                           \
+    X(IAM_ENTITY_ALREADY_EXISTS, "EntityAlreadyExists", 409, NULL)             \
+    X(IAM_DELETE_CONFLICT, "DeleteConflict", 409, NULL)                        \
+    X(IAM_MALFORMED_POLICY_DOCUMENT, "MalformedPolicyDocument", 400, NULL)     \
+    X(IAM_VALIDATION_ERROR, "ValidationError", 400, NULL)                      \
+    X(IAM_INVALID_INPUT, "InvalidInput", 400, NULL)                            \
+    X(IAM_LIMIT_EXCEEDED, "LimitExceeded", 409, NULL)                          \
+    X(ACCESS_DENIED_QUERY, "AccessDenied", 403, NULL)                          \
+    X(EXPIRED_TOKEN, "ExpiredTokenException", 400,                             \
+      "The security token included in the request is expired")                 \
+    X(EXPIRED_TOKEN_QUERY, "ExpiredToken", 403,                                \
+      "The security token included in the request is expired")                 \
+    X(APIGW_NOT_FOUND, "NotFoundException", 404, NULL)                         \
+    X(REK_INVALID_PARAMETER, "InvalidParameterException", 400,                 \
+      "Request has invalid parameters")                                        \
+    X(REK_INVALID_IMAGE_FORMAT, "InvalidImageFormatException", 400,            \
+      "Request has invalid image format")                                      \
+    X(REK_INVALID_S3_OBJECT, "InvalidS3ObjectException", 400,                  \
+      "Unable to get object metadata from S3. Check object key, region "       \
+      "and/or access permissions.")                                            \
+    X(REK_IMAGE_TOO_LARGE, "ImageTooLargeException", 400, NULL)                \
+    X(THROTTLING, "ThrottlingException", 429, NULL)                            \
+    X(BEDROCK_MODEL_ERROR, "ModelErrorException", 424, NULL)                   \
+    X(BEDROCK_MODEL_TIMEOUT, "ModelTimeoutException", 408, NULL)               \
+    X(INTERNAL_SERVER, "InternalServerException", 500, NULL)                   \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailableException", 503, NULL)           \
+    X(S3_NO_SUCH_BUCKET, "NoSuchBucket", 404,                                  \
+      "The specified bucket does not exist")                                   \
+    X(S3_NO_SUCH_KEY, "NoSuchKey", 404, "The specified key does not exist.")   \
+    X(S3_NO_SUCH_UPLOAD, "NoSuchUpload", 404,                                  \
+      "The specified upload does not exist. The upload ID may be invalid, or " \
+      "the upload may have been aborted or completed.")                        \
+    X(S3_NO_SUCH_CORS, "NoSuchCORSConfiguration", 404,                         \
+      "The CORS configuration does not exist")                                 \
+    X(S3_BUCKET_ALREADY_OWNED, "BucketAlreadyOwnedByYou", 409,                 \
+      "Your previous request to create the named bucket succeeded and you "    \
+      "already own it.")                                                       \
+    X(S3_BUCKET_ALREADY_EXISTS, "BucketAlreadyExists", 409,                    \
+      "The requested bucket name is not available. The bucket namespace is "   \
+      "shared by all users of the system. Please select a different name and " \
+      "try again.")                                                            \
+    X(S3_BUCKET_NOT_EMPTY, "BucketNotEmpty", 409,                              \
+      "The bucket you tried to delete is not empty")                           \
+    X(S3_INVALID_BUCKET_NAME, "InvalidBucketName", 400,                        \
+      "The specified bucket is not valid.")                                    \
+    X(S3_INVALID_RANGE, "InvalidRange", 416,                                   \
+      "The requested range is not satisfiable")                                \
+    X(S3_PRECONDITION_FAILED, "PreconditionFailed", 412,                       \
+      "At least one of the pre-conditions you specified did not hold")         \
+    X(S3_MALFORMED_XML, "MalformedXML", 400,                                   \
+      "The XML you provided was not well-formed or did not validate against "  \
+      "our published schema")                                                  \
+    X(S3_INVALID_ARGUMENT, "InvalidArgument", 400, NULL)                       \
+    X(S3_INVALID_REQUEST, "InvalidRequest", 400, NULL)                         \
+    X(S3_INVALID_PART, "InvalidPart", 400,                                     \
+      "One or more of the specified parts could not be found.  The part may "  \
+      "not have been uploaded, or the specified entity tag may not match the " \
+      "part's entity tag.")                                                    \
+    X(S3_INVALID_PART_ORDER, "InvalidPartOrder", 400,                          \
+      "The list of parts was not in ascending order. Parts must be ordered "   \
+      "by part number.")                                                       \
+    X(S3_ENTITY_TOO_SMALL, "EntityTooSmall", 400,                              \
+      "Your proposed upload is smaller than the minimum allowed object size.") \
+    X(S3_KEY_TOO_LONG, "KeyTooLongError", 400, "Your key is too long")         \
+    X(S3_BAD_DIGEST, "BadDigest", 400, NULL)                                   \
+    X(S3_INVALID_DIGEST, "InvalidDigest", 400,                                 \
+      "The Content-MD5 you specified was invalid.")                            \
+    X(S3_SHA256_MISMATCH, "XAmzContentSHA256Mismatch", 400,                    \
+      "The provided 'x-amz-content-sha256' header does not match what was "    \
+      "computed.")                                                             \
+    X(S3_INCOMPLETE_BODY, "IncompleteBody", 400,                               \
+      "The request body terminated unexpectedly")                              \
+    X(S3_ACCESS_DENIED, "AccessDenied", 403, "Access Denied")                  \
+    X(S3_ACCESS_FORBIDDEN, "AccessForbidden", 403, NULL)                       \
+    X(S3_AUTH_QUERY_ERROR, "AuthorizationQueryParametersError", 400, NULL)     \
+    X(S3_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405,                          \
+      "The specified method is not allowed against this resource.")            \
+    X(S3_NOT_IMPLEMENTED, "NotImplemented", 501, NULL)                         \
+    X(S3_BAD_REQUEST, "BadRequest", 400, NULL)                                 \
+    X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
+    X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
+    X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \
+    X(CW_MISSING_PARAMETER, "MissingRequiredParameterException", 400, NULL)    \
     X(CW_INVALID_PARAMETER_COMBINATION,                                        \
       "InvalidParameterCombinationException", 400, NULL)                       \
     X(CW_RESOURCE_NOT_FOUND, "ResourceNotFound", 404, NULL)                    \
@@ -103,7 +185,7 @@ struct http_response;
     X(CW_INVALID_NEXT_TOKEN, "InvalidNextToken", 400, NULL)                    \
     X(CW_LIMIT_EXCEEDED, "LimitExceededFault", 400, NULL)                      \
     X(CW_INVALID_FORMAT, "InvalidFormatFault", 400, NULL)                      \
-    X(LOGS_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)         \
+    X(LOGS_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)          \
     X(LOGS_MALFORMED_QUERY, "MalformedQueryException", 400, NULL)              \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
@@ -206,7 +288,9 @@ typedef struct aws_operation {
  * structures (AWS_QUERY_STRUCT_LIST), "<wire>.N.<key_name>" and
  * "<wire>.N.<value_name>" (AWS_QUERY_MAP), or with a structure value,
  * "<wire>.N.<value_name>.<Member>" (AWS_QUERY_STRUCT_MAP). XML responses
- * repeat a <wire> element per entry. `json` is the JSON member name.
+ * repeat a <wire> element per entry. `json` is the JSON member name. A
+ * response array that no member names is written as the Query protocol's
+ * default wrapped list, <Name><member>...</member></Name>.
  */
 typedef enum aws_query_kind {
     AWS_QUERY_LIST,
@@ -222,6 +306,9 @@ typedef struct aws_query_member {
     const char *key_name;   /* maps: "Name" or "Key" */
     const char *value_name; /* maps: "Value" */
     const char *action;     /* only for this operation; NULL: for all */
+    /* Set for request members only, which responses then encode as AWS's
+     * default wrapped lists (IAM's "Tags.member.N"). */
+    int request_only;
 } aws_query_member;
 
 /* The Query protocol of a JSON service that also serves older clients. */
@@ -231,10 +318,9 @@ typedef struct aws_query_protocol {
     size_t member_count;
     /* The Query error code of an error, or NULL for its type name. */
     const char *(*error_code)(aws_code code);
-    /* Set for services whose Query lists are wrapped (CloudWatch): members
-     * not in the table decode by their dotted names, "Name.member.N" as a
-     * list and "Name.Member" as a nested structure, and result arrays encode
-     * as <Name><member>...</member></Name>. */
+    /* Set for services whose Query requests use wrapped lists throughout
+     * (CloudWatch): members not in the table decode by their dotted names,
+     * "Name.member.N" as a list and "Name.Member" as a nested structure. */
     int nested;
 } aws_query_protocol;
 
@@ -252,6 +338,25 @@ typedef struct aws_service {
     int (*init)(struct stratus *srv, aws_error *err);
     /* Called once per instance before the store closes; may be NULL. */
     void (*cleanup)(struct stratus *srv);
+    /*
+     * IAM authorization of requests signed with credentials Stratus issued
+     * (may be NULL: the service's requests are then not checked). Called
+     * with index 0, 1, ... until it returns 0, it fills the `index`th
+     * (action, resource ARN) pair the request needs. `action` arrives
+     * holding the default action, which the hook may replace, as Lambda's
+     * Invoke needs lambda:InvokeFunction. Returns 1 when it filled a pair.
+     */
+    int (*resource_arn)(const aws_request *req, size_t index, char *action,
+                        size_t action_size, char *arn, size_t arn_size);
+    /* Set by a service that decodes its own wire protocol (S3's REST-XML).
+     * Once the dispatcher has chosen the service, it passes the request
+     * here whole, and the service writes every response, errors included,
+     * and sets `*needs_commit` as the dispatcher would. */
+    void (*serve)(aws_request *req, struct http_response *resp,
+                  int *needs_commit);
+    /* Whether a request without a credential scope (no SigV4 Authorization
+     * header, no X-Amz-Credential) belongs to this service; may be NULL. */
+    int (*claims_unsigned)(const struct http_request *req);
 } aws_service;
 
 /* The services compiled into Stratus, in health-report order. */
