@@ -49,6 +49,7 @@ sanitized_ctest() {
 }
 step "unit tests under ASan/UBSan" sanitized_ctest
 for suite in tests/clients/run.sh tests/crash/run.sh tests/crash/sfn.sh \
+  tests/crash/s3.sh \
   tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then
     step "${suite%.sh}" "$suite" "$root/build"

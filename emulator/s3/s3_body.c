@@ -309,8 +309,9 @@ int s3__body_decode(s3_ctx *c, aws_error *err)
     }
 
     /* A header checksum, unless a trailer already gave one. A checksum in
-     * a presigned URL's query is ignored, as AWS does: SDK 3.729 and later
-     * sign the CRC32 of an empty body into every presigned PUT. */
+     * a presigned URL's query is ignored, as public reports say AWS does.
+     * SDK 3.729 and later sign the CRC32 of an empty body into every
+     * presigned PUT. */
     if (!c->checksum_algorithm[0]) {
         for (size_t i = 0; i < h->header_count; i++)
             s3_checksum_note(c, h->headers[i].name, h->headers[i].value);
