@@ -272,16 +272,56 @@ static const aws_operation s3_operations[] = {
     {"GetBucketAccelerateConfiguration", NULL, "GET", "/{Bucket}?accelerate"},
     {"PutObjectLockConfiguration", NULL, "PUT", "/{Bucket}?object-lock"},
     {"GetObjectLockConfiguration", NULL, "GET", "/{Bucket}?object-lock"},
-    {"PutBucketAnalyticsConfiguration", NULL, "PUT", "/{Bucket}?analytics"},
-    {"GetBucketAnalyticsConfiguration", NULL, "GET", "/{Bucket}?analytics"},
-    {"PutBucketMetricsConfiguration", NULL, "PUT", "/{Bucket}?metrics"},
-    {"GetBucketMetricsConfiguration", NULL, "GET", "/{Bucket}?metrics"},
-    {"PutBucketInventoryConfiguration", NULL, "PUT", "/{Bucket}?inventory"},
-    {"GetBucketInventoryConfiguration", NULL, "GET", "/{Bucket}?inventory"},
+    {"PutBucketAnalyticsConfiguration", NULL, "PUT", "/{Bucket}?analytics&id"},
+    {"GetBucketAnalyticsConfiguration", NULL, "GET", "/{Bucket}?analytics&id"},
+    {"PutBucketMetricsConfiguration", NULL, "PUT", "/{Bucket}?metrics&id"},
+    {"GetBucketMetricsConfiguration", NULL, "GET", "/{Bucket}?metrics&id"},
+    {"PutBucketInventoryConfiguration", NULL, "PUT", "/{Bucket}?inventory&id"},
+    {"GetBucketInventoryConfiguration", NULL, "GET", "/{Bucket}?inventory&id"},
     {"PutBucketIntelligentTieringConfiguration", NULL, "PUT",
-     "/{Bucket}?intelligent-tiering"},
+     "/{Bucket}?intelligent-tiering&id"},
     {"GetBucketIntelligentTieringConfiguration", NULL, "GET",
+     "/{Bucket}?intelligent-tiering&id"},
+    {"DeleteBucketAnalyticsConfiguration", NULL, "DELETE",
+     "/{Bucket}?analytics&id"},
+    {"DeleteBucketMetricsConfiguration", NULL, "DELETE",
+     "/{Bucket}?metrics&id"},
+    {"DeleteBucketInventoryConfiguration", NULL, "DELETE",
+     "/{Bucket}?inventory&id"},
+    {"DeleteBucketIntelligentTieringConfiguration", NULL, "DELETE",
+     "/{Bucket}?intelligent-tiering&id"},
+    {"ListBucketAnalyticsConfigurations", NULL, "GET", "/{Bucket}?analytics"},
+    {"ListBucketMetricsConfigurations", NULL, "GET", "/{Bucket}?metrics"},
+    {"ListBucketInventoryConfigurations", NULL, "GET", "/{Bucket}?inventory"},
+    {"ListBucketIntelligentTieringConfigurations", NULL, "GET",
      "/{Bucket}?intelligent-tiering"},
+    {"GetBucketAbac", NULL, "GET", "/{Bucket}?abac"},
+    {"PutBucketAbac", NULL, "PUT", "/{Bucket}?abac"},
+    {"CreateSession", NULL, "GET", "/{Bucket}?session"},
+    {"CreateBucketMetadataConfiguration", NULL, "POST",
+     "/{Bucket}?metadataConfiguration"},
+    {"GetBucketMetadataConfiguration", NULL, "GET",
+     "/{Bucket}?metadataConfiguration"},
+    {"DeleteBucketMetadataConfiguration", NULL, "DELETE",
+     "/{Bucket}?metadataConfiguration"},
+    {"CreateBucketMetadataTableConfiguration", NULL, "POST",
+     "/{Bucket}?metadataTable"},
+    {"GetBucketMetadataTableConfiguration", NULL, "GET",
+     "/{Bucket}?metadataTable"},
+    {"DeleteBucketMetadataTableConfiguration", NULL, "DELETE",
+     "/{Bucket}?metadataTable"},
+    {"UpdateBucketMetadataAnnotationTableConfiguration", NULL, "PUT",
+     "/{Bucket}?metadataAnnotationTable"},
+    {"UpdateBucketMetadataInventoryTableConfiguration", NULL, "PUT",
+     "/{Bucket}?metadataInventoryTable"},
+    {"UpdateBucketMetadataJournalTableConfiguration", NULL, "PUT",
+     "/{Bucket}?metadataJournalTable"},
+    /* Older forms of the lifecycle and notification operations; the rows
+     * above with the same path take their requests. */
+    {"GetBucketLifecycle", NULL, "GET", "/{Bucket}?lifecycle"},
+    {"PutBucketLifecycle", NULL, "PUT", "/{Bucket}?lifecycle"},
+    {"GetBucketNotification", NULL, "GET", "/{Bucket}?notification"},
+    {"PutBucketNotification", NULL, "PUT", "/{Bucket}?notification"},
     /* Plain bucket operations. */
     {"CreateBucket", s3_op_create_bucket, "PUT", "/{Bucket}"},
     {"HeadBucket", s3_op_head_bucket, "HEAD", "/{Bucket}"},
@@ -311,12 +351,23 @@ static const aws_operation s3_operations[] = {
     {"RestoreObject", NULL, "POST", "/{Bucket}/{Key+}?restore"},
     {"SelectObjectContent", NULL, "POST", "/{Bucket}/{Key+}?select"},
     {"GetObjectTorrent", NULL, "GET", "/{Bucket}/{Key+}?torrent"},
+    {"PutObjectAnnotation", NULL, "PUT", "/{Bucket}/{Key+}?annotation"},
+    {"GetObjectAnnotation", NULL, "GET",
+     "/{Bucket}/{Key+}?annotation&annotationName"},
+    {"ListObjectAnnotations", NULL, "GET", "/{Bucket}/{Key+}?annotation"},
+    {"DeleteObjectAnnotation", NULL, "DELETE", "/{Bucket}/{Key+}?annotation"},
+    {"RenameObject", NULL, "PUT", "/{Bucket}/{Key+}?renameObject"},
+    {"UpdateObjectEncryption", NULL, "PUT", "/{Bucket}/{Key+}?encryption"},
     /* Plain object operations. */
     {"CopyObject", s3_op_copy_object, "PUT", "/{Bucket}/{Key+}"},
     {"PutObject", s3_op_put_object, "PUT", "/{Bucket}/{Key+}"},
     {"GetObject", s3_op_get_object, "GET", "/{Bucket}/{Key+}"},
     {"HeadObject", s3_op_head_object, "HEAD", "/{Bucket}/{Key+}"},
     {"DeleteObject", s3_op_delete_object, "DELETE", "/{Bucket}/{Key+}"},
+    /* Never routed here: directory buckets and Object Lambda have their
+     * own endpoints in AWS. */
+    {"ListDirectoryBuckets", NULL, "GET", "/"},
+    {"WriteGetObjectResponse", NULL, "POST", "/WriteGetObjectResponse"},
 };
 
 /* Whether every query requirement of `tmpl` ("?a&b=c") holds. */
@@ -359,6 +410,8 @@ static const aws_operation *s3_route(const s3_ctx *c)
         int bucket_op = strstr(op->http_path, "{Bucket}") != NULL;
         if (object_op != (c->key != NULL) || bucket_op != (c->bucket != NULL))
             continue;
+        if (!bucket_op && strcmp(op->http_path, "/") != 0)
+            continue; /* a fixed path such as /WriteGetObjectResponse */
         if (!s3_query_matches(c, op->http_path))
             continue;
         if ((strcmp(op->name, "CopyObject") == 0 ||
