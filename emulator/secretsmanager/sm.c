@@ -179,6 +179,54 @@ static int sm_value_check(const cJSON *body, aws_error *err)
     return 0;
 }
 
+/* Check a Tags member: absent, or a list of {Key, Value} strings. */
+static int sm_tags_check(const cJSON *tags, aws_error *err)
+{
+    if (!tags)
+        return 0;
+    int ok = cJSON_IsArray(tags);
+    const cJSON *list = ok ? tags : NULL;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, list)
+    {
+        if (!sm_str(t, "Key") || !sm_str(t, "Value"))
+            ok = 0;
+    }
+    if (!ok)
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: Tags must be a list of objects "
+                        "with string Key and Value members");
+    return 0;
+}
+
+/* Check ClientRequestToken (32 to 64 characters) and VersionStages (a
+ * list of strings), when present. */
+static int sm_version_members_check(const cJSON *body, aws_error *err)
+{
+    const cJSON *token =
+        cJSON_GetObjectItemCaseSensitive(body, "ClientRequestToken");
+    if (token && (!cJSON_IsString(token) || strlen(token->valuestring) < 32 ||
+                  strlen(token->valuestring) > 64))
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: ClientRequestToken must be a "
+                        "string of 32 to 64 characters");
+    const cJSON *stages =
+        cJSON_GetObjectItemCaseSensitive(body, "VersionStages");
+    int ok = !stages || cJSON_IsArray(stages);
+    const cJSON *list = ok ? stages : NULL;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, list)
+    {
+        if (!cJSON_IsString(v))
+            ok = 0;
+    }
+    if (!ok)
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: VersionStages must be a list of "
+                        "strings");
+    return 0;
+}
+
 static void sm_version_id(const cJSON *body, char out[80])
 {
     const char *token = sm_str(body, "ClientRequestToken");
@@ -330,7 +378,10 @@ static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
                  "characters, or any of the following: -/_+=.@!");
         return NULL;
     }
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0 ||
+        sm_tags_check(cJSON_GetObjectItemCaseSensitive(req->body, "Tags"),
+                      err) != 0)
         return NULL;
 
     sm_secret existing;
@@ -658,7 +709,8 @@ static cJSON *sm_op_list_secrets(aws_request *req, aws_error *err)
 static cJSON *sm_op_put_secret_value(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0)
         return NULL;
     if (!sm_str(req->body, "SecretString") &&
         !sm_str(req->body, "SecretBinary")) {
@@ -695,7 +747,8 @@ static cJSON *sm_op_put_secret_value(aws_request *req, aws_error *err)
 static cJSON *sm_op_update_secret(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0)
         return NULL;
     if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
@@ -822,11 +875,13 @@ static cJSON *sm_op_tag_resource(aws_request *req, aws_error *err)
 {
     sm_secret s;
     const cJSON *add = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
-    if (!cJSON_IsArray(add)) {
+    if (!add) {
         aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                  "Invalid parameter: Tags must be set");
         return NULL;
     }
+    if (sm_tags_check(add, err) != 0)
+        return NULL;
     if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     cJSON *tags = cJSON_Parse(s.tags ? s.tags : "[]");
@@ -836,9 +891,11 @@ static cJSON *sm_op_tag_resource(aws_request *req, aws_error *err)
         const char *key = sm_str(t, "Key");
         if (!key)
             continue;
-        for (int i = cJSON_GetArraySize(tags) - 1; i >= 0; i--)
-            if (strcmp(sm_str(cJSON_GetArrayItem(tags, i), "Key"), key) == 0)
+        for (int i = cJSON_GetArraySize(tags) - 1; i >= 0; i--) {
+            const char *old_key = sm_str(cJSON_GetArrayItem(tags, i), "Key");
+            if (old_key && strcmp(old_key, key) == 0)
                 cJSON_DeleteItemFromArray(tags, i);
+        }
         cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
     }
     sm_tags_store(req, s.id, tags);

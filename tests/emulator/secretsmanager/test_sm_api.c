@@ -120,6 +120,13 @@ Test(sm_api, create_errors)
         "InvalidParameterException", NULL);
     fails("CreateSecret", "{\"Name\":\"bad name!\"}",
           "InvalidParameterException", NULL);
+    fails("CreateSecret", "{\"Name\":\"tags\",\"Tags\":[{\"Value\":\"v\"}]}",
+          "InvalidParameterException", NULL);
+    fails("CreateSecret",
+          "{\"Name\":\"token\",\"ClientRequestToken\":\"short\"}",
+          "InvalidParameterException", NULL);
+    fails("DescribeSecret", "{\"SecretId\":\"tags\"}",
+          "ResourceNotFoundException", NULL);
 }
 
 Test(sm_api, put_value_rotates_stages)
