@@ -470,3 +470,67 @@ Test(s3_api, unimplemented_operation)
     s3t_assert_xml(&r, "Code", "MethodNotAllowed");
     http_response_cleanup(&r);
 }
+
+/* The message of the first TaskFailed cause in a recorded execution
+ * history, cut before " (Service: S3". NULL when absent. */
+static char *recorded_cause(const cJSON *snapshot, const char *test)
+{
+    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(snapshot, test);
+    const cJSON *content =
+        cJSON_GetObjectItemCaseSensitive(entry, "recorded-content");
+    const cJSON *history =
+        cJSON_GetObjectItemCaseSensitive(content, "get_execution_history");
+    const cJSON *event;
+    cJSON_ArrayForEach(event,
+                       cJSON_GetObjectItemCaseSensitive(history, "events"))
+    {
+        const cJSON *details =
+            cJSON_GetObjectItemCaseSensitive(event, "taskFailedEventDetails");
+        const char *cause = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(details, "cause"));
+        const char *cut = cause ? strstr(cause, " (Service: S3") : NULL;
+        if (cut)
+            return xstrndup(cause, (size_t)(cut - cause));
+    }
+    return NULL;
+}
+
+/* AWS's messages as recorded by LocalStack through Step Functions' S3
+ * integration (GetObject on a missing bucket and a missing key). */
+Test(s3_api, messages_match_recorded_aws)
+{
+    const char *shared = ts_shared_dir();
+    if (!shared)
+        cr_skip_test("no shared folder (STRATUS_SHARED_DIR): recorded AWS "
+                     "responses not available");
+    char path[1024];
+    snprintf(path, sizeof path,
+             "%s/conformance/localstack/tests/aws/services/stepfunctions/v2/"
+             "error_handling/test_aws_sdk.snapshot.json",
+             shared);
+    cJSON *snapshot = ts_load_json(path, 0);
+    if (!snapshot)
+        cr_skip_test("cannot read %s", path);
+    const char *prefix = "tests/aws/services/stepfunctions/v2/error_handling/"
+                         "test_aws_sdk.py::TestAwsSdk::";
+    char test[256];
+
+    snprintf(test, sizeof test, "%stest_no_such_bucket", prefix);
+    char *bucket_cause = recorded_cause(snapshot, test);
+    snprintf(test, sizeof test, "%stest_s3_no_such_key", prefix);
+    char *key_cause = recorded_cause(snapshot, test);
+    cJSON_Delete(snapshot);
+    cr_assert_not_null(bucket_cause, "no NoSuchBucket cause recorded");
+    cr_assert_not_null(key_cause, "no NoSuchKey cause recorded");
+
+    http_response r;
+    s3t_send(srv, "GET", "/bucket-name/no_such_key.json", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "Message", bucket_cause);
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bucket-name", NULL), 200);
+    s3t_send(srv, "GET", "/bucket-name/no_such_key.json", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "Message", key_cause);
+    http_response_cleanup(&r);
+    free(bucket_cause);
+    free(key_cause);
+}
