@@ -150,6 +150,7 @@ struct http_response;
     X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
     X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
     X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \
+    X(APIGW_NOT_FOUND, "NotFoundException", 404, NULL)                         \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 

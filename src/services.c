@@ -5,6 +5,7 @@
 #include "aws.h"
 #include "stack.h"
 
+#include "apigw.h"
 #include "ddb.h"
 #include "evb.h"
 #include "lam.h"
@@ -15,11 +16,12 @@
 
 const aws_service *const aws_services[] = {
     &ddb_service, &evb_service, &lam_service, &sqs_service,
-    &sfn_service, &s3_service,  &sm_service,
+    &sfn_service, &apigw_service, &s3_service, &sm_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
 const stack_type stack_types[] = {
+    {"AWS::ApiGatewayV2::Api", apigw_stack_apply_api},
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
     {"AWS::Events::EventBus", evb_stack_apply_event_bus},
     {"AWS::Events::Rule", evb_stack_apply_rule},

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "apigw.h"
 #include "aws.h"
+#include "lam.h"
 #include "log.h"
 #include "util.h"
 
@@ -240,25 +242,12 @@ static void stratus_handle(stratus *srv, const http_request *req,
         *needs_commit = 0;
         return;
     }
+    if (strncmp(req->path, "/_stratus/lambda/", 17) == 0) {
+        lam_fault_endpoint(srv, req, resp);
+        *needs_commit = 0;
+        return;
+    }
     aws_dispatch(srv, req, resp, needs_commit);
-}
-
-/*
- * The stack's HTTP API port. No routes exist until the API Gateway service
- * lands, so every request gets API Gateway's response for an unknown route.
- */
-static void stratus_handle_api(stratus *srv, const http_request *req,
-                               http_response *resp, int *needs_commit)
-{
-    static const char body[] = "{\"message\":\"Not Found\"}";
-    char request_id[37];
-
-    stratus_request_id(srv, request_id);
-    resp->status = 404;
-    http_response_header(resp, "Content-Type", "application/json");
-    http_response_header(resp, "apigw-requestid", request_id);
-    http_response_body(resp, body, sizeof body - 1);
-    *needs_commit = 0;
 }
 
 int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
@@ -273,9 +262,10 @@ int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
 
     if (srv->cfg.api_port >= 0) {
         if (http_listener_start(&l, srv, srv->cfg.host, srv->cfg.api_port,
-                                stratus_handle_api, errbuf, errsize) != 0)
+                                apigw_http_handler, errbuf, errsize) != 0)
             return -1;
         srv->listeners[srv->listener_count++] = l;
+        apigw_set_listener_port(srv, http_listener_port(l));
         log_info("serve", "HTTP API listening on http://%s:%d", srv->cfg.host,
                  http_listener_port(l));
     }
