@@ -367,3 +367,29 @@ Test(s3_http, unsigned_path_style_rejected)
                      "MissingAuthenticationTokenException");
     http_response_cleanup(&r);
 }
+
+Test(s3_http, default_checksum_crc64nvme)
+{
+    http_response r;
+    const char *const mode[] = {"x-amz-checksum-mode", "ENABLED", NULL};
+    const char *const range[] = {"x-amz-checksum-mode", "ENABLED", "Range",
+                                 "bytes=0-3", NULL};
+    cr_assert_eq(s3t_status(srv, "PUT", "/web/check", "123456789"), 200);
+    /* CRC-64/NVME of "123456789" is 0xae8b14860a799888. */
+    s3t_send(srv, "GET", "/web/check", mode, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-checksum-crc64nvme"),
+                     "rosUhgp5mIg=");
+    cr_assert_str_eq(s3t_header(&r, "x-amz-checksum-type"), "FULL_OBJECT");
+    http_response_cleanup(&r);
+
+    /* A part of the object has no whole-object checksum. */
+    s3t_send(srv, "GET", "/web/check", range, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 206);
+    cr_assert_null(s3t_header(&r, "x-amz-checksum-crc64nvme"));
+    http_response_cleanup(&r);
+
+    /* Without checksum mode no checksum header is sent. */
+    s3t_send(srv, "GET", "/web/check", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-checksum-crc64nvme"));
+    http_response_cleanup(&r);
+}
