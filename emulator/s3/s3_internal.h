@@ -175,6 +175,8 @@ cJSON *s3_op_delete_objects(aws_request *req, aws_error *err);
 cJSON *s3_op_copy_object(aws_request *req, aws_error *err);
 cJSON *s3_op_list_objects(aws_request *req, aws_error *err);
 cJSON *s3_op_list_objects_v2(aws_request *req, aws_error *err);
+cJSON *s3_op_list_object_versions(aws_request *req, aws_error *err);
+cJSON *s3_op_list_multipart_uploads(aws_request *req, aws_error *err);
 cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_upload_part(aws_request *req, aws_error *err);
 cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err);

@@ -381,3 +381,50 @@ cJSON *s3_op_list_parts(aws_request *req, aws_error *err)
     strbuf_puts(&c->out, "</ListPartsResult>");
     return s3__ok();
 }
+
+cJSON *s3_op_list_multipart_uploads(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b;
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
+        return NULL;
+    const char *prefix = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(c->query, "prefix"));
+    s3__xml_open(&c->out, "ListMultipartUploadsResult");
+    s3__xml_elem(&c->out, "Bucket", c->bucket);
+    s3__xml_elem(&c->out, "KeyMarker", "");
+    s3__xml_elem(&c->out, "UploadIdMarker", "");
+    s3__xml_elem_int(&c->out, "MaxUploads", 1000);
+    s3__xml_elem(&c->out, "IsTruncated", "false");
+    if (prefix)
+        s3__xml_elem(&c->out, "Prefix", prefix);
+    /* NOTE: the first 1000 uploads only, without paging or delimiter. */
+    sqlite3_stmt *st = store_stmt(
+        req->srv->store,
+        "SELECT key, upload_id, created_ms FROM s3_upload WHERE bucket_id = ?"
+        " AND substr(key, 1, length(?2)) = ?2 ORDER BY key, created_ms"
+        " LIMIT 1000");
+    sqlite3_bind_int64(st, 1, b.id);
+    sqlite3_bind_text(st, 2, prefix ? prefix : "", -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char date[32];
+        s3__iso_date(sqlite3_column_int64(st, 2), date);
+        strbuf_puts(&c->out, "<Upload>");
+        s3__xml_elem(&c->out, "Key", (const char *)sqlite3_column_text(st, 0));
+        s3__xml_elem(&c->out, "UploadId",
+                     (const char *)sqlite3_column_text(st, 1));
+        strbuf_puts(&c->out, "<Initiator>");
+        s3__xml_elem(&c->out, "ID", req->account);
+        s3__xml_elem(&c->out, "DisplayName", "stratus");
+        strbuf_puts(&c->out, "</Initiator><Owner>");
+        s3__xml_elem(&c->out, "ID", req->account);
+        s3__xml_elem(&c->out, "DisplayName", "stratus");
+        strbuf_puts(&c->out, "</Owner>");
+        s3__xml_elem(&c->out, "StorageClass", "STANDARD");
+        s3__xml_elem(&c->out, "Initiated", date);
+        strbuf_puts(&c->out, "</Upload>");
+    }
+    sqlite3_reset(st);
+    strbuf_puts(&c->out, "</ListMultipartUploadsResult>");
+    return s3__ok();
+}

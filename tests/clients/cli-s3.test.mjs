@@ -94,6 +94,11 @@ describe('S3 through the CLI', () => {
     assert.match(put.ETag, /^"[0-9a-f]{32}"$/);
     const list = awsJson('s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', 'uploads/', '--delimiter', '/');
     assert.deepEqual(list.CommonPrefixes, [{ Prefix: 'uploads/u1/' }]);
+    const v1 = awsJson('s3api', 'list-objects', '--bucket', bucket, '--prefix', 'uploads/');
+    assert.deepEqual(v1.Contents.map((c) => c.Key), ['uploads/u1/x.json']);
+    const versions = awsJson('s3api', 'list-object-versions', '--bucket', bucket, '--prefix', 'uploads/');
+    assert.equal(versions.Versions[0].Key, 'uploads/u1/x.json');
+    assert.equal(versions.Versions[0].IsLatest, true);
 
     const missing = aws('s3api', 'get-object', '--bucket', bucket, '--key', 'nope', join(home, 'out'));
     assert.equal(missing.code, 254);

@@ -421,6 +421,12 @@ Test(s3_api, list_v1_marker)
 {
     http_response r;
     fill_listing_bucket();
+    s3t_send(srv, "GET", "/lst", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Contents>"), 6, "%s", r.body);
+    s3t_assert_xml(&r, "IsTruncated", "false");
+    http_response_cleanup(&r);
+
     s3t_send(srv, "GET", "/lst?marker=photos%2F2025%2F1.jpg&max-keys=1", NULL,
              NULL, 0, 1, &r);
     cr_assert_eq(r.status, 200);
@@ -454,6 +460,36 @@ Test(s3_api, versioning_flag)
     cr_assert_eq(r.status, 204);
     cr_assert_str_eq(s3t_header(&r, "x-amz-delete-marker"), "true");
     http_response_cleanup(&r);
+}
+
+Test(s3_api, list_object_versions)
+{
+    http_response r;
+    static const char enable[] =
+        "<VersioningConfiguration><Status>Enabled</Status>"
+        "</VersioningConfiguration>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/ver", NULL), 200);
+    put_text("/ver/plain", "1");
+    cr_assert_eq(s3t_status(srv, "PUT", "/ver?versioning", enable), 200);
+    s3t_send(srv, "PUT", "/ver/versioned", NULL, "2", 1, 1, &r);
+    char *version = xstrdup(s3t_header(&r, "x-amz-version-id"));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/ver?versions", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
+    cr_assert(strstr(r.body, "<ListVersionsResult"));
+    cr_assert_eq(s3t_count(&r, "<Version>"), 2, "%s", r.body);
+    cr_assert(strstr(r.body, "<Key>plain</Key><VersionId>null</VersionId>"
+                             "<IsLatest>true</IsLatest>"),
+              "%s", r.body);
+    cr_assert(strstr(r.body, version), "version id %s listed", version);
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/ver?versions&max-keys=1", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "IsTruncated", "true");
+    s3t_assert_xml(&r, "NextKeyMarker", "plain");
+    http_response_cleanup(&r);
+    free(version);
 }
 
 Test(s3_api, unimplemented_operation)

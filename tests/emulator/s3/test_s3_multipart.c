@@ -156,6 +156,25 @@ Test(s3_multipart, complete_errors)
     free(etag2);
 }
 
+Test(s3_multipart, list_uploads)
+{
+    http_response r;
+    char *first = upload_start("dir/a");
+    char *second = upload_start("other");
+    s3t_send(srv, "GET", "/mpu?uploads", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Upload>"), 2);
+    cr_assert(strstr(r.body, first));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/mpu?uploads&prefix=dir%2F", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(s3t_count(&r, "<Upload>"), 1);
+    s3t_assert_xml(&r, "Key", "dir/a");
+    http_response_cleanup(&r);
+    free(first);
+    free(second);
+}
+
 Test(s3_multipart, abort_and_part_number)
 {
     http_response r;
