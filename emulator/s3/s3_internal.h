@@ -16,7 +16,7 @@
 #include "stratus.h"
 #include "util.h"
 
-/* Longest object key AWS accepts, in bytes of UTF-8. */
+/* Maximum object key length AWS accepts, in bytes of UTF-8. */
 #define S3_MAX_KEY_BYTES 1024
 
 /*
@@ -68,7 +68,8 @@ void s3__xml_escape(strbuf *b, const char *s);
 void s3__xml_elem(strbuf *b, const char *name, const char *value);
 void s3__xml_elem_int(strbuf *b, const char *name, long long value);
 void s3__xml_open(strbuf *b, const char *root);
-/* RFC 1123 ("Fri, 04 Dec 2026 23:28:40 GMT") and ISO-8601 with ms. */
+/* Format `ms` as an RFC 1123 date ("Fri, 04 Dec 2026 23:28:40 GMT") or as
+ * ISO-8601 with milliseconds. */
 void s3__http_date(int64_t ms, char out[40]);
 void s3__iso_date(int64_t ms, char out[32]);
 
@@ -87,8 +88,9 @@ const char *s3__xml_text(const s3_xml_node *n, const char *name);
 
 /* s3_body.c */
 int s3__body_decode(s3_ctx *c, aws_error *err);
-/* Base64 of the checksum `algorithm` ("CRC32", "CRC32C", "SHA1",
- * "SHA256") of data; returns -1 for an unknown algorithm. */
+/* Base64 of the checksum `algorithm` ("CRC32", "CRC32C",
+ * "CRC64NVME", "SHA1", "SHA256") of data; returns -1 for an unknown algorithm.
+ */
 int s3__checksum(const char *algorithm, const void *data, size_t len, char *out,
                  size_t size);
 void s3__md5_hex(const void *data, size_t len, char out[33]);

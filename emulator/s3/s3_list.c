@@ -1,7 +1,7 @@
 /*
- * s3_list.c: ListObjects and ListObjectsV2: prefix, delimiter with
- * CommonPrefixes, max-keys, marker / start-after / continuation-token, and
- * encoding-type=url.
+ * s3_list.c: ListObjects, ListObjectsV2 and ListObjectVersions: prefix,
+ * delimiter with CommonPrefixes, max-keys, marker / key-marker /
+ * start-after / continuation-token, and encoding-type=url.
  *
  * Keys come out in byte order of their UTF-8 form, as in S3. A
  * continuation token is the base64 of the last key or common prefix
@@ -15,7 +15,7 @@
 #include "s3_internal.h"
 #include "store.h"
 
-/* Which listing a page is written for. */
+/* The listing a page is written for. */
 typedef enum s3_list_kind {
     S3_LIST_V1,
     S3_LIST_V2,

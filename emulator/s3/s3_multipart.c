@@ -1,6 +1,7 @@
 /*
  * s3_multipart.c: multipart uploads: CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload and ListParts.
+ * CompleteMultipartUpload, AbortMultipartUpload, ListParts and
+ * ListMultipartUploads.
  *
  * Parts are rows of s3_part until the upload completes, when they are
  * joined into one object with S3's multipart ETag: the MD5 of the parts'
