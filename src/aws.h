@@ -147,6 +147,7 @@ struct http_response;
       "The specified method is not allowed against this resource.")            \
     X(S3_NOT_IMPLEMENTED, "NotImplemented", 501, NULL)                         \
     X(S3_BAD_REQUEST, "BadRequest", 400, NULL)                                 \
+    X(S3_INVALID_TAG, "InvalidTag", 400, NULL)                                 \
     X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
     X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
     X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \

@@ -46,6 +46,8 @@ static const char *const s3_schema_steps[] = {
     " (upload_id) ON DELETE CASCADE, part_number INTEGER NOT NULL,"
     " data BLOB NOT NULL, etag TEXT NOT NULL, checksum TEXT,"
     " modified_ms INTEGER NOT NULL, PRIMARY KEY (upload_id, part_number))",
+    /* Object tags: a JSON array of {Key, Value}, NULL when untagged. */
+    "ALTER TABLE s3_object ADD COLUMN tags TEXT",
 };
 
 static int s3_init(stratus *srv, aws_error *err)
@@ -340,9 +342,12 @@ static const aws_operation s3_operations[] = {
     {"AbortMultipartUpload", s3_op_abort_multipart_upload, "DELETE",
      "/{Bucket}/{Key+}?uploadId"},
     {"ListParts", s3_op_list_parts, "GET", "/{Bucket}/{Key+}?uploadId"},
-    {"PutObjectTagging", NULL, "PUT", "/{Bucket}/{Key+}?tagging"},
-    {"GetObjectTagging", NULL, "GET", "/{Bucket}/{Key+}?tagging"},
-    {"DeleteObjectTagging", NULL, "DELETE", "/{Bucket}/{Key+}?tagging"},
+    {"PutObjectTagging", s3_op_put_object_tagging, "PUT",
+     "/{Bucket}/{Key+}?tagging"},
+    {"GetObjectTagging", s3_op_get_object_tagging, "GET",
+     "/{Bucket}/{Key+}?tagging"},
+    {"DeleteObjectTagging", s3_op_delete_object_tagging, "DELETE",
+     "/{Bucket}/{Key+}?tagging"},
     {"PutObjectAcl", NULL, "PUT", "/{Bucket}/{Key+}?acl"},
     {"GetObjectAcl", NULL, "GET", "/{Bucket}/{Key+}?acl"},
     {"GetObjectAttributes", NULL, "GET", "/{Bucket}/{Key+}?attributes"},

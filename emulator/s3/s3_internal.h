@@ -151,6 +151,20 @@ char *s3__request_headers(const s3_ctx *c);
 /* A new version id when the bucket has versioning enabled, else "". */
 void s3__version_id(const s3_bucket *b, char out[40]);
 
+/* s3_tagging.c */
+/* Parse an x-amz-tagging header ("k1=v1&k2=v2", URL-encoded) into a JSON
+ * array of {Key, Value}. Returns NULL with InvalidTag when invalid. */
+cJSON *s3__tagging_header_parse(const char *header, aws_error *err);
+/* Replace an object's tags (NULL removes them). Returns 0 or -1. */
+int s3__object_tags_store(struct stratus *srv, int64_t bucket_id,
+                          const char *key, const cJSON *tags);
+/* The tags of an object as a new JSON array, or NULL with NoSuchKey. */
+cJSON *s3__object_tags_load(struct stratus *srv, int64_t bucket_id,
+                            const char *key, aws_error *err);
+/* The number of tags of an object (0 when untagged or missing). */
+int s3__object_tag_count(struct stratus *srv, int64_t bucket_id,
+                         const char *key);
+
 /* s3_cors.c */
 void s3__cors_preflight(s3_ctx *c);
 void s3__cors_headers(s3_ctx *c);
@@ -184,5 +198,8 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err);
 cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_abort_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_list_parts(aws_request *req, aws_error *err);
+cJSON *s3_op_put_object_tagging(aws_request *req, aws_error *err);
+cJSON *s3_op_get_object_tagging(aws_request *req, aws_error *err);
+cJSON *s3_op_delete_object_tagging(aws_request *req, aws_error *err);
 
 #endif

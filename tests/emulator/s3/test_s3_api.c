@@ -492,6 +492,67 @@ Test(s3_api, list_object_versions)
     free(version);
 }
 
+Test(s3_api, object_tagging)
+{
+    http_response r;
+    const char *const tagged[] = {"x-amz-tagging",
+                                  "team=cards&stage=raw%20scan", NULL};
+    const char *const too_many[] = {
+        "x-amz-tagging", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11", NULL};
+    static const char set[] = "<Tagging><TagSet><Tag><Key>only</Key>"
+                              "<Value>one</Value></Tag></TagSet></Tagging>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
+    s3t_send(srv, "PUT", "/bkt/t", tagged, "x", 1, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "HEAD", "/bkt/t", NULL, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "2");
+    http_response_cleanup(&r);
+    s3t_send(srv, "GET", "/bkt/t?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Tag>"), 2);
+    cr_assert(strstr(r.body, "<Key>stage</Key><Value>raw scan</Value>"), "%s",
+              r.body);
+    http_response_cleanup(&r);
+
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt/t?tagging", set), 200);
+    s3t_send(srv, "GET", "/bkt/t?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(s3t_count(&r, "<Tag>"), 1);
+    s3t_assert_xml(&r, "Value", "one");
+    http_response_cleanup(&r);
+
+    cr_assert_eq(s3t_status(srv, "DELETE", "/bkt/t?tagging", NULL), 204);
+    s3t_send(srv, "HEAD", "/bkt/t", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-tagging-count"));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "PUT", "/bkt/many", too_many, "x", 1, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "InvalidTag");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt/missing?tagging", NULL), 404);
+
+    /* CopyObject copies the tags unless the directive is REPLACE. */
+    const char *const copy[] = {"x-amz-copy-source", "bkt/tagged", NULL};
+    const char *const replace[] = {"x-amz-copy-source", "bkt/tagged",
+                                   "x-amz-tagging-directive", "REPLACE", NULL};
+    s3t_send(srv, "PUT", "/bkt/tagged", tagged, "x", 1, 1, &r);
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt/copied", copy, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+    s3t_send(srv, "HEAD", "/bkt/copied", NULL, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "2");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt/replaced", replace, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+    s3t_send(srv, "HEAD", "/bkt/replaced", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-tagging-count"));
+    http_response_cleanup(&r);
+}
+
 Test(s3_api, unimplemented_operation)
 {
     http_response r;
