@@ -199,6 +199,10 @@ cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_abort_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_list_parts(aws_request *req, aws_error *err);
 cJSON *s3_op_put_object_tagging(aws_request *req, aws_error *err);
+cJSON *s3_op_put_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_get_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_delete_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_get_bucket_acl(aws_request *req, aws_error *err);
 cJSON *s3_op_get_object_tagging(aws_request *req, aws_error *err);
 cJSON *s3_op_delete_object_tagging(aws_request *req, aws_error *err);
 

@@ -100,6 +100,23 @@ describe('S3 through the CLI', () => {
     assert.equal(versions.Versions[0].Key, 'uploads/u1/x.json');
     assert.equal(versions.Versions[0].IsLatest, true);
 
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${bucket}/*`,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    });
+    awsOk('s3api', 'put-bucket-policy', '--bucket', bucket, '--policy', policy);
+    assert.equal(awsJson('s3api', 'get-bucket-policy', '--bucket', bucket).Policy, policy);
+    awsOk('s3api', 'put-public-access-block', '--bucket', bucket, '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true');
+    const block = awsJson('s3api', 'get-public-access-block', '--bucket', bucket);
+    assert.equal(block.PublicAccessBlockConfiguration.RestrictPublicBuckets, true);
+    const encryption = awsJson('s3api', 'get-bucket-encryption', '--bucket', bucket);
+    assert.equal(
+      encryption.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm,
+      'AES256',
+    );
+
     const missing = aws('s3api', 'get-object', '--bucket', bucket, '--key', 'nope', join(home, 'out'));
     assert.equal(missing.code, 254);
     assert.match(missing.stderr, /\(NoSuchKey\) when calling the GetObject operation: The specified key does not exist\./);

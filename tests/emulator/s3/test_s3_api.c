@@ -553,11 +553,70 @@ Test(s3_api, object_tagging)
     http_response_cleanup(&r);
 }
 
+Test(s3_api, bucket_configurations)
+{
+    http_response r;
+    static const char policy[] =
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
+        "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":"
+        "\"arn:aws:s3:::bkt/*\",\"Condition\":{\"Bool\":{"
+        "\"aws:SecureTransport\":\"false\"}}}]}";
+    static const char block[] =
+        "<PublicAccessBlockConfiguration><BlockPublicAcls>true"
+        "</BlockPublicAcls></PublicAccessBlockConfiguration>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
+
+    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 404);
+    s3t_assert_xml(&r, "Code", "NoSuchBucketPolicy");
+    s3t_assert_xml(&r, "Message", "The bucket policy does not exist");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt?policy", policy), 204);
+    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body_len, sizeof policy - 1);
+    cr_assert(memcmp(r.body, policy, r.body_len) == 0);
+    cr_assert_str_eq(s3t_header(&r, "Content-Type"), "application/json");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt?policy", NULL, "not json", 8, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "MalformedPolicy");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "DELETE", "/bkt?policy", NULL), 204);
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt?policy", NULL), 404);
+
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt?publicAccessBlock", NULL), 404);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt?publicAccessBlock", block), 200);
+    s3t_send(srv, "GET", "/bkt?publicAccessBlock", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "BlockPublicAcls", "true");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt?publicAccessBlock", NULL, "<Other/>", 8, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "MalformedXML");
+    http_response_cleanup(&r);
+
+    /* Default encryption exists before any PutBucketEncryption. */
+    s3t_send(srv, "GET", "/bkt?encryption", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    s3t_assert_xml(&r, "SSEAlgorithm", "AES256");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/bkt?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 404);
+    s3t_assert_xml(&r, "Code", "NoSuchTagSet");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/bkt?acl", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    s3t_assert_xml(&r, "Permission", "FULL_CONTROL");
+    http_response_cleanup(&r);
+}
+
 Test(s3_api, unimplemented_operation)
 {
     http_response r;
     cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
-    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    s3t_send(srv, "GET", "/bkt?replication", NULL, NULL, 0, 1, &r);
     cr_assert_eq(r.status, 501);
     s3t_assert_xml(&r, "Code", "NotImplemented");
     http_response_cleanup(&r);
