@@ -127,7 +127,8 @@ cJSON *s3_op_get_bucket_config(aws_request *req, aws_error *err)
                       (size_t)sqlite3_column_bytes(st, 0));
         sqlite3_reset(st);
         if (!kind->root) {
-            /* A policy is JSON; serve sets XML only for an empty type. */
+            /* A policy is JSON: move it out of `out`, which s3_serve
+             * would send as XML. */
             size_t len;
             char *body = strbuf_take(&c->out, &len);
             http_response_header(c->resp, "Content-Type", "application/json");

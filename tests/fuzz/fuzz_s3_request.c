@@ -2,10 +2,11 @@
  * fuzz_s3_request.c: libFuzzer driver that sends arbitrary bytes to S3
  * through the real dispatcher. The first byte picks the request shape: a
  * body for an XML operation (DeleteObjects, PutBucketCors,
- * PutBucketVersioning, CreateBucket, CompleteMultipartUpload), an
- * aws-chunked PutObject body, a ListObjectsV2 query string, an object key
- * as the path, or preflight headers. Any input must produce an S3-shaped
- * response, never a crash, a leak or undefined behaviour.
+ * PutBucketVersioning, CreateBucket, CompleteMultipartUpload,
+ * PutObjectTagging, PutBucketPolicy), an aws-chunked PutObject body, a
+ * ListObjectsV2 query string, an object key as the path, or preflight
+ * headers. Any input must produce an S3-shaped response, never a crash, a
+ * leak or undefined behaviour.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -84,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         {"x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"},
     };
 
-    switch (data[0] % 9) {
+    switch (data[0] % 11) {
     case 0:
         fuzz_send("POST", "/fuzz", "delete", NULL, 0, rest, len);
         break;
@@ -110,6 +111,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 7:
         if (len > 0 && text[0] == '/' && !memchr(rest, '\0', len))
             fuzz_send("GET", text, "", NULL, 0, "", 0);
+        break;
+    case 8:
+        fuzz_send("PUT", "/fuzz/a/b", "tagging", NULL, 0, rest, len);
+        break;
+    case 9:
+        fuzz_send("PUT", "/fuzz", "policy", NULL, 0, rest, len);
+        fuzz_send("GET", "/fuzz", "policy", NULL, 0, "", 0);
         break;
     default: {
         http_header preflight[] = {
