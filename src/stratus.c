@@ -16,8 +16,10 @@
 
 #include "apigw.h"
 #include "aws.h"
+#include "bedrock.h"
 #include "lam.h"
 #include "log.h"
+#include "pricing.h"
 #include "util.h"
 
 size_t stratus_service_index(const aws_service *svc)
@@ -244,6 +246,13 @@ static void stratus_handle(stratus *srv, const http_request *req,
     }
     if (strncmp(req->path, "/_stratus/lambda/", 17) == 0) {
         lam_fault_endpoint(srv, req, resp);
+        *needs_commit = 0;
+        return;
+    }
+    /* The stand-ins' own endpoints: the pricing API and Bedrock faults. */
+    if (strncmp(req->path, "/_stratus/", 10) == 0 &&
+        (pricing_handle(srv, req, resp) ||
+         bedrock_faults_handle(srv, req, resp))) {
         *needs_commit = 0;
         return;
     }
