@@ -580,6 +580,8 @@ static void s3_serve(aws_request *areq, http_response *resp, int *needs_commit)
         s3__add_elem(&err, "MaxSizeAllowed", size);
         goto fail;
     }
+    if (s3__iam_check(&c, &err) != 0)
+        goto fail;
     if (s3__body_decode(&c, &err) != 0)
         goto fail;
     if (s3_run(&c, op, &err, needs_commit) != 0)

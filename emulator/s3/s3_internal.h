@@ -165,6 +165,13 @@ cJSON *s3__object_tags_load(struct stratus *srv, int64_t bucket_id,
 int s3__object_tag_count(struct stratus *srv, int64_t bucket_id,
                          const char *key);
 
+/* s3_iam.c */
+/* The IAM resource of a bucket or object ("*" without a bucket). */
+void s3__iam_arn(const char *bucket, const char *key, char *out, size_t size);
+/* Check the request's operation with IAM. Returns 0, or -1 with
+ * AccessDenied (or ExpiredToken) in `err`. */
+int s3__iam_check(s3_ctx *c, aws_error *err);
+
 /* s3_cors.c */
 void s3__cors_preflight(s3_ctx *c);
 void s3__cors_headers(s3_ctx *c);

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "iam.h"
 #include "s3.h"
 #include "s3_internal.h"
 #include "store.h"
@@ -618,6 +619,20 @@ cJSON *s3_op_delete_objects(aws_request *req, aws_error *err)
             s3__xml_elem(&c->out, "Code", "KeyTooLongError");
             s3__xml_elem(&c->out, "Message", "Your key is too long");
             strbuf_puts(&c->out, "</Error>");
+            continue;
+        }
+        char resource[2200];
+        aws_error denied;
+        memset(&denied, 0, sizeof denied);
+        s3__iam_arn(c->bucket, key, resource, sizeof resource);
+        if (iam_request_check(&c->req, "s3:DeleteObject", resource, &denied) !=
+            0) {
+            strbuf_puts(&c->out, "<Error>");
+            s3__xml_elem(&c->out, "Key", key);
+            s3__xml_elem(&c->out, "Code", aws_code_name(denied.code));
+            s3__xml_elem(&c->out, "Message", denied.message);
+            strbuf_puts(&c->out, "</Error>");
+            aws_error_reset(&denied);
             continue;
         }
         s3_object_delete(c, &b, key);
