@@ -350,7 +350,8 @@ static const aws_operation s3_operations[] = {
     {"DeleteBucket", s3_op_delete_bucket, "DELETE", "/{Bucket}"},
     {"ListObjects", s3_op_list_objects, "GET", "/{Bucket}"},
     /* Object subresources. */
-    {"UploadPartCopy", NULL, "PUT", "/{Bucket}/{Key+}?partNumber&uploadId"},
+    {"UploadPartCopy", s3_op_upload_part_copy, "PUT",
+     "/{Bucket}/{Key+}?partNumber&uploadId"},
     {"UploadPart", s3_op_upload_part, "PUT",
      "/{Bucket}/{Key+}?partNumber&uploadId"},
     {"CreateMultipartUpload", s3_op_create_multipart_upload, "POST",

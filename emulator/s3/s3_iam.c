@@ -7,9 +7,9 @@
  *
  * IAM names S3 actions differently from operations (HeadObject needs
  * s3:GetObject, ListObjectsV2 s3:ListBucket); the table lists those that
- * differ, every other operation needs "s3:<operation>". CopyObject also
- * needs s3:GetObject on its source, and DeleteObjects checks each key as
- * it deletes (s3_object.c).
+ * differ, every other operation needs "s3:<operation>". CopyObject and
+ * UploadPartCopy also need s3:GetObject on their source, and DeleteObjects
+ * checks each key as it deletes (s3_object.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +33,7 @@ static const struct {
     {"CopyObject", "s3:PutObject"},
     {"CreateMultipartUpload", "s3:PutObject"},
     {"UploadPart", "s3:PutObject"},
+    {"UploadPartCopy", "s3:PutObject"},
     {"CompleteMultipartUpload", "s3:PutObject"},
     {"ListParts", "s3:ListMultipartUploadParts"},
     {"DeleteObjects", NULL}, /* checked per key */
@@ -79,7 +80,8 @@ int s3__iam_check(s3_ctx *c, aws_error *err)
     if (iam_request_check(&c->req, action, resource, err) != 0)
         return -1;
 
-    if (strcmp(c->op, "CopyObject") == 0) {
+    if (strcmp(c->op, "CopyObject") == 0 ||
+        strcmp(c->op, "UploadPartCopy") == 0) {
         /* The source, "[/]bucket/key[?versionId=...]", URL-encoded. */
         const char *source = s3__header(c, "x-amz-copy-source");
         if (*source == '/')

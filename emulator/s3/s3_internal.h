@@ -202,6 +202,7 @@ cJSON *s3_op_list_object_versions(aws_request *req, aws_error *err);
 cJSON *s3_op_list_multipart_uploads(aws_request *req, aws_error *err);
 cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_upload_part(aws_request *req, aws_error *err);
+cJSON *s3_op_upload_part_copy(aws_request *req, aws_error *err);
 cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_abort_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_list_parts(aws_request *req, aws_error *err);

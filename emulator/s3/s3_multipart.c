@@ -1,7 +1,7 @@
 /*
  * s3_multipart.c: multipart uploads: CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload, ListParts and
- * ListMultipartUploads.
+ * UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+ * ListParts and ListMultipartUploads.
  *
  * Parts are rows of s3_part until the upload completes, when they are
  * joined into one object with S3's multipart ETag: the MD5 of the parts'
@@ -141,13 +141,9 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
     return s3__ok();
 }
 
-cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
+/* The partNumber of the request, 1 to 10000; -1 with InvalidArgument. */
+static long s3_part_number(s3_ctx *c, aws_error *err)
 {
-    s3_ctx *c = s3__ctx(req);
-    s3_bucket b;
-    s3_upload u;
-    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
-        return NULL;
     const char *number_text = cJSON_GetStringValue(
         cJSON_GetObjectItemCaseSensitive(c->query, "partNumber"));
     char *end;
@@ -158,17 +154,21 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
                  "inclusive");
         s3__add_elem(err, "ArgumentName", "partNumber");
         s3__add_elem(err, "ArgumentValue", number_text);
-        return NULL;
+        return -1;
     }
-    if (s3_upload_get(c, &b, &u, err) != 0)
-        return NULL;
-    s3_upload_free(&u);
+    return number;
+}
 
-    char md5[33], etag[40];
-    s3__md5_hex(c->body, c->body_len, md5);
-    snprintf(etag, sizeof etag, "\"%s\"", md5);
+/* Store part `number` of the request's upload; writes its quoted ETag
+ * into `etag` (40 bytes). Returns 0, or -1 with an error. */
+static int s3_part_store(s3_ctx *c, long number, const void *data, size_t len,
+                         const char *checksum, char etag[40], aws_error *err)
+{
+    char md5[33];
+    s3__md5_hex(data, len, md5);
+    snprintf(etag, 40, "\"%s\"", md5);
     sqlite3_stmt *st = store_stmt(
-        req->srv->store,
+        c->req.srv->store,
         "INSERT OR REPLACE INTO s3_part (upload_id, part_number, data, etag,"
         " checksum, modified_ms) VALUES (?, ?, ?, ?, ?, ?)");
     sqlite3_bind_text(st, 1,
@@ -176,18 +176,36 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
                           c->query, "uploadId")),
                       -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, (int)number);
-    sqlite3_bind_blob64(st, 3, c->body_len ? c->body : "", c->body_len,
-                        SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(st, 3, len ? data : "", len, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, etag, -1, SQLITE_TRANSIENT);
-    if (c->checksum_value[0])
-        sqlite3_bind_text(st, 5, c->checksum_value, -1, SQLITE_TRANSIENT);
+    if (checksum && *checksum)
+        sqlite3_bind_text(st, 5, checksum, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 6, c->now_ms);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+    if (rc != SQLITE_DONE)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+    return 0;
+}
+
+cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b;
+    s3_upload u;
+    char etag[40];
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
         return NULL;
-    }
+    long number = s3_part_number(c, err);
+    if (number < 0)
+        return NULL;
+    if (s3_upload_get(c, &b, &u, err) != 0)
+        return NULL;
+    s3_upload_free(&u);
+    if (s3_part_store(c, number, c->body, c->body_len, c->checksum_value, etag,
+                      err) != 0)
+        return NULL;
+
     http_response_header(c->resp, "ETag", etag);
     http_response_header(c->resp, "x-amz-server-side-encryption", "AES256");
     if (c->checksum_algorithm[0]) {
@@ -197,6 +215,94 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
             *p = (char)tolower((unsigned char)*p);
         http_response_header(c->resp, name, c->checksum_value);
     }
+    return s3__ok();
+}
+
+/*
+ * Parse x-amz-copy-source-range ("bytes=first-last", both required) for a
+ * source of `size` bytes. Returns 0 with the range (the whole object when
+ * the header is absent), or -1 with InvalidArgument.
+ */
+static int s3_copy_range(const char *range, int64_t size, int64_t *first,
+                         int64_t *last, aws_error *err)
+{
+    *first = 0;
+    *last = size - 1;
+    if (!range)
+        return 0;
+    long long a, b;
+    char tail;
+    if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &tail) != 2 || a < 0 ||
+        b < a)
+        return aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                        "The x-amz-copy-source-range value must be of the "
+                        "form bytes=first-last where first and last are the "
+                        "zero-based offsets of the first and last bytes to "
+                        "copy");
+    if (b >= size)
+        return aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                        "Range specified is not valid for source object of "
+                        "size: %lld",
+                        (long long)size);
+    *first = a;
+    *last = b;
+    return 0;
+}
+
+cJSON *s3_op_upload_part_copy(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b, src_bucket;
+    s3_upload u;
+    s3_object src;
+    char etag[40];
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
+        return NULL;
+    long number = s3_part_number(c, err);
+    if (number < 0)
+        return NULL;
+    if (s3_upload_get(c, &b, &u, err) != 0)
+        return NULL;
+    s3_upload_free(&u);
+
+    /* x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded. */
+    const char *source = s3__header(c, "x-amz-copy-source");
+    if (*source == '/')
+        source++;
+    char *decoded = s3__decode(source, strcspn(source, "?"), 0);
+    char *slash = strchr(decoded, '/');
+    if (!slash || !slash[1]) {
+        free(decoded);
+        aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                 "Invalid copy source object key");
+        s3__add_elem(err, "ArgumentName", "x-amz-copy-source");
+        return NULL;
+    }
+    *slash = '\0';
+    if (s3__bucket_get(req->srv, decoded, &src_bucket, err) != 0 ||
+        s3__object_get(req->srv, src_bucket.id, slash + 1, 1, &src, err) != 0) {
+        free(decoded);
+        return NULL;
+    }
+    free(decoded);
+
+    int64_t first, last;
+    int rc = s3_copy_range(s3__header(c, "x-amz-copy-source-range"), src.size,
+                           &first, &last, err);
+    if (rc == 0)
+        rc = s3_part_store(c, number, src.data + first,
+                           (size_t)(last - first + 1), NULL, etag, err);
+    s3__object_free(&src);
+    if (rc != 0)
+        return NULL;
+
+    char date[32];
+    s3__iso_date(c->now_ms, date);
+    s3__xml_open(&c->out, "CopyPartResult");
+    s3__xml_elem(&c->out, "LastModified", date);
+    s3__xml_elem(&c->out, "ETag", etag);
+    strbuf_puts(&c->out, "</CopyPartResult>");
+    http_response_header(c->resp, "x-amz-server-side-encryption", "AES256");
     return s3__ok();
 }
 

@@ -82,6 +82,12 @@ describe('S3 through the CLI', () => {
     const head = awsJson('s3api', 'head-object', '--bucket', bucket, '--key', 'scans/big.bin');
     assert.match(head.ETag, /^"[0-9a-f]{32}-2"$/, 'a multipart ETag');
 
+    // A copy of a large object goes through UploadPartCopy.
+    awsOk('s3', 'cp', `s3://${bucket}/scans/big.bin`, `s3://${bucket}/scans/big-copy.bin`);
+    const copy = join(home, 'copy.bin');
+    awsOk('s3', 'cp', `s3://${bucket}/scans/big-copy.bin`, copy);
+    assert.ok(readFileSync(copy).equals(data), 'copied bytes differ');
+
     awsOk('s3', 'rm', `s3://${bucket}/scans/a b.txt`);
     assert.doesNotMatch(awsOk('s3', 'ls', `s3://${bucket}/scans/`), /a b\.txt/);
   });
