@@ -52,6 +52,8 @@ static const char *const s3_schema_steps[] = {
     "CREATE TABLE s3_bucket_config (bucket_id INTEGER NOT NULL"
     " REFERENCES s3_bucket (id) ON DELETE CASCADE, name TEXT NOT NULL,"
     " body BLOB NOT NULL, PRIMARY KEY (bucket_id, name))",
+    /* Tags from CreateMultipartUpload's x-amz-tagging, set on completion. */
+    "ALTER TABLE s3_upload ADD COLUMN tags TEXT",
 };
 
 static int s3_init(stratus *srv, aws_error *err)

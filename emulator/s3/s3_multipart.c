@@ -22,6 +22,7 @@
 
 typedef struct s3_upload {
     char *content_type, *metadata, *headers, *checksum_algorithm;
+    char *tags; /* JSON array from x-amz-tagging, or NULL */
 } s3_upload;
 
 static void s3_upload_free(s3_upload *u)
@@ -30,6 +31,7 @@ static void s3_upload_free(s3_upload *u)
     free(u->metadata);
     free(u->headers);
     free(u->checksum_algorithm);
+    free(u->tags);
 }
 
 static char *s3_dup_col(sqlite3_stmt *st, int col)
@@ -46,8 +48,8 @@ static int s3_upload_get(s3_ctx *c, const s3_bucket *b, s3_upload *u,
         cJSON_GetObjectItemCaseSensitive(c->query, "uploadId"));
     sqlite3_stmt *st = store_stmt(
         c->req.srv->store,
-        "SELECT content_type, metadata, headers, checksum_algorithm FROM"
-        " s3_upload WHERE upload_id = ? AND bucket_id = ? AND key = ?");
+        "SELECT content_type, metadata, headers, checksum_algorithm, tags"
+        " FROM s3_upload WHERE upload_id = ? AND bucket_id = ? AND key = ?");
     sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, b->id);
     sqlite3_bind_text(st, 3, c->key, -1, SQLITE_TRANSIENT);
@@ -61,6 +63,7 @@ static int s3_upload_get(s3_ctx *c, const s3_bucket *b, s3_upload *u,
     u->metadata = s3_dup_col(st, 1);
     u->headers = s3_dup_col(st, 2);
     u->checksum_algorithm = s3_dup_col(st, 3);
+    u->tags = s3_dup_col(st, 4);
     sqlite3_reset(st);
     return 0;
 }
@@ -104,13 +107,19 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
             return NULL;
         }
     }
+    cJSON *tags = NULL;
+    const char *tagging = s3__param(c, "x-amz-tagging");
+    if (tagging && !(tags = s3__tagging_header_parse(tagging, err)))
+        return NULL;
+    char *tags_text = tags ? cJSON_PrintUnformatted(tags) : NULL;
+    cJSON_Delete(tags);
     char *meta = s3__request_metadata(c);
     char *headers = s3__request_headers(c);
     sqlite3_stmt *st = store_stmt(
         req->srv->store,
         "INSERT INTO s3_upload (upload_id, bucket_id, key, content_type,"
-        " metadata, headers, checksum_algorithm, created_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        " metadata, headers, checksum_algorithm, created_ms, tags)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, b.id);
     sqlite3_bind_text(st, 3, c->key, -1, SQLITE_TRANSIENT);
@@ -122,8 +131,11 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
     if (upper[0])
         sqlite3_bind_text(st, 7, upper, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 8, c->now_ms);
+    if (tags_text)
+        sqlite3_bind_text(st, 9, tags_text, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
+    cJSON_free(tags_text);
     free(meta);
     free(headers);
     if (rc != SQLITE_DONE) {
@@ -408,6 +420,11 @@ cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err)
         req->srv, b.id, c->key, data.data ? data.data : "", data.len, etag,
         u.content_type, u.metadata ? u.metadata : "{}",
         u.headers ? u.headers : "{}", algorithm, checksum, version);
+    if (rc == 0 && u.tags) {
+        cJSON *tags = cJSON_Parse(u.tags);
+        rc = s3__object_tags_store(req->srv, b.id, c->key, tags);
+        cJSON_Delete(tags);
+    }
     strbuf_free(&data);
     strbuf_free(&md5s);
     s3_upload_free(&u);

@@ -1,7 +1,8 @@
 /*
  * s3_tagging.c: object tags: PutObjectTagging, GetObjectTagging,
- * DeleteObjectTagging, the x-amz-tagging header of PutObject and
- * CopyObject, and x-amz-tagging-count on GetObject and HeadObject.
+ * DeleteObjectTagging, the x-amz-tagging header of PutObject, CopyObject
+ * and CreateMultipartUpload, and x-amz-tagging-count on GetObject and
+ * HeadObject.
  *
  * AWS's limits are checked: at most 10 tags, keys of 1 to 128 and values
  * of up to 256 characters, no repeated key.

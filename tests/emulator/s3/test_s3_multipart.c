@@ -28,8 +28,9 @@ static char *upload_start(const char *key)
 {
     http_response r;
     char target[256];
-    const char *const headers[] = {"Content-Type", "video/mp4", "x-amz-meta-k",
-                                   "v", NULL};
+    const char *const headers[] = {
+        "Content-Type", "video/mp4", "x-amz-meta-k", "v", "x-amz-tagging",
+        "kind=clip",    NULL};
     snprintf(target, sizeof target, "/mpu/%s?uploads", key);
     s3t_send(srv, "POST", target, headers, NULL, 0, 1, &r);
     cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
@@ -93,6 +94,7 @@ Test(s3_multipart, complete_joins_parts)
     cr_assert_eq(r.body_len, big + 4);
     cr_assert_str_eq(s3t_header(&r, "Content-Type"), "video/mp4");
     cr_assert_str_eq(s3t_header(&r, "x-amz-meta-k"), "v");
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "1");
     http_response_cleanup(&r);
 
     /* The upload is gone once completed. */
