@@ -71,6 +71,7 @@ static lam_function_runtime *lam_runtime_get(lam_state *st, const char *account,
     snprintf(fn->account, sizeof fn->account, "%s", account);
     snprintf(fn->region, sizeof fn->region, "%s", region);
     snprintf(fn->name, sizeof fn->name, "%s", name);
+    fn->reserved = -1;
     fn->next = st->functions;
     st->functions = fn;
     return fn;
@@ -941,6 +942,15 @@ void lam__dispatch(lam_function_runtime *fn)
             inv = inv->next;
             continue;
         }
+        /* Reserved concurrency caps the function's live environments;
+         * the rest of the queue waits for one of them. */
+        if (fn->reserved >= 0) {
+            int live = 0;
+            for (lam_env *env = fn->envs; env; env = env->next)
+                live += !env->retired && !env->killed && !env->exited;
+            if (live >= fn->reserved)
+                return;
+        }
         if (st->environment_count >= st->max_environments ||
             st->srv->listener_count >= STRATUS_MAX_LISTENERS) {
             /* NOTE: AWS would throttle; Stratus stops an idle environment
@@ -1000,6 +1010,39 @@ int lam_fault_apply(stratus *srv, const char *account, const char *region,
     log_info("lambda", "%s: fault %d set for %d invocations (negative: all)",
              name, (int)fn->fault, fault->count);
     return 0;
+}
+
+void lam__runtime_set_reserved(stratus *srv, const char *account,
+                               const char *region, const char *name,
+                               int reserved)
+{
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 1);
+    fn->reserved = reserved;
+    /* A raised limit may let waiting invocations start. */
+    if (fn->queue_head)
+        lam__dispatch(fn);
+}
+
+/* Invocations of the function queued or running now. */
+static int lam_active_count(const lam_function_runtime *fn)
+{
+    int active = 0;
+    for (const lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
+        active++;
+    for (const lam_env *env = fn->envs; env; env = env->next)
+        active += env->inv != NULL;
+    return active;
+}
+
+int lam__over_reserved(stratus *srv, const char *account, const char *region,
+                       const char *name, int reserved)
+{
+    if (reserved < 0)
+        return 0;
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 0);
+    return (fn ? lam_active_count(fn) : 0) >= reserved;
 }
 
 int lam__fault_describe(stratus *srv, const char *account, const char *region,
@@ -1094,6 +1137,7 @@ void lam__env_submit(lam_invocation *inv)
 
     inv->fn =
         lam_runtime_get(st, inv->account, inv->region, name->valuestring, 1);
+    inv->fn->reserved = inv->function.reserved;
     snprintf(inv->arn, sizeof inv->arn, "%s", arn->valuestring);
     inv->timeout_s = cJSON_IsNumber(timeout) ? timeout->valuedouble : 3;
     inv->deadline_ms = lam_wall_ms() + (int64_t)(inv->timeout_s * 1000);
