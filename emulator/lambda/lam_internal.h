@@ -189,6 +189,7 @@ struct lam_env {
     int served;
     int64_t spawned_ms;
     double init_ms;
+    char log_stream[96]; /* its CloudWatch Logs stream, as Lambda names it */
     /* The RevisionId of the configuration it started with: it only takes
      * invocations made with that configuration. */
     char revision[40];

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "jobs.h"
+#include "cw.h"
 #include "log.h"
 
 /* Largest Event payload, in bytes (AWS's documented asynchronous quota). */
@@ -67,6 +68,13 @@ static int lam_check_throttle(stratus *srv, const char *account,
             LAM_FAULT_THROTTLE &&
         !(sync && lam__over_reserved(srv, account, region, name, f->reserved)))
         return 0;
+    /* NOTE: a rejected Invoke call rolls back its own writes, this metric
+     * included; only throttles of internal invocations are kept. */
+    cw_dimension dim = {"FunctionName", name};
+    cw_metric_add(srv, account, region, "AWS/Lambda", "Throttles", &dim, 1, 1,
+                  "Count");
+    cw_metric_add(srv, account, region, "AWS/Lambda", "Throttles", NULL, 0, 1,
+                  "Count");
     aws_fail(err, AWS_ERR_TOO_MANY_REQUESTS, NULL);
     err->extra = cJSON_CreateObject();
     cJSON_AddStringToObject(
