@@ -59,6 +59,8 @@ typedef struct sfn_execution {
     char *arn, *machine_arn, *account, *region, *name, *type, *status;
     char *input, *output, *error, *cause, *definition, *role_arn;
     int64_t start_ms, stop_ms;
+    int64_t event_count; /* id of the last history event */
+    int64_t seq;         /* start order, also the key of its history */
 } sfn_execution;
 
 typedef struct sfn_frame {
@@ -98,9 +100,16 @@ void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
  * Append a history event of `type` and return its id. `details_name`
  * ("stateEnteredEventDetails") may be NULL; `details` is taken.
  */
-int64_t sfn__event_add(stratus *srv, const char *exec_arn, const char *type,
+int64_t sfn__event_add(stratus *srv, const sfn_execution *e, const char *type,
                        int64_t previous_id, const char *details_name,
                        cJSON *details);
+/* Insert the history event `id` without touching the execution's
+ * event_count. The caller keeps the count and stores it with
+ * sfn__event_count_save in the same store call. `details` is taken. */
+void sfn__event_insert(stratus *srv, const sfn_execution *e, int64_t id,
+                       const char *type, int64_t previous_id,
+                       const char *details_name, cJSON *details);
+void sfn__event_count_save(stratus *srv, const char *exec_arn, int64_t count);
 
 /* sfn_validate.c */
 bool sfn__name_valid(const char *name);
@@ -123,7 +132,8 @@ char *sfn__page_token(int64_t offset);
 int64_t sfn__page_offset(const char *token);
 
 /* sfn_run.c */
-/* Create the root frame and schedule its first step. */
+/* Record ExecutionStarted, create the root frame and run it as far as a
+ * step job would, so an execution may close before this returns. */
 void sfn__execution_begin(stratus *srv, const sfn_execution *e,
                           const cJSON *definition);
 int64_t sfn__step_job(stratus *srv, const char *account, const char *region,

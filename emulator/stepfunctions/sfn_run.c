@@ -70,8 +70,11 @@ int64_t sfn__emit(sfn_run *r, const char *type, const char *details_name,
         cJSON_Delete(details);
         return r->frame->last_event;
     }
-    int64_t id = sfn__event_add(r->srv, r->exec->arn, type,
-                                r->frame->last_event, details_name, details);
+    /* A step job counts its events in memory and stores the count once, in
+     * sfn_run_close, instead of updating the execution row per event. */
+    int64_t id = ++r->event_count;
+    sfn__event_insert(r->srv, r->exec, id, type, r->frame->last_event,
+                      details_name, details);
     r->frame->last_event = id;
     return id;
 }
@@ -429,6 +432,7 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
     r->exec = sfn__execution_load(srv, arn);
     if (!r->exec || strcmp(r->exec->status, "RUNNING") != 0)
         return false;
+    r->event_count = r->exec->event_count;
     r->frame = sfn__frame_load(srv, arn, (int64_t)frame->valuedouble);
     if (!r->frame || strcmp(r->frame->status, "RUNNING") != 0)
         return false;
@@ -449,6 +453,8 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
 
 static void sfn_run_close(sfn_run *r)
 {
+    if (r->exec && r->event_count != r->exec->event_count)
+        sfn__event_count_save(r->srv, r->exec->arn, r->event_count);
     if (r->frame && !r->frame_gone && r->exec)
         sfn__frame_save(r->srv, r->exec->arn, r->frame);
     sfn__frame_free(r->frame);
@@ -478,7 +484,7 @@ int64_t sfn__timeout_job(stratus *srv, const char *account, const char *region,
         if (r.exec && strcmp(r.exec->status, "RUNNING") == 0) {
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "error", "States.Timeout");
-            sfn__event_add(srv, r.exec->arn, "ExecutionTimedOut", 0,
+            sfn__event_add(srv, r.exec, "ExecutionTimedOut", 0,
                            "executionTimedOutEventDetails", d);
             sfn__execution_close(srv, r.exec->arn, "TIMED_OUT", NULL,
                                  "States.Timeout", NULL,
@@ -527,31 +533,43 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
     cJSON *flag = cJSON_AddObjectToObject(details, "inputDetails");
     cJSON_AddFalseToObject(flag, "truncated");
     cJSON_AddStringToObject(details, "roleArn", e->role_arn);
-    sfn__event_add(srv, e->arn, "ExecutionStarted", 0,
-                   "executionStartedEventDetails", details);
+    int64_t started = sfn__event_add(srv, e, "ExecutionStarted", 0,
+                                     "executionStartedEventDetails", details);
 
-    sfn_frame root = {
-        .id = sfn__frame_next_id(srv, e->arn),
-        .parent = 0,
-        .index = -1,
-        .machine = (cJSON *)definition,
-        .state = (char *)sfn__str(definition, "StartAt"),
-        .phase = "enter",
-        .data = cJSON_Parse(e->input),
-        .scratch = cJSON_CreateObject(),
-        .status = "RUNNING",
-        .last_event = 0,
-    };
-    sfn__frame_save(srv, e->arn, &root);
-    cJSON_Delete(root.data);
-    cJSON_Delete(root.scratch);
+    sfn_frame *root = xcalloc(1, sizeof *root);
+    root->id = sfn__frame_next_id(srv, e->arn);
+    root->parent = 0;
+    root->index = -1;
+    root->machine = cJSON_Duplicate(definition, 1);
+    root->state = xstrdup(sfn__str(definition, "StartAt"));
+    root->phase = xstrdup("enter");
+    root->data = cJSON_Parse(e->input);
+    root->scratch = cJSON_CreateObject();
+    root->status = xstrdup("RUNNING");
+    root->last_event = 0;
 
     int64_t now = clock_now_ms(&srv->clock);
-    sfn__schedule_step(srv, e->arn, root.id, now);
     const cJSON *timeout = sfn__get(definition, "TimeoutSeconds");
     if (cJSON_IsNumber(timeout) && timeout->valuedouble > 0)
         sfn__schedule_timeout(srv, e->arn, 0, 0, "execution",
                               now + (int64_t)(timeout->valuedouble * 1000));
+
+    /* The root frame takes its first step here, in the store call that
+     * records the start, rather than in a step job. The states it runs
+     * commit together with the start, which saves a job row, its load and
+     * the reload of the execution and frame. */
+    sfn_run r = {
+        .srv = srv,
+        .exec = (sfn_execution *)e,
+        .frame = root,
+        .event_count = started,
+    };
+    sfn_frame_run(&r);
+    if (!r.frame_gone)
+        sfn__frame_save(srv, e->arn, root);
+    if (r.event_count != started)
+        sfn__event_count_save(srv, e->arn, r.event_count);
+    sfn__frame_free(root);
 }
 
 void sfn__tasks_resume(stratus *srv)
@@ -599,7 +617,7 @@ void sfn__execution_abort(stratus *srv, const sfn_execution *e,
         cJSON_AddStringToObject(d, "error", error);
     if (cause)
         cJSON_AddStringToObject(d, "cause", cause);
-    sfn__event_add(srv, e->arn, "ExecutionAborted", 0,
+    sfn__event_add(srv, e, "ExecutionAborted", 0,
                    "executionAbortedEventDetails", d);
     sfn__execution_close(srv, e->arn, "ABORTED", NULL, error, cause,
                          clock_now_ms(&srv->clock));
