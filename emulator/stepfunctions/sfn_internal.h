@@ -59,15 +59,17 @@ typedef struct sfn_execution {
     char *arn, *machine_arn, *account, *region, *name, *type, *status;
     char *input, *output, *error, *cause, *definition, *role_arn;
     int64_t start_ms, stop_ms;
-    int64_t event_count; /* id of the last history event */
+    int64_t event_count; /* id of the last history event, when loaded */
+    int64_t frame_count; /* id of the last interpreter frame, when loaded */
     int64_t seq;         /* start order, also the key of its history */
 } sfn_execution;
 
 typedef struct sfn_frame {
     int64_t id, parent;
-    int index;      /* branch or iteration index; -1 for the root */
-    cJSON *machine; /* the {StartAt, States} this frame walks */
-    char *state;    /* current state name */
+    int index;          /* branch or iteration index; -1 for the root */
+    cJSON *machine;     /* the {StartAt, States} this frame walks */
+    char *machine_text; /* `machine` as stored, NULL for a new frame */
+    char *state;        /* current state name */
     char *phase;
     cJSON *data;    /* raw input of the current state */
     cJSON *scratch; /* per-state bookkeeping, always an object */
@@ -91,7 +93,8 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
 sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id);
 void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f);
 void sfn__frame_free(sfn_frame *f);
-int64_t sfn__frame_next_id(stratus *srv, const char *exec_arn);
+/* Whether frame `id` exists and runs, without loading and parsing it. */
+bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id);
 /* Mark every running frame below `parent` (or of the whole execution when
  * `parent` is -1) as ABORTED. */
 void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
@@ -103,13 +106,11 @@ void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
 int64_t sfn__event_add(stratus *srv, const sfn_execution *e, const char *type,
                        int64_t previous_id, const char *details_name,
                        cJSON *details);
-/* Insert the history event `id` without touching the execution's
- * event_count. The caller keeps the count and stores it with
- * sfn__event_count_save in the same store call. `details` is taken. */
+/* Insert the history event `id`, which the caller counts on from the
+ * execution's event_count. `details` is taken. */
 void sfn__event_insert(stratus *srv, const sfn_execution *e, int64_t id,
                        const char *type, int64_t previous_id,
                        const char *details_name, cJSON *details);
-void sfn__event_count_save(stratus *srv, const char *exec_arn, int64_t count);
 
 /* sfn_validate.c */
 bool sfn__name_valid(const char *name);

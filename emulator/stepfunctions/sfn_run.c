@@ -70,8 +70,7 @@ int64_t sfn__emit(sfn_run *r, const char *type, const char *details_name,
         cJSON_Delete(details);
         return r->frame->last_event;
     }
-    /* A step job counts its events in memory and stores the count once, in
-     * sfn_run_close, instead of updating the execution row per event. */
+    /* The run counts its events in memory from the last id at its start. */
     int64_t id = ++r->event_count;
     sfn__event_insert(r->srv, r->exec, id, type, r->frame->last_event,
                       details_name, details);
@@ -433,15 +432,13 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
     if (!r->exec || strcmp(r->exec->status, "RUNNING") != 0)
         return false;
     r->event_count = r->exec->event_count;
+    r->frame_count = r->exec->frame_count;
     r->frame = sfn__frame_load(srv, arn, (int64_t)frame->valuedouble);
     if (!r->frame || strcmp(r->frame->status, "RUNNING") != 0)
         return false;
     if (r->frame->parent != 0) {
         /* A frame whose parent stopped (a failed sibling, an abort) stops. */
-        sfn_frame *parent = sfn__frame_load(srv, arn, r->frame->parent);
-        bool alive = parent && strcmp(parent->status, "RUNNING") == 0;
-        sfn__frame_free(parent);
-        if (!alive) {
+        if (!sfn__frame_running(srv, arn, r->frame->parent)) {
             free(r->frame->status);
             r->frame->status = xstrdup("ABORTED");
             sfn__frame_save(srv, arn, r->frame);
@@ -453,8 +450,6 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
 
 static void sfn_run_close(sfn_run *r)
 {
-    if (r->exec && r->event_count != r->exec->event_count)
-        sfn__event_count_save(r->srv, r->exec->arn, r->event_count);
     if (r->frame && !r->frame_gone && r->exec)
         sfn__frame_save(r->srv, r->exec->arn, r->frame);
     sfn__frame_free(r->frame);
@@ -533,14 +528,21 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
     cJSON *flag = cJSON_AddObjectToObject(details, "inputDetails");
     cJSON_AddFalseToObject(flag, "truncated");
     cJSON_AddStringToObject(details, "roleArn", e->role_arn);
-    int64_t started = sfn__event_add(srv, e, "ExecutionStarted", 0,
-                                     "executionStartedEventDetails", details);
+    sfn_run r = {
+        .srv = srv,
+        .exec = (sfn_execution *)e,
+        .event_count = e->event_count,
+        .frame_count = e->frame_count,
+    };
+    sfn__event_insert(srv, e, ++r.event_count, "ExecutionStarted", 0,
+                      "executionStartedEventDetails", details);
 
     sfn_frame *root = xcalloc(1, sizeof *root);
-    root->id = sfn__frame_next_id(srv, e->arn);
+    root->id = ++r.frame_count;
     root->parent = 0;
     root->index = -1;
     root->machine = cJSON_Duplicate(definition, 1);
+    root->machine_text = xstrdup(e->definition);
     root->state = xstrdup(sfn__str(definition, "StartAt"));
     root->phase = xstrdup("enter");
     root->data = cJSON_Parse(e->input);
@@ -558,17 +560,10 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
      * records the start, rather than in a step job. The states it runs
      * commit together with the start, which saves a job row, its load and
      * the reload of the execution and frame. */
-    sfn_run r = {
-        .srv = srv,
-        .exec = (sfn_execution *)e,
-        .frame = root,
-        .event_count = started,
-    };
+    r.frame = root;
     sfn_frame_run(&r);
     if (!r.frame_gone)
         sfn__frame_save(srv, e->arn, root);
-    if (r.event_count != started)
-        sfn__event_count_save(srv, e->arn, r.event_count);
     sfn__frame_free(root);
 }
 

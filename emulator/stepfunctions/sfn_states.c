@@ -42,7 +42,7 @@ static void sfn_child_create(sfn_run *r, const sfn_frame *parent, int index,
                              const char *map_name)
 {
     sfn_frame child = {
-        .id = sfn__frame_next_id(r->srv, r->exec->arn),
+        .id = ++r->frame_count,
         .parent = parent->id,
         .index = index,
         .machine = (cJSON *)machine,

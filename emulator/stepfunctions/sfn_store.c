@@ -155,11 +155,20 @@ void sfn__machine_free(sfn_machine *m)
 
 sfn_execution *sfn__execution_load(stratus *srv, const char *arn)
 {
+    /* The last event and frame ids come from those tables' primary keys.
+     * Frames are only deleted when the execution closes, so the largest
+     * id is the last one handed out while it runs. The event_count and
+     * frame_count columns are no longer kept up to date, because every
+     * update rewrote the execution row with its definition and input. */
     sqlite3_stmt *s = store_stmt(
         srv->store,
         "SELECT arn, machine_arn, account, region, name, type, status, input,"
         " output, error, cause, definition, role_arn, start_ms, stop_ms,"
-        " event_count, seq FROM sfn_executions WHERE arn = ?1");
+        " (SELECT coalesce(max(id), 0) FROM sfn_events"
+        "  WHERE execution_seq = x.seq), seq,"
+        " (SELECT coalesce(max(id), 0) FROM sfn_frames"
+        "  WHERE execution_arn = x.arn)"
+        " FROM sfn_executions x WHERE arn = ?1");
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sfn_execution *e = NULL;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -181,6 +190,7 @@ sfn_execution *sfn__execution_load(stratus *srv, const char *arn)
         e->stop_ms = sqlite3_column_int64(s, 14);
         e->event_count = sqlite3_column_int64(s, 15);
         e->seq = sqlite3_column_int64(s, 16);
+        e->frame_count = sqlite3_column_int64(s, 17);
     }
     sqlite3_reset(s);
     return e;
@@ -259,7 +269,8 @@ sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id)
         f->id = id;
         f->parent = sqlite3_column_int64(s, 0);
         f->index = sqlite3_column_int(s, 1);
-        f->machine = sfn_column_json(s, 2);
+        f->machine_text = sfn_column(s, 2);
+        f->machine = cJSON_Parse(f->machine_text);
         f->state = sfn_column(s, 3);
         f->phase = sfn_column(s, 4);
         f->data = sfn_column_json(s, 5);
@@ -280,7 +291,10 @@ sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id)
 
 void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f)
 {
-    char *machine = cJSON_PrintUnformatted(f->machine);
+    /* A frame's machine never changes, so a loaded frame writes back the
+     * text it was read from instead of printing the tree again. */
+    char *machine =
+        f->machine_text ? f->machine_text : cJSON_PrintUnformatted(f->machine);
     char *data = cJSON_PrintUnformatted(f->data);
     char *scratch = cJSON_PrintUnformatted(f->scratch);
     char *output = f->output ? cJSON_PrintUnformatted(f->output) : NULL;
@@ -309,10 +323,25 @@ void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f)
                   (long long)f->id, exec_arn,
                   sqlite3_errmsg(store_db(srv->store)));
     sqlite3_reset(s);
-    free(machine);
+    if (machine != f->machine_text)
+        free(machine);
     free(data);
     free(scratch);
     free(output);
+}
+
+bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id)
+{
+    sqlite3_stmt *s = store_stmt(srv->store, "SELECT status = 'RUNNING'"
+                                             " FROM sfn_frames"
+                                             " WHERE execution_arn = ?1"
+                                             " AND id = ?2");
+    sqlite3_bind_text(s, 1, exec_arn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, id);
+    bool running =
+        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+    sqlite3_reset(s);
+    return running;
 }
 
 void sfn__frame_free(sfn_frame *f)
@@ -320,6 +349,7 @@ void sfn__frame_free(sfn_frame *f)
     if (!f)
         return;
     cJSON_Delete(f->machine);
+    free(f->machine_text);
     free(f->state);
     free(f->phase);
     cJSON_Delete(f->data);
@@ -329,17 +359,6 @@ void sfn__frame_free(sfn_frame *f)
     free(f->error);
     free(f->cause);
     free(f);
-}
-
-int64_t sfn__frame_next_id(stratus *srv, const char *exec_arn)
-{
-    sqlite3_stmt *s = store_stmt(
-        srv->store, "UPDATE sfn_executions SET frame_count = frame_count + 1"
-                    " WHERE arn = ?1 RETURNING frame_count");
-    sqlite3_bind_text(s, 1, exec_arn, -1, SQLITE_STATIC);
-    int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return id;
 }
 
 void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent)
@@ -358,10 +377,10 @@ int64_t sfn__event_add(stratus *srv, const sfn_execution *e, const char *type,
                        int64_t previous_id, const char *details_name,
                        cJSON *details)
 {
-    sqlite3_stmt *s = store_stmt(
-        srv->store, "UPDATE sfn_executions SET event_count = event_count + 1"
-                    " WHERE arn = ?1 RETURNING event_count");
-    sqlite3_bind_text(s, 1, e->arn, -1, SQLITE_STATIC);
+    sqlite3_stmt *s =
+        store_stmt(srv->store, "SELECT coalesce(max(id), 0) + 1 FROM sfn_events"
+                               " WHERE execution_seq = ?1");
+    sqlite3_bind_int64(s, 1, e->seq);
     int64_t id = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     sfn__event_insert(srv, e, id, type, previous_id, details_name, details);
@@ -389,15 +408,4 @@ void sfn__event_insert(stratus *srv, const sfn_execution *e, int64_t id,
     sqlite3_reset(s);
     free(text);
     cJSON_Delete(details);
-}
-
-void sfn__event_count_save(stratus *srv, const char *exec_arn, int64_t count)
-{
-    sqlite3_stmt *s =
-        store_stmt(srv->store,
-                   "UPDATE sfn_executions SET event_count = ?2 WHERE arn = ?1");
-    sqlite3_bind_text(s, 1, exec_arn, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, count);
-    sqlite3_step(s);
-    sqlite3_reset(s);
 }
