@@ -66,8 +66,10 @@ typedef struct sfn_execution {
 
 typedef struct sfn_frame {
     int64_t id, parent;
-    int index;          /* branch or iteration index; -1 for the root */
-    cJSON *machine;     /* the {StartAt, States} this frame walks */
+    int index; /* branch or iteration index; -1 for the root */
+    /* The {StartAt, States} this frame walks: read it with
+     * sfn__frame_machine, because a loaded frame parses it on first use. */
+    cJSON *machine;
     char *machine_text; /* `machine` as stored, NULL for a new frame */
     char *state;        /* current state name */
     char *phase;
@@ -93,6 +95,8 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
 sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id);
 void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f);
 void sfn__frame_free(sfn_frame *f);
+/* The frame's machine, parsed from its stored text on the first call. */
+const cJSON *sfn__frame_machine(sfn_frame *f);
 /* Whether frame `id` exists and runs, without loading and parsing it. */
 bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id);
 /* Mark every running frame below `parent` (or of the whole execution when

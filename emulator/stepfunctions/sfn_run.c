@@ -405,7 +405,7 @@ sfn_outcome sfn__state_exit(sfn_run *r, cJSON *output, const char *next,
 static void sfn_frame_run(sfn_run *r)
 {
     for (int n = 0; n < SFN_STEPS_PER_JOB; n++) {
-        const cJSON *states = sfn__get(r->frame->machine, "States");
+        const cJSON *states = sfn__get(sfn__frame_machine(r->frame), "States");
         r->state = sfn__get(states, r->frame->state);
         if (!r->state) {
             sfn__frame_finish(r, NULL, SFN_ERR_RUNTIME,

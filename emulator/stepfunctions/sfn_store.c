@@ -270,7 +270,6 @@ sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id)
         f->parent = sqlite3_column_int64(s, 0);
         f->index = sqlite3_column_int(s, 1);
         f->machine_text = sfn_column(s, 2);
-        f->machine = cJSON_Parse(f->machine_text);
         f->state = sfn_column(s, 3);
         f->phase = sfn_column(s, 4);
         f->data = sfn_column_json(s, 5);
@@ -328,6 +327,13 @@ void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f)
     free(data);
     free(scratch);
     free(output);
+}
+
+const cJSON *sfn__frame_machine(sfn_frame *f)
+{
+    if (!f->machine && f->machine_text)
+        f->machine = cJSON_Parse(f->machine_text);
+    return f->machine;
 }
 
 bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id)
