@@ -47,6 +47,11 @@ typedef struct sfn_service_state {
     void *sync_arg;      /* done_arg of the dispatch in progress */
     cJSON *sync_outcome; /* its outcome when reported before returning */
     struct sfn_sync_waiter *waiters; /* held StartSyncExecution calls */
+    /* Steps due now that a running step asked for, run after it in the same
+     * store call (sfn_run.c); only collected while local_depth > 0. */
+    struct sfn_local_step *local;
+    size_t local_count, local_cap;
+    int local_depth;
 } sfn_service_state;
 
 typedef struct sfn_machine {

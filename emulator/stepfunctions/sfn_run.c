@@ -25,15 +25,51 @@
 
 /* States run back to back in one job before the frame yields to others. */
 #define SFN_STEPS_PER_JOB 50
+/* Steps due now that one step job runs after its own, at most. The rest
+ * become step jobs, so one job cannot hold the loop for long. */
+#define SFN_LOCAL_STEPS 64
 
-void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
-                        int64_t due_ms)
+/* A step due now, asked for while a step ran. */
+typedef struct sfn_local_step {
+    char *exec_arn;
+    int64_t frame;
+} sfn_local_step;
+
+static cJSON *sfn_step_payload(const char *exec_arn, int64_t frame)
 {
     cJSON *payload = cJSON_CreateObject();
     cJSON_AddStringToObject(payload, "execution", exec_arn);
     cJSON_AddNumberToObject(payload, "frame", (double)frame);
+    return payload;
+}
+
+static void sfn_schedule_step_job(stratus *srv, const char *exec_arn,
+                                  int64_t frame, int64_t due_ms)
+{
+    cJSON *payload = sfn_step_payload(exec_arn, frame);
     jobs_schedule(srv->jobs, SFN_STEP_JOB, "-", "-", due_ms, payload, NULL);
     cJSON_Delete(payload);
+}
+
+void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
+                        int64_t due_ms)
+{
+    sfn_service_state *st = sfn__state(srv);
+    if (st->local_depth == 0 || due_ms > clock_now_ms(&srv->clock)) {
+        sfn_schedule_step_job(srv, exec_arn, frame, due_ms);
+        return;
+    }
+    /* A step of a running step job (a Parallel branch, a parent whose
+     * children finished) runs after it in the same store call, in the order
+     * asked, as its job would have run next. That saves the job's row, its
+     * load and the reload of the execution. */
+    if (st->local_count == st->local_cap) {
+        st->local_cap = st->local_cap ? 2 * st->local_cap : 16;
+        st->local = xrealloc(st->local, st->local_cap * sizeof *st->local);
+    }
+    st->local[st->local_count].exec_arn = xstrdup(exec_arn);
+    st->local[st->local_count].frame = frame;
+    st->local_count++;
 }
 
 void sfn__schedule_timeout(stratus *srv, const char *exec_arn, int64_t frame,
@@ -415,8 +451,9 @@ static void sfn_frame_run(sfn_run *r)
         if (sfn__frame_advance(r) != SFN_CONTINUE)
             return;
     }
-    sfn__schedule_step(r->srv, r->exec->arn, r->frame->id,
-                       clock_now_ms(&r->srv->clock));
+    /* A job, so that other work runs before this frame goes on. */
+    sfn_schedule_step_job(r->srv, r->exec->arn, r->frame->id,
+                          clock_now_ms(&r->srv->clock));
 }
 
 /* Load the execution and frame of a job payload when both still run. */
@@ -456,8 +493,7 @@ static void sfn_run_close(sfn_run *r)
     sfn__execution_free(r->exec);
 }
 
-int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
-                      const cJSON *payload)
+static void sfn_step_run(stratus *srv, const cJSON *payload)
 {
     sfn_run r;
     if (sfn_run_open(&r, srv, payload))
@@ -465,6 +501,43 @@ int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
     else
         r.frame_gone = true;
     sfn_run_close(&r);
+}
+
+/* Run the steps collected by sfn__schedule_step in order, up to
+ * SFN_LOCAL_STEPS, and make step jobs of the rest. Only the outermost
+ * caller drains, so every collected step runs or is scheduled before its
+ * store call ends. */
+static void sfn_local_drain(stratus *srv)
+{
+    sfn_service_state *st = sfn__state(srv);
+    size_t next = 0;
+    for (; next < st->local_count && next < SFN_LOCAL_STEPS; next++) {
+        cJSON *payload =
+            sfn_step_payload(st->local[next].exec_arn, st->local[next].frame);
+        sfn_step_run(srv, payload);
+        cJSON_Delete(payload);
+    }
+    st->local_depth--;
+    for (size_t i = 0; i < st->local_count; i++) {
+        if (i >= next)
+            sfn_schedule_step_job(srv, st->local[i].exec_arn,
+                                  st->local[i].frame,
+                                  clock_now_ms(&srv->clock));
+        free(st->local[i].exec_arn);
+    }
+    st->local_count = 0;
+}
+
+int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
+                      const cJSON *payload)
+{
+    sfn_service_state *st = sfn__state(srv);
+    st->local_depth++;
+    sfn_step_run(srv, payload);
+    if (st->local_depth == 1)
+        sfn_local_drain(srv);
+    else
+        st->local_depth--;
     return 0;
 }
 
@@ -560,11 +633,17 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
      * records the start, rather than in a step job. The states it runs
      * commit together with the start, which saves a job row, its load and
      * the reload of the execution and frame. */
+    sfn_service_state *st = sfn__state(srv);
+    st->local_depth++;
     r.frame = root;
     sfn_frame_run(&r);
     if (!r.frame_gone)
         sfn__frame_save(srv, e->arn, root);
     sfn__frame_free(root);
+    if (st->local_depth == 1)
+        sfn_local_drain(srv);
+    else
+        st->local_depth--;
 }
 
 void sfn__tasks_resume(stratus *srv)

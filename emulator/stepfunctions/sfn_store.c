@@ -82,6 +82,7 @@ void sfn__state_free(stratus *srv)
     for (size_t k = 0; k < st->task_count; k++)
         free(st->tasks[k].prefix);
     free(st->tasks);
+    free(st->local);
     free(st);
     srv->service_state[i] = NULL;
 }
