@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Benchmark Step Functions executions on Stratus against aws-local-stepfunctions.
 
-For three STANDARD state machines (a chain of 20 Pass states, a Parallel of
-10 branches of 3 Pass states, and a four-state machine with a two-branch
-Parallel) it measures finished executions per second and state transitions
-per second, and for a five-state chain the latency from StartExecution to
-the execution's end. Stratus serves with a data directory, so every
-transition is committed to SQLite before the loop moves on. wrk starts the
-executions over HTTP, and ListExecutions and DescribeExecution observe their
-completion. The peer, aws-local-stepfunctions, runs the same definitions in
-memory in one Node.js process (bench/sfn_peer.mjs).
+It runs three STANDARD state machines: a chain of 20 Pass states, a
+Parallel of 10 branches of 3 Pass states, and a four-state machine with a
+two-branch Parallel. For each it measures finished executions per second
+and state transitions per second. For a five-state chain it measures the
+latency from StartExecution to the execution's end.
+
+Stratus serves with a data directory, so every transition is written to its
+SQLite database in the transaction of the call or job that made it. wrk
+starts the executions over HTTP, and ListExecutions and DescribeExecution
+observe their completion. The peer, aws-local-stepfunctions, runs the same
+definitions in memory in one Node.js process (bench/sfn_peer.mjs).
 
 Prints a Markdown table and writes JSON to bench/results/sfn-<time>.json.
 
