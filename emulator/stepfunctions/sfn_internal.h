@@ -65,7 +65,7 @@ typedef struct sfn_execution {
     char *input, *output, *error, *cause, *definition, *role_arn;
     int64_t start_ms, stop_ms;
     int64_t event_count; /* id of the last history event, when loaded */
-    int64_t frame_count; /* id of the last interpreter frame, when loaded */
+    int64_t frame_count; /* id of the last interpreter frame */
     int64_t seq;         /* start order, also the key of its history */
 } sfn_execution;
 
@@ -100,6 +100,9 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
 sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id);
 void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f);
 void sfn__frame_free(sfn_frame *f);
+/* Store the id of an execution's last frame, which a run counts on from
+ * frame_count in memory. */
+void sfn__frame_count_save(stratus *srv, const char *exec_arn, int64_t count);
 /* The frame's machine, parsed from its stored text on the first call. */
 const cJSON *sfn__frame_machine(sfn_frame *f);
 /* Whether frame `id` exists and runs, without loading and parsing it. */

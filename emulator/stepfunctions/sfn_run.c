@@ -487,6 +487,8 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
 
 static void sfn_run_close(sfn_run *r)
 {
+    if (r->exec && r->frame_count != r->exec->frame_count)
+        sfn__frame_count_save(r->srv, r->exec->arn, r->frame_count);
     if (r->frame && !r->frame_gone && r->exec)
         sfn__frame_save(r->srv, r->exec->arn, r->frame);
     sfn__frame_free(r->frame);
@@ -639,6 +641,7 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
     sfn_frame_run(&r);
     if (!r.frame_gone)
         sfn__frame_save(srv, e->arn, root);
+    sfn__frame_count_save(srv, e->arn, r.frame_count);
     sfn__frame_free(root);
     if (st->local_depth == 1)
         sfn_local_drain(srv);

@@ -156,19 +156,18 @@ void sfn__machine_free(sfn_machine *m)
 
 sfn_execution *sfn__execution_load(stratus *srv, const char *arn)
 {
-    /* The last event and frame ids come from those tables' primary keys.
-     * Frames are only deleted when the execution closes, so the largest
-     * id is the last one handed out while it runs. The event_count and
-     * frame_count columns are no longer kept up to date, because every
-     * update rewrote the execution row with its definition and input. */
+    /* The last event id comes from the history's primary key, because
+     * events are never deleted, so no event has to rewrite the execution
+     * row (definition and input included). The event_count column is no
+     * longer kept up to date. Frame ids keep their counter: a finished
+     * Parallel or Map deletes its children's frames, and an id used again
+     * could wake a frame with a job left over from an old one. */
     sqlite3_stmt *s = store_stmt(
         srv->store,
         "SELECT arn, machine_arn, account, region, name, type, status, input,"
         " output, error, cause, definition, role_arn, start_ms, stop_ms,"
         " (SELECT coalesce(max(id), 0) FROM sfn_events"
-        "  WHERE execution_seq = x.seq), seq,"
-        " (SELECT coalesce(max(id), 0) FROM sfn_frames"
-        "  WHERE execution_arn = x.arn)"
+        "  WHERE execution_seq = x.seq), seq, frame_count"
         " FROM sfn_executions x WHERE arn = ?1");
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sfn_execution *e = NULL;
@@ -349,6 +348,17 @@ bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id)
         sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
     sqlite3_reset(s);
     return running;
+}
+
+void sfn__frame_count_save(stratus *srv, const char *exec_arn, int64_t count)
+{
+    sqlite3_stmt *s =
+        store_stmt(srv->store,
+                   "UPDATE sfn_executions SET frame_count = ?2 WHERE arn = ?1");
+    sqlite3_bind_text(s, 1, exec_arn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, count);
+    sqlite3_step(s);
+    sqlite3_reset(s);
 }
 
 void sfn__frame_free(sfn_frame *f)
