@@ -459,7 +459,7 @@ void sfn__event_insert(stratus *srv, const sfn_execution *e, int64_t id,
     sfn_bind_opt(s, 7, text);
     sqlite3_step(s);
     sqlite3_reset(s);
-    sfn__event_log(srv, exec_arn, id, type, previous_id, text);
+    sfn__event_log(srv, e->arn, id, type, previous_id, text);
     free(text);
     cJSON_Delete(details);
 }
