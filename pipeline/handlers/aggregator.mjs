@@ -2,9 +2,10 @@
 // ocrMetadata, agentResults: [{pricingResult, valuationSummary, requestId},
 // {authenticityResult, requestId}], skipCardFetch}; output {card, requestId}
 // where card is the whole DynamoDB item after the write. The results are
-// upserted (skipCardFetch true, as the state machine always sends) or written
-// to an existing card, then CardValuationCompleted is published; a
-// DynamoDB error fails the task, an EventBridge error does not.
+// upserted when skipCardFetch is true (the state machine always sends true)
+// and otherwise written to an existing card. CardValuationCompleted is
+// published next. A DynamoDB error fails the task, an EventBridge error
+// does not.
 
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { flattenOcrMetadata } from './lib/card-metadata.mjs';

@@ -69,9 +69,10 @@ async function judgeWithBedrock(identifiers, signals, features, context) {
   });
 }
 
-// Combines the model's judgement (or its absence) with the signals: the
-// model's score ×1.15, fake only if the model says so and the boosted score
-// is at most 0.3; without the model, the mean signal ×1.2, fake at ≤ 0.3.
+// Combines the model's judgement (or its absence) with the signals. With a
+// judgement the score is the model's ×1.15, and the card is fake only if the
+// model reports it fake and the boosted score is at most 0.3. Without one the
+// score is the mean signal ×1.2, and the card is fake at 0.3 or below.
 export function decideAuthenticity(judgement, signals) {
   if (judgement) {
     const score = Math.round(Math.min(1, judgement.authenticityScore * 1.15) * 10000) / 10000;

@@ -23,9 +23,9 @@ export function causeMessage(error) {
   }
 }
 
-// The four String message attributes. A missing value stays undefined, so
-// the SDK sends the attribute without StringValue; the state machine never
-// passes requestId, and real SQS rejects such a message.
+// Builds the four String message attributes. A missing value stays
+// undefined, so the SDK sends the attribute without StringValue. The state
+// machine never passes requestId, and real SQS rejects such a message.
 export function messageAttributes({ errorType, userId, cardId, requestId }) {
   const attribute = (value) => ({ DataType: 'String', StringValue: value });
   return {

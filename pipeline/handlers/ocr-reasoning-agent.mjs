@@ -1,9 +1,9 @@
 // ocr-reasoning-agent.mjs: the OcrReasoningAgent task. Input {userId,
 // cardId, features, requestId}; output {cardMetadata, requestId}. Bedrock
-// Converse turns Rekognition's OCR blocks into card metadata; after
-// BEDROCK_MAX_RETRIES failed attempts (or without any OCR block, with no
-// call at all) the agent returns fallback metadata with verifiedByAI false.
-// It throws only on invalid input.
+// Converse turns Rekognition's OCR blocks into card metadata. After
+// BEDROCK_MAX_RETRIES failed attempts the agent returns fallback metadata
+// with verifiedByAI false, and so it does without any OCR block, without
+// calling Bedrock. It throws only on invalid input.
 
 import { converse, extractJson, withDoublingRetry } from './lib/bedrock.mjs';
 import { fallbackMetadata, validateOcrMetadata } from './lib/card-metadata.mjs';

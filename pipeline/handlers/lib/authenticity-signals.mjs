@@ -33,8 +33,9 @@ export function textMatchConfidence(ocr, name) {
   if (!ocr || ocr.length === 0) return 0.3;
   const meanConfidence = ocr.reduce((a, b) => a + b.confidence, 0) / ocr.length;
   const text = ` ${ocr.map((b) => normalise(b.text)).join(' ')} `;
-  const wanted = normalise(name || '');
-  const nameFound = wanted !== '' && wanted !== 'unknown card' && text.includes(` ${wanted} `);
+  const expectedName = normalise(name || '');
+  const nameFound = expectedName !== '' && expectedName !== 'unknown card' &&
+    text.includes(` ${expectedName} `);
   return meanConfidence * (nameFound ? 1 : 0.8);
 }
 

@@ -100,8 +100,8 @@ export function backoffDelay(attempt, error, random = Math.random) {
 }
 
 // Calls attemptFn (which converses and parses) up to `attempts` times with
-// the jittered back-off; returns its result, or null when every attempt
-// failed so the caller uses its fallback.
+// the jittered back-off and returns its result. Returns null when every
+// attempt failed, so that the caller uses its fallback.
 export async function withBackoff(agent, attemptFn, attempts = 5) {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -118,9 +118,9 @@ export async function withBackoff(agent, attemptFn, attempts = 5) {
   return null;
 }
 
-// Calls attemptFn up to BEDROCK_MAX_RETRIES (default 3) times, sleeping
-// BEDROCK_RETRY_DELAY_MS (default 1000) and then twice as long after each
-// failure; returns null when every attempt failed.
+// Calls attemptFn up to BEDROCK_MAX_RETRIES (default 3) times. The first
+// pause is BEDROCK_RETRY_DELAY_MS (default 1000) and each further pause is
+// twice as long. Returns null when every attempt failed.
 export async function withDoublingRetry(agent, attemptFn) {
   const attempts = Math.max(1, envNumber('BEDROCK_MAX_RETRIES', 3));
   let delay = envNumber('BEDROCK_RETRY_DELAY_MS', 1000);

@@ -41,7 +41,8 @@ const EVENT = {
   skipCardFetch: true,
 };
 
-// Answers UpdateItem with the item it would create: the key plus the values.
+// Returns, as UpdateItem would, the item the upsert creates: the key plus
+// the values.
 function echoUpdate(call) {
   const attributes = { PK: call.input.Key.PK, SK: call.input.Key.SK };
   for (const [placeholder, name] of Object.entries(call.input.ExpressionAttributeNames)) {

@@ -81,7 +81,8 @@ test('signals are five values in [0,1]', async () => {
     'visualHashConfidence', 'textMatchConfidence', 'holoPatternConfidence', 'borderConsistency', 'fontValidation',
   ]);
   for (const [name, value] of Object.entries(signals)) {
-    assert.ok(value >= 0 && value <= 1, `${name}=${value}`);
+    assert.ok(value >= 0, `${name}=${value}`);
+    assert.ok(value <= 1, `${name}=${value}`);
   }
   // Mean OCR confidence 0.85 with the name found in the text.
   assert.equal(signals.textMatchConfidence, 0.85);

@@ -52,7 +52,7 @@ test('RequestId attribute is sent without a value', async () => {
 });
 
 test('rejected message is swallowed', async () => {
-  // What real SQS answers for an attribute without a value.
+  // The error real SQS returns for an attribute without a value.
   fake.on('sqs:SendMessage', () => new AwsError('InvalidParameterValue', 'Message (user) attribute \'RequestId\' must contain a non-empty value of type \'String\'.'));
   const result = await handler(EVENT);
   assert.deepEqual(result, { handled: true, partialResultsPersisted: false, dlqMessageId: undefined, requestId: undefined });

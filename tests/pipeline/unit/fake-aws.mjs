@@ -1,8 +1,8 @@
 // fake-aws.mjs: a small AWS double for the task-handler unit tests. One HTTP
-// server on 127.0.0.1 (free port) answers the JSON-protocol services by
+// server on 127.0.0.1 (free port) serves the JSON-protocol services by
 // X-Amz-Target, Bedrock Converse by path, S3 path-style GET/ListObjectsV2
 // from an in-memory object map, and the pricing API under /pokemontcg/.
-// Every request is recorded; a test installs a responder per operation.
+// Every request is recorded, and a test installs a responder per operation.
 
 import http from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,8 +21,8 @@ const TARGET_SERVICES = {
   RekognitionService: 'rekognition',
 };
 
-// An error a responder returns to make the server answer with an AWS
-// JSON error body.
+// An error that a responder returns so that the server responds with an
+// AWS JSON error body.
 export class AwsError {
   constructor(code, message, status = 400) {
     Object.assign(this, { code, message, status });

@@ -49,7 +49,8 @@ test('feature envelope of the front image', async () => {
   assert.equal(f.fontMetrics.alignment, 1);
   assert.equal(typeof f.quality.blurScore, 'number');
   assert.equal(typeof f.quality.glareDetected, 'boolean');
-  assert.ok(f.quality.brightness > 0 && f.quality.brightness < 1);
+  assert.ok(f.quality.brightness > 0);
+  assert.ok(f.quality.brightness < 1);
 });
 
 test('Rekognition requests name the S3 object', async () => {
@@ -70,7 +71,8 @@ test('Rekognition requests name the S3 object', async () => {
 test('holographic label gives a holoVariance', async () => {
   fake.on('rekognition:DetectLabels', () => ({ Labels: [{ Name: 'Shiny', Confidence: 88 }] }));
   const { features } = await handler({ userId: 'u', cardId: 'c', s3Keys: { front: FRONT }, requestId: 'r' });
-  assert.ok(features.holoVariance > 0 && features.holoVariance <= 1, String(features.holoVariance));
+  assert.ok(features.holoVariance > 0, String(features.holoVariance));
+  assert.ok(features.holoVariance <= 1, String(features.holoVariance));
 });
 
 test('back image gives backFeatures', async () => {
