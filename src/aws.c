@@ -403,9 +403,13 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
     if (svc && svc->protocol == AWS_PROTO_REST_JSON) {
-        /* REST-JSON clients read the code from x-amzn-ErrorType. */
+        /* REST-JSON clients read the code from x-amzn-ErrorType. Lambda
+         * spells the member "Message" in ResourceNotFoundException only. */
+        int capital = err->code == AWS_ERR_RESOURCE_NOT_FOUND &&
+                      strcmp(svc->name, "lambda") == 0;
         cJSON_AddStringToObject(body, "Type", "User");
-        cJSON_AddStringToObject(body, "message", err->message);
+        cJSON_AddStringToObject(body, capital ? "Message" : "message",
+                                err->message);
     } else {
         cJSON_AddStringToObject(body, "__type", type);
         cJSON_AddStringToObject(body, "message", err->message);

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 
 #include "aws.h"
+#include "lam.h"
 #include "log.h"
 #include "util.h"
 
@@ -237,6 +238,11 @@ static void stratus_handle(stratus *srv, const http_request *req,
         resp->status = 200;
         http_response_header(resp, "Content-Type", "application/json");
         http_response_take_body(resp, text, strlen(text));
+        *needs_commit = 0;
+        return;
+    }
+    if (strncmp(req->path, "/_stratus/lambda/", 17) == 0) {
+        lam_fault_endpoint(srv, req, resp);
         *needs_commit = 0;
         return;
     }

@@ -132,11 +132,28 @@ int lam_stack_apply_function(stratus *srv, const char *account,
         cJSON_ReplaceItemInObjectCaseSensitive(request, "Tags", map);
     }
 
+    /* Stratus's own property: a fault injected from the start. */
+    cJSON *fault_json =
+        cJSON_DetachItemFromObjectCaseSensitive(request, "Fault");
+    lam_fault fault;
+    if (fault_json && lam_fault_parse(fault_json, &fault, err) != 0) {
+        cJSON_Delete(fault_json);
+        cJSON_Delete(request);
+        return -1;
+    }
+
     int rc = lam__function_put(srv, account, region, request, 1, &config, err);
     if (rc != 0 && err->code == AWS_ERR_RESOURCE_CONFLICT) {
         aws_error_reset(err);
         rc = lam__function_put(srv, account, region, request, 0, &config, err);
     }
+    if (rc == 0 && fault_json) {
+        const cJSON *name =
+            cJSON_GetObjectItemCaseSensitive(request, "FunctionName");
+        rc = lam_fault_apply(srv, account, region, name->valuestring, &fault,
+                             err);
+    }
+    cJSON_Delete(fault_json);
     cJSON_Delete(config);
     cJSON_Delete(request);
     return rc;

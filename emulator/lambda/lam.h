@@ -78,7 +78,46 @@ typedef enum lam_fault_kind {
     LAM_FAULT_ERROR,    /* a function error, the code does not run */
     LAM_FAULT_TIMEOUT,  /* Sandbox.Timedout after the function's timeout */
     LAM_FAULT_THROTTLE, /* Invoke fails with TooManyRequestsException */
+    LAM_FAULT_LATENCY,  /* the code runs after a delay (within the timeout) */
 } lam_fault_kind;
+
+/* A fault and its parameters, as the scenario runner and the fault
+ * endpoint set it. */
+typedef struct lam_fault {
+    lam_fault_kind kind;
+    int count;              /* invocations it applies to; negative: all */
+    const char *error_type; /* LAM_FAULT_ERROR: errorType (NULL: default) */
+    const char *message;    /* LAM_FAULT_ERROR: errorMessage (NULL: default) */
+    int64_t latency_ms;     /* LAM_FAULT_LATENCY: the added delay */
+} lam_fault;
+
+/*
+ * Set the fault of a function, replacing its earlier one. The function
+ * need not exist yet, and faults live in memory only. Returns 0, or -1
+ * with `err` filled when `function` is not a valid name.
+ */
+int lam_fault_apply(struct stratus *srv, const char *account,
+                    const char *region, const char *function,
+                    const lam_fault *fault, aws_error *err);
+
+/*
+ * Read a fault from its JSON form {Kind: "error" | "timeout" | "throttle" |
+ * "latency" | "none", Count, ErrorType, ErrorMessage, LatencyMs} into
+ * `out`, whose strings point into `json`. Returns 0, or -1 with a
+ * ValidationException in `err`.
+ */
+int lam_fault_parse(const cJSON *json, lam_fault *out, aws_error *err);
+
+/*
+ * Answer Stratus's fault endpoint /_stratus/lambda/functions/NAME/fault:
+ * PUT sets the fault from a JSON body, GET returns it, DELETE clears it.
+ * The account and region come from the `account` and `region` query
+ * parameters (default 123456789012 and us-east-1).
+ */
+struct http_request;
+struct http_response;
+void lam_fault_endpoint(struct stratus *srv, const struct http_request *req,
+                        struct http_response *resp);
 
 /*
  * Make the next `count` invocations of a function fail with `kind` (every

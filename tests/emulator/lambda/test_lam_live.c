@@ -163,6 +163,45 @@ Test(lam_live, custom_runtime_echoes_event)
     lam_reply_free(&r);
 }
 
+/* A function whose bootstrap is the C runtime client built beside the
+ * tests (tests/emulator/lambda/runtime_c/bootstrap.c). */
+static void c_function(const char *name)
+{
+    char dir[128], link[160];
+    lam_live_subdir(&live, name, dir, sizeof dir);
+    snprintf(link, sizeof link, "%s/bootstrap", dir);
+    cr_assert_eq(symlink(STRATUS_C_BOOTSTRAP, link), 0, "%s", link);
+    lam_live_create(&live, name, "provided.al2023", "c.handler", dir, NULL);
+}
+
+Test(lam_live, c_runtime_echoes_and_fails)
+{
+    lam_reply r;
+    char value[128];
+    c_function("crt");
+
+    for (int i = 0; i < 3; i++) {
+        cr_assert_eq(lam_live_invoke(&live, "crt", "{\"n\":[1,2,3]}", NULL, &r),
+                     200);
+        cr_assert_null(
+            lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value));
+        cr_assert_str_eq(r.body, "{\"n\":[1,2,3]}");
+        lam_reply_free(&r);
+    }
+
+    cr_assert_eq(lam_live_invoke(&live, "crt", "{\"fail\":true}", NULL, &r),
+                 200);
+    cr_assert_str_eq(
+        lam_reply_header(&r, "X-Amz-Function-Error", value, sizeof value),
+        "Unhandled");
+    cJSON *out = parse(&r);
+    cr_assert_str_eq(str(out, "errorType"), "CRuntimeError");
+    cr_assert_str_eq(str(out, "errorMessage"), "the event asked to fail");
+    cJSON_Delete(out);
+    lam_reply_free(&r);
+    cr_assert_eq(lam_environment_count(live.srv), 1, "the environment is warm");
+}
+
 Test(lam_live, warm_environment_is_reused)
 {
     require_tools();

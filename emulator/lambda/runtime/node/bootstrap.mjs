@@ -12,16 +12,21 @@
 // and Date follows the instance clock. Deadlines and timers stay in real
 // time.
 //
-// Handlers are confined to this machine: a TCP connection to any host but
-// localhost, 127.0.0.0/8 or ::1 fails with ECONNREFUSED before anything is
-// sent, unless the function's environment sets
-// STRATUS_LAMBDA_ALLOW_NETWORK=1.
+// Handlers are confined to this machine unless the function's environment
+// sets STRATUS_LAMBDA_ALLOW_NETWORK=1: a DNS lookup of any name but
+// localhost and *.localhost fails with ENOTFOUND, a TCP connection to any
+// address but 127.0.0.0/8 or ::1 fails with ECONNREFUSED, both before
+// anything is sent and with a WARN line in the function's log. Names under
+// .localhost resolve to 127.0.0.1, so S3's virtual-hosted addresses such as
+// bucket.localhost reach Stratus.
 //
 // Not provided: response streaming, context.clientContext parsing beyond
 // JSON, context.identity, and callbackWaitsForEmptyEventLoop (the result is
 // posted as soon as the handler settles).
+import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
+import { register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,37 +40,129 @@ const base = '/2018-06-01/runtime';
 
 let currentRequestId;
 
-function isLoopback(host) {
-  if (host === undefined || host === null || host === '') return true; // node's default is localhost
-  const h = String(host).replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
+function bareHost(host) {
+  return String(host).replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+function isLoopbackName(host) {
+  const h = bareHost(host);
+  return h === 'localhost' || h.endsWith('.localhost');
+}
+
+function isLoopbackAddress(host) {
+  const h = bareHost(host);
+  return h === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+// The error a blocked lookup or connection gets, logged as a WARN line.
+function confinementError(host, port, code) {
+  const target = port === undefined ? host : `${host}:${port}`;
+  const err = new Error(
+    code === 'ENOTFOUND' ? `getaddrinfo ENOTFOUND ${host}` : `connect ECONNREFUSED ${target}`,
+  );
+  err.code = code;
+  err.errno = code === 'ENOTFOUND' ? -3008 : -111;
+  err.syscall = code === 'ENOTFOUND' ? 'getaddrinfo' : 'connect';
+  err.hostname = host;
+  console.warn(
+    `Stratus blocked ${code === 'ENOTFOUND' ? 'a DNS lookup of' : 'a connection to'} ${target}: ` +
+      'Lambda handlers are confined to this machine; set STRATUS_LAMBDA_ALLOW_NETWORK=1 ' +
+      'in the function environment to allow other hosts',
+  );
+  return err;
+}
+
+function confineLookups() {
+  const realLookup = dns.lookup;
+  dns.lookup = function lookup(hostname, options, callback) {
+    const cb = typeof options === 'function' ? options : callback;
+    const opts = typeof options === 'object' && options !== null ? options : {};
+    if (net.isIP(bareHost(hostname)) || bareHost(hostname) === 'localhost') {
+      return realLookup.call(dns, hostname, options, callback);
+    }
+    if (isLoopbackName(hostname)) {
+      process.nextTick(() =>
+        opts.all ? cb(null, [{ address: '127.0.0.1', family: 4 }]) : cb(null, '127.0.0.1', 4),
+      );
+      return {};
+    }
+    const err = confinementError(hostname, undefined, 'ENOTFOUND');
+    process.nextTick(() => cb(err));
+    return {};
+  };
+  const realPromiseLookup = dns.promises.lookup;
+  dns.promises.lookup = async function lookup(hostname, options) {
+    const opts = typeof options === 'object' && options !== null ? options : {};
+    if (net.isIP(bareHost(hostname)) || bareHost(hostname) === 'localhost') {
+      return realPromiseLookup.call(dns.promises, hostname, options);
+    }
+    if (isLoopbackName(hostname)) {
+      return opts.all ? [{ address: '127.0.0.1', family: 4 }] : { address: '127.0.0.1', family: 4 };
+    }
+    throw confinementError(hostname, undefined, 'ENOTFOUND');
+  };
+}
+
+// dns.resolve* query DNS servers directly: refuse every name.
+function confineResolvers() {
+  for (const name of Object.keys(dns)) {
+    if (!name.startsWith('resolve') || typeof dns[name] !== 'function') continue;
+    dns[name] = function resolve(hostname, ...rest) {
+      const cb = rest.find((arg) => typeof arg === 'function');
+      const err = confinementError(hostname, undefined, 'ENOTFOUND');
+      err.syscall = 'queryA';
+      if (cb) process.nextTick(() => cb(err));
+      return {};
+    };
+  }
+  for (const name of Object.keys(dns.promises)) {
+    if (!name.startsWith('resolve') || typeof dns.promises[name] !== 'function') continue;
+    dns.promises[name] = async function resolve(hostname) {
+      throw confinementError(hostname, undefined, 'ENOTFOUND');
+    };
+  }
 }
 
 function confineToLoopback() {
+  confineLookups();
+  confineResolvers();
   const realConnect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function connect(...args) {
     // net.createConnection passes its normalized [options, callback] array.
-    const options = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const normalized = Array.isArray(args[0]);
+    let options = normalized ? args[0][0] : args[0];
     let host;
+    let port;
     let path;
     if (options !== null && typeof options === 'object') {
       host = options.host;
+      port = options.port;
       path = options.path;
     } else if (typeof options === 'string' && Number.isNaN(Number(options))) {
       path = options;
-    } else if (typeof args[1] === 'string') {
-      host = args[1];
+    } else {
+      port = options;
+      if (typeof args[1] === 'string') host = args[1];
     }
-    if (path === undefined && !isLoopback(host)) {
-      const err = new Error(
-        `connect ECONNREFUSED ${host}: Stratus confines Lambda handlers to this machine; ` +
-          'set STRATUS_LAMBDA_ALLOW_NETWORK=1 in the function environment to allow other hosts',
-      );
-      err.code = 'ECONNREFUSED';
-      process.nextTick(() => this.destroy(err));
-      return this;
+    // Node's default host is localhost.
+    if (path !== undefined || host === undefined || host === null || host === '') {
+      return realConnect.apply(this, args);
     }
-    return realConnect.apply(this, args);
+    if (isLoopbackAddress(host) || bareHost(host) === 'localhost') {
+      return realConnect.apply(this, args);
+    }
+    if (isLoopbackName(host) && typeof options === 'object') {
+      // bucket.localhost: connect to 127.0.0.1, keep the Host header.
+      options = { ...options, host: '127.0.0.1' };
+      // Replace in place: node marks its normalized array with a symbol.
+      if (normalized) args[0][0] = options;
+      else args[0] = options;
+      return realConnect.apply(this, args);
+    }
+    const code = net.isIP(bareHost(host)) ? 'ECONNREFUSED' : 'ENOTFOUND';
+    const err = confinementError(host, port, code);
+    process.nextTick(() => this.destroy(err));
+    return this;
   };
 }
 
@@ -228,6 +325,8 @@ function runHandler(handler, event, context) {
 
 async function main() {
   patchConsole();
+  // Bare imports the handler's folders lack come from the runtime's SDK.
+  register('./resolve-hook.mjs', import.meta.url);
   if (process.env.STRATUS_LAMBDA_ALLOW_NETWORK !== '1') confineToLoopback();
   let handler;
   try {
