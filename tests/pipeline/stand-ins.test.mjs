@@ -59,8 +59,11 @@ function freePort() {
   });
 }
 
-async function waitHealthy(url) {
+async function waitHealthy(url, child) {
   for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`stratus serve exited (${child.exitCode ?? child.signalCode}) before it became healthy`);
+    }
     try {
       const response = await fetch(`${url}/_stratus/health`, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -99,6 +102,16 @@ function aws(...args) {
   return result.stdout.trim() ? JSON.parse(result.stdout) : {};
 }
 
+// Sets the Bedrock stand-in's fault ({kind, count}).
+async function setBedrockFault(fault) {
+  const response = await fetch(`${endpoint}/_stratus/bedrock/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
 // Invokes a function and returns {status, functionError, payload}.
 function invoke(name, payload) {
   const input = join(home, `${name}-in.json`);
@@ -132,11 +145,12 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
     if (!endpoint) {
       const port = await freePort();
       endpoint = `http://127.0.0.1:${port}`;
-      server = spawn(stratusBin, ['serve', '--in-memory', '--no-stack', '--port', String(port), '--log-level', 'warn'], {
-        cwd: repo,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      await waitHealthy(endpoint);
+      // No HTTP API port: these tests do not need it, and its default port
+      // may be taken by another server.
+      server = spawn(stratusBin, [
+        'serve', '--in-memory', '--no-stack', '--port', String(port), '--api-port', 'off', '--log-level', 'warn',
+      ], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+      await waitHealthy(endpoint, server);
     }
     process.env.AWS_ENDPOINT_URL = endpoint;
     process.env.AWS_ACCESS_KEY_ID = 'AKIDSTRATUSTEST';
@@ -149,7 +163,7 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
     const { EventBridgeClient, CreateEventBusCommand, PutRuleCommand, PutTargetsCommand } = handlersRequire('@aws-sdk/client-eventbridge');
     sdk = {
       s3: new S3Client({}), ddb: new DynamoDBClient({}), sqs: new SQSClient({}), events: new EventBridgeClient({}),
-      GetItemCommand, ReceiveMessageCommand, GetQueueAttributesCommand,
+      GetItemCommand, PutItemCommand, ReceiveMessageCommand, GetQueueAttributesCommand,
     };
 
     await sdk.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -190,6 +204,9 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
       POKEMONTCG_API_URL: '${Stratus::EndpointUrl}/_stratus/pokemontcg/v2/cards',
       XRAY_ENABLED: 'false',
       LOG_LEVEL: 'WARN',
+      // Short Bedrock back-off, so the fallback tests take seconds.
+      BEDROCK_RETRY_DELAY_MS: '50',
+      BEDROCK_BACKOFF_BASE_MS: '50',
     };
     for (const [name, spec] of Object.entries(FUNCTIONS)) {
       aws('lambda', 'create-function', '--function-name', `${PREFIX}-${name}`,
@@ -201,7 +218,7 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
   });
 
   after(async () => {
-    if (server) {
+    if (server && server.exitCode === null && server.signalCode === null) {
       server.kill('SIGTERM');
       await new Promise((r) => server.once('exit', r));
     }
@@ -340,6 +357,76 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
     assert.equal(event['detail-type'], 'CardValuationCompleted');
     assert.equal(event.detail.cardId, 'card-pika');
     assert.equal(event.detail.valuationFairValue, 5.8);
+  });
+
+  test('ocr-reasoning-agent falls back when Bedrock throttles', async () => {
+    // The SDK retries a throttled call itself, so the fault must outlast
+    // every SDK attempt of every handler attempt.
+    await setBedrockFault({ kind: 'throttling', count: 1000 });
+    try {
+      const { functionError, payload } = invoke('ocr-reasoning-agent', {
+        userId: USER, cardId: 'card-pika', features: state.pikachuFeatures, requestId: 'req-pika',
+      });
+      assert.equal(functionError, undefined, JSON.stringify(payload));
+      const metadata = payload.cardMetadata;
+      assert.equal(metadata.verifiedByAI, false);
+      const topmost = [...state.pikachuFeatures.ocr].sort((a, b) => a.boundingBox.top - b.boundingBox.top)[0];
+      assert.equal(metadata.name.value, topmost.text);
+      assert.equal(metadata.name.confidence, Math.round(topmost.confidence * 0.7 * 10000) / 10000);
+      assert.equal(metadata.set.value, null);
+    } finally {
+      await setBedrockFault({ kind: 'none', count: 0 });
+    }
+  });
+
+  test('authenticity-agent falls back when Bedrock fails', async () => {
+    await setBedrockFault({ kind: 'model-error', count: 1000 });
+    try {
+      const m = state.pikachuMetadata;
+      const { functionError, payload } = invoke('authenticity-agent', {
+        userId: USER, cardId: 'card-pika', features: state.pikachuFeatures,
+        cardMeta: { name: m.name.value, set: m.set.value, rarity: m.rarity.value, frontS3Key: keys.pikachu, ocrMetadata: m },
+        s3Keys: { front: keys.pikachu }, requestId: 'req-pika',
+      });
+      assert.equal(functionError, undefined, JSON.stringify(payload));
+      const result = payload.authenticityResult;
+      assert.equal(result.verifiedByAI, false);
+      const values = Object.values(result.signals);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      assert.equal(result.authenticityScore, Math.round(Math.min(1, mean * 1.2) * 10000) / 10000);
+    } finally {
+      await setBedrockFault({ kind: 'none', count: 0 });
+    }
+  });
+
+  test('aggregator updates an existing card', async () => {
+    await sdk.ddb.send(new sdk.PutItemCommand({
+      TableName: TABLE,
+      Item: {
+        PK: { S: `USER#${USER}` }, SK: { S: 'CARD#card-kept' }, entityType: { S: 'CARD' },
+        cardId: { S: 'card-kept' }, userId: { S: USER }, frontS3Key: { S: keys.pikachu },
+        createdAt: { S: '2026-12-01T10:00:00.000Z' }, updatedAt: { S: '2026-12-01T10:00:00.000Z' },
+      },
+    }));
+    const { functionError, payload } = invoke('aggregator', {
+      userId: USER, cardId: 'card-kept', requestId: 'req-kept', ocrMetadata: state.pikachuMetadata,
+      agentResults: [
+        { pricingResult: state.pikachuPricing.pricingResult, valuationSummary: state.pikachuPricing.valuationSummary, requestId: 'req-kept' },
+        { authenticityResult: state.pikachuAuthenticity.authenticityResult, requestId: 'req-kept' },
+      ],
+      skipCardFetch: false,
+    });
+    assert.equal(functionError, undefined, JSON.stringify(payload));
+    assert.equal(payload.card.entityType, 'CARD');
+    assert.equal(payload.card.createdAt, '2026-12-01T10:00:00.000Z');
+    assert.equal(payload.card.valueMedian, state.pikachuPricing.pricingResult.valueMedian);
+    assert.equal(payload.card.ocrMetadata, undefined);
+
+    const missing = invoke('aggregator', {
+      userId: USER, cardId: 'card-gone', requestId: 'req-gone', agentResults: [], skipCardFetch: false,
+    });
+    assert.equal(missing.functionError, 'Unhandled');
+    assert.equal(missing.payload.errorMessage, 'Card card-gone not found');
   });
 
   test('error-handler without requestId', async () => {
