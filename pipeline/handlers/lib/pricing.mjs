@@ -109,10 +109,10 @@ function recordFetchFailure() {
 }
 
 // Waits until fewer than PRICING_RATE_LIMIT_PER_MINUTE (20) requests were
-// sent in the last minute, then records this one.
+// sent in the last PRICING_RATE_WINDOW_MS (60000), then records this one.
 async function acquireRateSlot() {
   const limit = Math.max(1, envNumber('PRICING_RATE_LIMIT_PER_MINUTE', 20));
-  const windowMs = 60000;
+  const windowMs = envNumber('PRICING_RATE_WINDOW_MS', 60000);
   while (rateWindow.length > 0 && Date.now() - rateWindow[0] >= windowMs) rateWindow.shift();
   if (rateWindow.length >= limit) {
     const waitMs = windowMs - (Date.now() - rateWindow[0]);

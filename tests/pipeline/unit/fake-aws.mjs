@@ -93,6 +93,7 @@ export async function startFakeAws() {
       try {
         call = classify(req, url, body);
         call.host = req.headers.host;
+        call.receivedAt = Date.now();
         calls.push(call);
         const responder = responders.get(call.op);
         result = responder ? await responder(call) : defaultResponse(call);

@@ -190,6 +190,24 @@ test('circuit breaker lets a request through after the reset time', async () => 
   }
 });
 
+test('rate limiter delays the third request', async () => {
+  process.env.PRICING_RATE_LIMIT_PER_MINUTE = '2';
+  process.env.PRICING_RATE_WINDOW_MS = '300';
+  try {
+    const started = Date.now();
+    for (const name of ['Mew', 'Mewtwo', 'Ditto']) {
+      await handler({ ...EVENT, cardMeta: { name, set: 'Base Set' } });
+    }
+    const times = fake.callsOf('pricing:GET').map((call) => call.receivedAt - started);
+    assert.equal(times.length, 3);
+    assert.ok(times[1] < 250, `second request after ${times[1]} ms`);
+    assert.ok(times[2] >= 290, `third request after ${times[2]} ms`);
+  } finally {
+    delete process.env.PRICING_RATE_LIMIT_PER_MINUTE;
+    delete process.env.PRICING_RATE_WINDOW_MS;
+  }
+});
+
 test('aggregation figures', () => {
   const comps = [10, 20, 30, 40].map((price) => ({ source: 'A', price }));
   const result = pricing.aggregateComps(comps);
