@@ -22,9 +22,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
 COPY --from=build /src/build/stratus /usr/local/bin/stratus
 COPY pipeline /opt/stratus/pipeline
 COPY emulator/lambda/runtime /opt/stratus/runtime
+COPY fixtures /opt/stratus/fixtures
 WORKDIR /opt/stratus
 EXPOSE 4566 4567
 # Lambda environments listen on loopback inside the container.
 ENV STRATUS_HOST=0.0.0.0 STRATUS_DATA_DIR=/var/lib/stratus \
-    STRATUS_LAMBDA_NODE_BOOTSTRAP=/opt/stratus/runtime/node/bootstrap.mjs
+    STRATUS_LAMBDA_NODE_BOOTSTRAP=/opt/stratus/runtime/node/bootstrap.mjs \
+    STRATUS_FIXTURES_DIR=/opt/stratus/fixtures
 CMD ["stratus", "serve"]

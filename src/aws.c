@@ -251,6 +251,17 @@ static const aws_service *aws_service_by_target(const char *target,
     return NULL;
 }
 
+/* The service that claims a request carrying no credential scope (a
+ * browser's CORS preflight, an S3 virtual-hosted request), or NULL. */
+static const aws_service *aws_service_claiming(const http_request *req)
+{
+    for (size_t i = 0; i < aws_service_count; i++)
+        if (aws_services[i]->claims_unsigned &&
+            aws_services[i]->claims_unsigned(req))
+            return aws_services[i];
+    return NULL;
+}
+
 static const aws_service *aws_service_by_signing_name(const char *name)
 {
     for (size_t i = 0; i < aws_service_count; i++)
@@ -493,9 +504,25 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
                      scope_service);
             goto fail;
         }
-    } else {
+    } else if (!(svc = aws_service_claiming(req))) {
         aws_fail(&err, AWS_ERR_MISSING_AUTH_TOKEN, NULL);
         goto fail;
+    }
+
+    if (svc->serve) {
+        aws_request sreq = {
+            .srv = srv,
+            .service = svc,
+            .account = account,
+            .region = region,
+            .access_key = access_key,
+            .request_id = request_id,
+            .http = req,
+            .out = resp,
+            .status = 200,
+        };
+        svc->serve(&sreq, resp, needs_commit);
+        return;
     }
 
     if (!target && svc->query && aws_query_is_request(req)) {

@@ -94,6 +94,76 @@ struct http_response;
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
+    X(APIGW_NOT_FOUND, "NotFoundException", 404, NULL)                         \
+    X(REK_INVALID_PARAMETER, "InvalidParameterException", 400,                 \
+      "Request has invalid parameters")                                        \
+    X(REK_INVALID_IMAGE_FORMAT, "InvalidImageFormatException", 400,            \
+      "Request has invalid image format")                                      \
+    X(REK_INVALID_S3_OBJECT, "InvalidS3ObjectException", 400,                  \
+      "Unable to get object metadata from S3. Check object key, region "       \
+      "and/or access permissions.")                                            \
+    X(REK_IMAGE_TOO_LARGE, "ImageTooLargeException", 400, NULL)                \
+    X(THROTTLING, "ThrottlingException", 429, NULL)                            \
+    X(BEDROCK_MODEL_ERROR, "ModelErrorException", 424, NULL)                   \
+    X(BEDROCK_MODEL_TIMEOUT, "ModelTimeoutException", 408, NULL)               \
+    X(INTERNAL_SERVER, "InternalServerException", 500, NULL)                   \
+    X(SERVICE_UNAVAILABLE, "ServiceUnavailableException", 503, NULL)           \
+    X(S3_NO_SUCH_BUCKET, "NoSuchBucket", 404,                                  \
+      "The specified bucket does not exist")                                   \
+    X(S3_NO_SUCH_KEY, "NoSuchKey", 404, "The specified key does not exist.")   \
+    X(S3_NO_SUCH_UPLOAD, "NoSuchUpload", 404,                                  \
+      "The specified upload does not exist. The upload ID may be invalid, or " \
+      "the upload may have been aborted or completed.")                        \
+    X(S3_NO_SUCH_CORS, "NoSuchCORSConfiguration", 404,                         \
+      "The CORS configuration does not exist")                                 \
+    X(S3_BUCKET_ALREADY_OWNED, "BucketAlreadyOwnedByYou", 409,                 \
+      "Your previous request to create the named bucket succeeded and you "    \
+      "already own it.")                                                       \
+    X(S3_BUCKET_ALREADY_EXISTS, "BucketAlreadyExists", 409,                    \
+      "The requested bucket name is not available. The bucket namespace is "   \
+      "shared by all users of the system. Please select a different name and " \
+      "try again.")                                                            \
+    X(S3_BUCKET_NOT_EMPTY, "BucketNotEmpty", 409,                              \
+      "The bucket you tried to delete is not empty")                           \
+    X(S3_INVALID_BUCKET_NAME, "InvalidBucketName", 400,                        \
+      "The specified bucket is not valid.")                                    \
+    X(S3_INVALID_RANGE, "InvalidRange", 416,                                   \
+      "The requested range is not satisfiable")                                \
+    X(S3_PRECONDITION_FAILED, "PreconditionFailed", 412,                       \
+      "At least one of the pre-conditions you specified did not hold")         \
+    X(S3_MALFORMED_XML, "MalformedXML", 400,                                   \
+      "The XML you provided was not well-formed or did not validate against "  \
+      "our published schema")                                                  \
+    X(S3_INVALID_ARGUMENT, "InvalidArgument", 400, NULL)                       \
+    X(S3_INVALID_REQUEST, "InvalidRequest", 400, NULL)                         \
+    X(S3_INVALID_PART, "InvalidPart", 400,                                     \
+      "One or more of the specified parts could not be found.  The part may "  \
+      "not have been uploaded, or the specified entity tag may not match the " \
+      "part's entity tag.")                                                    \
+    X(S3_INVALID_PART_ORDER, "InvalidPartOrder", 400,                          \
+      "The list of parts was not in ascending order. Parts must be ordered "   \
+      "by part number.")                                                       \
+    X(S3_ENTITY_TOO_SMALL, "EntityTooSmall", 400,                              \
+      "Your proposed upload is smaller than the minimum allowed object size.") \
+    X(S3_KEY_TOO_LONG, "KeyTooLongError", 400, "Your key is too long")         \
+    X(S3_BAD_DIGEST, "BadDigest", 400, NULL)                                   \
+    X(S3_INVALID_DIGEST, "InvalidDigest", 400,                                 \
+      "The Content-MD5 you specified was invalid.")                            \
+    X(S3_SHA256_MISMATCH, "XAmzContentSHA256Mismatch", 400,                    \
+      "The provided 'x-amz-content-sha256' header does not match what was "    \
+      "computed.")                                                             \
+    X(S3_INCOMPLETE_BODY, "IncompleteBody", 400,                               \
+      "The request body terminated unexpectedly")                              \
+    X(S3_ACCESS_DENIED, "AccessDenied", 403, "Access Denied")                  \
+    X(S3_ACCESS_FORBIDDEN, "AccessForbidden", 403, NULL)                       \
+    X(S3_AUTH_QUERY_ERROR, "AuthorizationQueryParametersError", 400, NULL)     \
+    X(S3_METHOD_NOT_ALLOWED, "MethodNotAllowed", 405,                          \
+      "The specified method is not allowed against this resource.")            \
+    X(S3_NOT_IMPLEMENTED, "NotImplemented", 501, NULL)                         \
+    X(S3_BAD_REQUEST, "BadRequest", 400, NULL)                                 \
+    X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
+    X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
+    X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 
@@ -236,6 +306,15 @@ typedef struct aws_service {
     int (*init)(struct stratus *srv, aws_error *err);
     /* Called once per instance before the store closes; may be NULL. */
     void (*cleanup)(struct stratus *srv);
+    /* Set by a service that decodes its own wire protocol (S3's REST-XML).
+     * Once the dispatcher has chosen the service, it passes the request
+     * here whole, and the service writes every response, errors included,
+     * and sets `*needs_commit` as the dispatcher would. */
+    void (*serve)(aws_request *req, struct http_response *resp,
+                  int *needs_commit);
+    /* Whether a request without a credential scope (no SigV4 Authorization
+     * header, no X-Amz-Credential) belongs to this service; may be NULL. */
+    int (*claims_unsigned)(const struct http_request *req);
 } aws_service;
 
 /* The services compiled into Stratus, in health-report order. */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apigw.h"
 #include "aws.h"
 #include "config.h"
 #include "log.h"
@@ -25,6 +26,7 @@ static void usage(FILE *out)
             "  serve     run every emulated AWS API on one port "
             "(stratus serve --help)\n"
             "  ops       list every operation and whether it is implemented\n"
+            "  token     print a JWT for a local user (stratus token --help)\n"
             "  version   print the version\n");
 }
 
@@ -113,6 +115,88 @@ static int cmd_serve(int argc, char **argv)
     return 0;
 }
 
+static void token_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: stratus token --user NAME [options]\n"
+            "\n"
+            "Print an RS256 JWT shaped like an Amazon Cognito token, signed "
+            "with the\n"
+            "local test key in fixtures/auth (not a secret).\n"
+            "\n"
+            "  --user NAME           a user of fixtures/auth/users.json "
+            "(alice, bob)\n"
+            "  --token-use id|access id (default): aud and email; access: "
+            "client_id\n"
+            "                        and scope\n"
+            "  --expires-in SECONDS  lifetime; negative for an expired token "
+            "(default 3600)\n"
+            "  --issuer URL          iss claim (default %s)\n"
+            "  --client-id ID        aud or client_id claim (default %s)\n"
+            "  --scope TEXT          scope claim of an access token "
+            "(default \"openid email\n"
+            "                        profile\")\n",
+            APIGW_LOCAL_ISSUER, APIGW_LOCAL_CLIENT_ID);
+}
+
+static int cmd_token(int argc, char **argv)
+{
+    apigw_jwt_options options = {0};
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            token_usage(stdout);
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "stratus token: %s needs a value\n", arg);
+            return 2;
+        }
+        const char *value = argv[++i];
+        if (strcmp(arg, "--user") == 0)
+            options.user = value;
+        else if (strcmp(arg, "--token-use") == 0)
+            options.token_use = value;
+        else if (strcmp(arg, "--issuer") == 0)
+            options.issuer = value;
+        else if (strcmp(arg, "--client-id") == 0)
+            options.client_id = value;
+        else if (strcmp(arg, "--scope") == 0)
+            options.scope = value;
+        else if (strcmp(arg, "--expires-in") == 0) {
+            char *end;
+            long long seconds = strtoll(value, &end, 10);
+            if (!*value || *end) {
+                fprintf(stderr,
+                        "stratus token: invalid --expires-in \"%s\": expected "
+                        "a whole number of seconds\n",
+                        value);
+                return 2;
+            }
+            options.expires_in = seconds;
+            options.expires_in_set = 1;
+        } else {
+            fprintf(stderr, "stratus token: unknown option %s\n", arg);
+            token_usage(stderr);
+            return 2;
+        }
+    }
+    if (!options.user) {
+        fprintf(stderr, "stratus token: --user is missing\n");
+        token_usage(stderr);
+        return 2;
+    }
+    char errbuf[512];
+    char *token = apigw_jwt_mint(&options, errbuf, sizeof errbuf);
+    if (!token) {
+        fprintf(stderr, "stratus token: %s\n", errbuf);
+        return 1;
+    }
+    printf("%s\n", token);
+    free(token);
+    return 0;
+}
+
 static int cmd_ops(void)
 {
     size_t total = 0, done = 0;
@@ -141,6 +225,8 @@ int main(int argc, char **argv)
         return cmd_serve(argc - 2, argv + 2);
     if (strcmp(cmd, "ops") == 0)
         return cmd_ops();
+    if (strcmp(cmd, "token") == 0)
+        return cmd_token(argc - 2, argv + 2);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("stratus %s\n", STRATUS_VERSION);
         return 0;

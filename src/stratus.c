@@ -14,9 +14,12 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "apigw.h"
 #include "aws.h"
+#include "bedrock.h"
 #include "lam.h"
 #include "log.h"
+#include "pricing.h"
 #include "util.h"
 
 size_t stratus_service_index(const aws_service *svc)
@@ -246,25 +249,14 @@ static void stratus_handle(stratus *srv, const http_request *req,
         *needs_commit = 0;
         return;
     }
+    /* The stand-ins' own endpoints: the pricing API and Bedrock faults. */
+    if (strncmp(req->path, "/_stratus/", 10) == 0 &&
+        (pricing_handle(srv, req, resp) ||
+         bedrock_faults_handle(srv, req, resp))) {
+        *needs_commit = 0;
+        return;
+    }
     aws_dispatch(srv, req, resp, needs_commit);
-}
-
-/*
- * The stack's HTTP API port. No routes exist until the API Gateway service
- * lands, so every request gets API Gateway's response for an unknown route.
- */
-static void stratus_handle_api(stratus *srv, const http_request *req,
-                               http_response *resp, int *needs_commit)
-{
-    static const char body[] = "{\"message\":\"Not Found\"}";
-    char request_id[37];
-
-    stratus_request_id(srv, request_id);
-    resp->status = 404;
-    http_response_header(resp, "Content-Type", "application/json");
-    http_response_header(resp, "apigw-requestid", request_id);
-    http_response_body(resp, body, sizeof body - 1);
-    *needs_commit = 0;
 }
 
 int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
@@ -279,9 +271,10 @@ int stratus_listen(stratus *srv, char *errbuf, size_t errsize)
 
     if (srv->cfg.api_port >= 0) {
         if (http_listener_start(&l, srv, srv->cfg.host, srv->cfg.api_port,
-                                stratus_handle_api, errbuf, errsize) != 0)
+                                apigw_http_handler, errbuf, errsize) != 0)
             return -1;
         srv->listeners[srv->listener_count++] = l;
+        apigw_set_listener_port(srv, http_listener_port(l));
         log_info("serve", "HTTP API listening on http://%s:%d", srv->cfg.host,
                  http_listener_port(l));
     }

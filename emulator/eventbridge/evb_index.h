@@ -2,12 +2,16 @@
  * evb_index.h: an index of the rules of one event bus, so that matching an
  * event does not cost time linear in the number of rules.
  *
- * Each rule is filed under the (field path, exact string value) pairs of
- * its most selective exact field, as evb_pattern_index_key chooses it. An
- * event looks up its own string leaves in that table, and only the rules it
- * finds there, plus the rules without such a field, are verified with the
- * full matcher. Rules whose only exact fields sit inside $or, or that use
- * only other operators (prefix, numeric and so on), are always verified.
+ * Each rule is filed under the (field path, value) pairs of one of the
+ * index keys of its pattern (evb_pattern_index_keys): a field of exact
+ * strings, or of exact strings and prefixes. Of those, the rule goes under
+ * the key whose buckets hold the fewest rules when it is added, so rules
+ * that share one exact field (CollectIQ's detail-type) spread over their
+ * other fields. An event looks up its string leaves, and for paths that
+ * have prefix keys each leading part of those leaves, and only the rules
+ * it finds, plus the rules without an index key, are verified with the
+ * full matcher. Rules whose only such fields sit inside $or, or that use
+ * only other operators (suffix, numeric and so on), are always verified.
  */
 #ifndef STRATUS_EVB_INDEX_H
 #define STRATUS_EVB_INDEX_H

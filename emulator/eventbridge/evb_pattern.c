@@ -68,7 +68,9 @@ void evb_pattern_destroy(evb_pattern *pattern)
         return;
     }
     node_free(&pattern->root);
-    free(pattern->index_values);
+    for (size_t i = 0; i < pattern->index_key_count; i++)
+        free((void *)pattern->index_keys[i].values);
+    free(pattern->index_keys);
     if (pattern->ctype) {
         freelocale(pattern->ctype);
     }
@@ -290,32 +292,45 @@ static int check_complexity(const node *n, evb_pattern_error *err)
     return 0;
 }
 
-/* Pick the root field with the fewest exact string values for an index. */
-static void choose_index_key(evb_pattern *p)
+/* Order index keys exact first, then by fewest values. */
+static int index_key_compare(const void *a, const void *b)
 {
-    const field *best = NULL;
+    const evb_index_key *x = a, *y = b;
+    if (x->prefix != y->prefix)
+        return x->prefix - y->prefix;
+    return (x->count > y->count) - (x->count < y->count);
+}
 
+/* Collect the root fields a rule index can file the pattern under. */
+static void collect_index_keys(evb_pattern *p)
+{
     for (size_t i = 0; i < p->root.field_count; i++) {
         const field *f = &p->root.fields[i];
+        int prefix = 0;
         size_t j;
         for (j = 0; j < f->count; j++) {
-            if (f->matchers[j].kind != M_STRING || f->matchers[j].ip_len) {
+            const matcher *m = &f->matchers[j];
+            if (m->kind == M_PREFIX && m->values[0][0] != '\0')
+                prefix = 1;
+            else if (m->kind != M_STRING || m->ip_len)
                 break;
-            }
         }
-        if (j == f->count && (!best || f->count < best->count)) {
-            best = f;
-        }
+        if (j < f->count || f->count == 0)
+            continue;
+
+        const char **values = xmalloc(f->count * sizeof *values);
+        for (j = 0; j < f->count; j++)
+            values[j] = f->matchers[j].values[0];
+        p->index_keys = xrealloc(p->index_keys, (p->index_key_count + 1) *
+                                                    sizeof *p->index_keys);
+        p->index_keys[p->index_key_count++] = (evb_index_key){.path = f->path,
+                                                              .values = values,
+                                                              .count = f->count,
+                                                              .prefix = prefix};
     }
-    if (!best) {
-        return;
-    }
-    p->index_path = best->path;
-    p->index_count = best->count;
-    p->index_values = xmalloc(best->count * sizeof *p->index_values);
-    for (size_t j = 0; j < best->count; j++) {
-        p->index_values[j] = best->matchers[j].values[0];
-    }
+    if (p->index_key_count > 1)
+        qsort(p->index_keys, p->index_key_count, sizeof *p->index_keys,
+              index_key_compare);
 }
 
 static int uses_case_folding(const node *n)
@@ -354,7 +369,7 @@ static evb_pattern *compile_tree(const cJSON *json, evb_pattern_error *err)
         evb_pattern_destroy(p);
         return NULL;
     }
-    choose_index_key(p);
+    collect_index_keys(p);
     if (uses_case_folding(&p->root)) {
         /* NOTE: without the C.UTF-8 locale, only ASCII letters fold. */
         p->ctype = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
@@ -394,14 +409,9 @@ evb_pattern *evb_pattern_compile(const char *json, size_t len,
     return p;
 }
 
-int evb_pattern_index_key(const evb_pattern *pattern, const char **path,
-                          const char *const **values, size_t *count)
+const evb_index_key *evb_pattern_index_keys(const evb_pattern *pattern,
+                                            size_t *count)
 {
-    if (!pattern->index_path) {
-        return -1;
-    }
-    *path = pattern->index_path;
-    *values = pattern->index_values;
-    *count = pattern->index_count;
-    return 0;
+    *count = pattern->index_key_count;
+    return pattern->index_key_count ? pattern->index_keys : NULL;
 }

@@ -82,13 +82,24 @@ int evb_pattern_match_event(const evb_pattern *pattern, const evb_event *event);
 int evb_pattern_match(const evb_pattern *pattern, const cJSON *event);
 
 /*
- * Find the key a rule index files the pattern under: the path and values of
- * the field, outside $or and made only of exact strings, that has the
- * fewest values. Every match needs one of those values at that path.
- * Returns 0 and fills the outputs, which the pattern owns, or returns -1
- * when the pattern has no such field.
+ * A key a rule index can file a pattern under: a field outside $or whose
+ * every condition is an exact string (`prefix` 0) or an exact string or a
+ * non-empty prefix (`prefix` 1). Every match needs the event's value at
+ * `path` to equal one of `values`, or with `prefix` set to start with one.
  */
-int evb_pattern_index_key(const evb_pattern *pattern, const char **path,
-                          const char *const **values, size_t *count);
+typedef struct evb_index_key {
+    const char *path;
+    const char *const *values;
+    size_t count;
+    int prefix;
+} evb_index_key;
+
+/*
+ * Return the pattern's index keys (owned by the pattern) and their number
+ * in `*count`, exact keys first and each kind by fewest values. Returns
+ * NULL with `*count` 0 when the pattern has none.
+ */
+const evb_index_key *evb_pattern_index_keys(const evb_pattern *pattern,
+                                            size_t *count);
 
 #endif

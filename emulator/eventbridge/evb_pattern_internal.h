@@ -92,10 +92,9 @@ typedef struct or_group {
 
 struct evb_pattern {
     node root;
-    locale_t ctype;         /* C.UTF-8 case mapping, or 0 for ASCII only */
-    const char *index_path; /* borrowed from a root field */
-    const char **index_values;
-    size_t index_count;
+    locale_t ctype;            /* C.UTF-8 case mapping, or 0 for ASCII only */
+    evb_index_key *index_keys; /* paths borrowed from root fields */
+    size_t index_key_count;
 };
 
 /*

@@ -526,6 +526,33 @@ static void lam_random_hex(char *out, size_t digits)
     out[n] = '\0';
 }
 
+/* The placeholder a function's variables may contain for Stratus's own
+ * AWS endpoint, so a stack can point a handler at a Stratus-served URL. */
+#define LAM_ENDPOINT_PLACEHOLDER "${Stratus::EndpointUrl}"
+
+/* Add `name=value` with every LAM_ENDPOINT_PLACEHOLDER in `value` replaced
+ * by `endpoint`. */
+static void lam_env_add_expanded(strbuf *env_block, const char *name,
+                                 const char *value, const char *endpoint)
+{
+    const size_t placeholder_len = strlen(LAM_ENDPOINT_PLACEHOLDER);
+    strbuf expanded;
+    strbuf_init(&expanded);
+    for (const char *p = value;;) {
+        const char *hit = strstr(p, LAM_ENDPOINT_PLACEHOLDER);
+        if (!hit) {
+            strbuf_puts(&expanded, p);
+            break;
+        }
+        strbuf_append(&expanded, p, (size_t)(hit - p));
+        strbuf_puts(&expanded, endpoint);
+        p = hit + placeholder_len;
+    }
+    char *text = strbuf_take(&expanded, NULL);
+    lam_env_add(env_block, name, text);
+    free(text);
+}
+
 /* Build the environment block of a new process: Lambda's defined runtime
  * variables over the function's own. */
 static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
@@ -543,9 +570,12 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     strbuf b;
     strbuf_init(&b);
 
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "http://127.0.0.1:%d",
+             lam_aws_port(env->state));
     const cJSON *v;
     cJSON_ArrayForEach(v, vars) if (cJSON_IsString(v))
-        lam_env_add(&b, v->string, v->valuestring);
+        lam_env_add_expanded(&b, v->string, v->valuestring, endpoint);
 
     lam_env_add(&b, "PATH", getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     lam_env_add(&b, "LANG", "en_US.UTF-8");
@@ -586,9 +616,7 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     }
     snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
     lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
-    snprintf(text, sizeof text, "http://127.0.0.1:%d",
-             lam_aws_port(env->state));
-    lam_env_add(&b, "AWS_ENDPOINT_URL", text);
+    lam_env_add(&b, "AWS_ENDPOINT_URL", endpoint);
     /* A 12-digit access key is that account to Stratus, so the handler's
      * own AWS calls land in its function's account. */
     lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);

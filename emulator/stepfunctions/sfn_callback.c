@@ -42,11 +42,15 @@ static sfn_frame *sfn_token_frame(aws_request *req, char **exec_arn,
         id = sqlite3_column_int64(s, 1);
     }
     sqlite3_reset(s);
-    /* NOTE: the texts of TaskDoesNotExist and TaskTimedOut are Stratus's;
-     * AWS's are not confirmed. */
+    /* AWS answers TaskTimedOut for a token whose task has closed (the API
+     * reference: "the task associated with the token has already been
+     * closed"); TaskDoesNotExist is about activities. Stratus forgets a
+     * token once its task reports, so an unknown token is such a task.
+     * NOTE: the message text is the one users report from AWS, not one
+     * recorded here. */
     if (!arn) {
-        aws_fail(err, AWS_ERR_SFN_TASK_DOES_NOT_EXIST,
-                 "Task Does Not Exist: '%s'", token);
+        aws_fail(err, AWS_ERR_SFN_TASK_TIMED_OUT,
+                 "Task Timed Out: 'Provided task does not exist anymore'");
         return NULL;
     }
 
@@ -58,8 +62,8 @@ static sfn_frame *sfn_token_frame(aws_request *req, char **exec_arn,
     if (!waiting || !current || strcmp(current, token) != 0) {
         sfn__frame_free(f);
         free(arn);
-        aws_fail(err, AWS_ERR_SFN_TASK_TIMED_OUT, "Task Timed Out: '%s'",
-                 token);
+        aws_fail(err, AWS_ERR_SFN_TASK_TIMED_OUT,
+                 "Task Timed Out: 'Provided task does not exist anymore'");
         return NULL;
     }
     *exec_arn = arn;

@@ -60,7 +60,9 @@ for attempt in $(seq 0 19); do
   if healthy "$candidate"; then
     continue # another process already serves this port
   fi
-  "$stratus" serve --in-memory --no-stack --port "$candidate" \
+  # No HTTP API port: this server has no stack, and the default port 4567
+  # may belong to another server on the machine.
+  "$stratus" serve --in-memory --no-stack --port "$candidate" --api-port off \
     --log-level warn >"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do
@@ -84,6 +86,8 @@ echo "stratus serve (pid $server_pid) listening on 127.0.0.1:$port"
 # Only loopback is reachable: no instance metadata lookups, no real
 # credentials, no configuration from the home directory.
 export STRATUS_ENDPOINT="http://127.0.0.1:$port"
+# Tests that need a stack of their own start another server with this.
+export STRATUS_BIN="$stratus"
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_ACCESS_KEY_ID=AKIDSTRATUSTEST
 export AWS_SECRET_ACCESS_KEY=stratus-test-secret

@@ -605,19 +605,32 @@ Test(evb_pattern, index_key_prefers_fewest_values)
     evb_pattern *p = evb_pattern_compile(text, strlen(text), &err);
     cr_assert_not_null(p, "%s", err.message);
 
-    const char *path;
-    const char *const *values;
     size_t count;
-    cr_assert_eq(evb_pattern_index_key(p, &path, &values, &count), 0);
-    cr_expect_str_eq(path, "detail-type");
-    cr_expect_eq(count, 1);
-    cr_expect_str_eq(values[0], "X");
+    const evb_index_key *keys = evb_pattern_index_keys(p, &count);
+    cr_assert_eq(count, 3);
+    cr_expect_str_eq(keys[0].path, "detail-type");
+    cr_expect_eq(keys[0].count, 1);
+    cr_expect_str_eq(keys[0].values[0], "X");
+    cr_expect_eq(keys[0].prefix, 0);
+    cr_expect_str_eq(keys[1].path, "source");
+    cr_expect_eq(keys[1].count, 2);
+    cr_expect_str_eq(keys[2].path, "detail.n");
+    cr_expect_str_eq(keys[2].values[0], "p");
+    cr_expect_eq(keys[2].prefix, 1);
     evb_pattern_destroy(p);
 
     text = "{\"$or\":[{\"a\":[\"x\"]},{\"b\":[\"y\"]}]}";
     p = evb_pattern_compile(text, strlen(text), &err);
     cr_assert_not_null(p, "%s", err.message);
-    cr_expect_eq(evb_pattern_index_key(p, &path, &values, &count), -1);
+    cr_expect_null(evb_pattern_index_keys(p, &count));
+    cr_expect_eq(count, 0);
+    evb_pattern_destroy(p);
+
+    /* An empty prefix matches every string, so it gives no key. */
+    text = "{\"source\":[{\"prefix\":\"\"}]}";
+    p = evb_pattern_compile(text, strlen(text), &err);
+    cr_assert_not_null(p, "%s", err.message);
+    cr_expect_null(evb_pattern_index_keys(p, &count));
     evb_pattern_destroy(p);
 }
 
@@ -662,7 +675,7 @@ static void count_rule(void *rule, void *arg)
 static char *index_pattern(size_t i)
 {
     char *text = malloc(256);
-    switch (i % 5) {
+    switch (i % 9) {
     case 0:
         snprintf(text, 256, "{\"source\":[\"app.%zu\"]}", i % 37);
         break;
@@ -681,11 +694,35 @@ static char *index_pattern(size_t i)
                  "[\"t%zu\"]}}]}",
                  i % 37, i % 7);
         break;
-    default:
+    case 4:
         snprintf(text, 256,
                  "{\"detail\":{\"tags\":[\"t%zu\"],\"n\":[%zu]},"
                  "\"detail-type\":[\"T\"]}",
                  i % 7, i % 10);
+        break;
+    case 5:
+        /* CollectIQ's shape with a prefix: the shared detail-type bucket
+         * fills up, so later rules go under their prefixes. */
+        snprintf(text, 256,
+                 "{\"source\":[{\"prefix\":\"app.%zu\"}],"
+                 "\"detail-type\":[\"T\"]}",
+                 i % 13);
+        break;
+    case 6:
+        /* One field mixing an exact value and a prefix. */
+        snprintf(text, 256,
+                 "{\"source\":[\"app.%zu\",{\"prefix\":\"app.%zu\"}]}", i % 37,
+                 i % 11);
+        break;
+    case 7:
+        snprintf(text, 256,
+                 "{\"detail\":{\"tags\":[{\"prefix\":\"t%zu\"}]},"
+                 "\"source\":[{\"prefix\":\"\"}]}",
+                 i % 7);
+        break;
+    default:
+        snprintf(text, 256,
+                 "{\"source\":[{\"equals-ignore-case\":\"APP.%zu\"}]}", i % 37);
         break;
     }
     return text;

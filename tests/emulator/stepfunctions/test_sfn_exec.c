@@ -596,7 +596,9 @@ Test(sfn_exec, callback_token_success_and_heartbeat)
     out = sfn_call(srv, "SendTaskSuccess", &status,
                    "{\"taskToken\":\"%s\",\"output\":\"{}\"}", token);
     cr_assert_eq(status, 400);
-    cr_assert_str_eq(sfn_test_str(out, "__type"), "TaskDoesNotExist");
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "TaskTimedOut");
+    cr_assert_str_eq(sfn_test_str(out, "message"),
+                     "Task Timed Out: 'Provided task does not exist anymore'");
     cJSON_Delete(out);
     out = sfn_call(srv, "SendTaskSuccess", &status,
                    "{\"taskToken\":\"short\",\"output\":\"{}\"}");
