@@ -20,6 +20,7 @@
 
 #include "aws_query.h"
 #include "http.h"
+#include "iam.h"
 #include "log.h"
 #include "stratus.h"
 #include "util.h"
@@ -406,11 +407,14 @@ void aws_error_render(const aws_service *svc, const aws_error *err,
     char type[256];
     const char *prefix = svc && svc->error_prefix ? svc->error_prefix : "";
 
-    /* Errors raised before the service receives the request come from AWS's
-     * request framework and carry its namespace, not the service's. */
+    /* Errors raised before the service receives the request (authorization
+     * included) come from AWS's request framework and carry its namespace,
+     * not the service's. */
     if (prefix[0] && (err->code == AWS_ERR_UNKNOWN_OPERATION ||
                       err->code == AWS_ERR_SERIALIZATION ||
-                      err->code == AWS_ERR_INVALID_SIGNATURE))
+                      err->code == AWS_ERR_INVALID_SIGNATURE ||
+                      err->code == AWS_ERR_ACCESS_DENIED ||
+                      err->code == AWS_ERR_EXPIRED_TOKEN))
         prefix = "com.amazon.coral.service#";
     snprintf(type, sizeof type, "%s%s", prefix, aws_code_name(err->code));
     if (svc && svc->protocol == AWS_PROTO_REST_JSON) {
@@ -479,6 +483,10 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     if (!region[0])
         snprintf(region, sizeof region, "%s", "us-east-1");
     aws_account_for_key(access_key, account);
+    /* Credentials Stratus issued act in the account of their role. */
+    iam_credentials issued;
+    if (iam_credentials_find(srv, access_key, &issued))
+        memcpy(account, issued.account, sizeof account);
     if (!aws_region_is_valid(region)) {
         /* The region names namespaces and goes into every ARN. Stratus
          * accepts any lower-case name (such as "local"), AWS only its own
@@ -625,6 +633,8 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
         .out = resp,
         .status = 200,
     };
+    if (iam_request_authorize(&areq, &err) != 0)
+        goto fail;
     sqlite3 *db = store_db(srv->store);
     if (store_call_begin(srv->store) != SQLITE_OK) {
         log_error("aws", "cannot begin store call for %s %s: %s", svc->name,

@@ -94,6 +94,18 @@ struct http_response;
     X(SFN_TASK_TIMED_OUT, "TaskTimedOut", 400, NULL)                           \
     X(SFN_INVALID_OUTPUT, "InvalidOutput", 400, NULL)                          \
     X(SFN_RESOURCE_NOT_FOUND, "ResourceNotFound", 400, NULL)                   \
+    X(IAM_NO_SUCH_ENTITY, "NoSuchEntity", 404, NULL)                           \
+    X(IAM_ENTITY_ALREADY_EXISTS, "EntityAlreadyExists", 409, NULL)             \
+    X(IAM_DELETE_CONFLICT, "DeleteConflict", 409, NULL)                        \
+    X(IAM_MALFORMED_POLICY_DOCUMENT, "MalformedPolicyDocument", 400, NULL)     \
+    X(IAM_VALIDATION_ERROR, "ValidationError", 400, NULL)                      \
+    X(IAM_INVALID_INPUT, "InvalidInput", 400, NULL)                            \
+    X(IAM_LIMIT_EXCEEDED, "LimitExceeded", 409, NULL)                          \
+    X(ACCESS_DENIED_QUERY, "AccessDenied", 403, NULL)                          \
+    X(EXPIRED_TOKEN, "ExpiredTokenException", 400,                             \
+      "The security token included in the request is expired")                 \
+    X(EXPIRED_TOKEN_QUERY, "ExpiredToken", 403,                                \
+      "The security token included in the request is expired")                 \
     X(APIGW_NOT_FOUND, "NotFoundException", 404, NULL)                         \
     X(REK_INVALID_PARAMETER, "InvalidParameterException", 400,                 \
       "Request has invalid parameters")                                        \
@@ -265,7 +277,9 @@ typedef struct aws_operation {
  * structures (AWS_QUERY_STRUCT_LIST), "<wire>.N.<key_name>" and
  * "<wire>.N.<value_name>" (AWS_QUERY_MAP), or with a structure value,
  * "<wire>.N.<value_name>.<Member>" (AWS_QUERY_STRUCT_MAP). XML responses
- * repeat a <wire> element per entry. `json` is the JSON member name.
+ * repeat a <wire> element per entry. `json` is the JSON member name. A
+ * response array that no member names is written as the Query protocol's
+ * default wrapped list, <Name><member>...</member></Name>.
  */
 typedef enum aws_query_kind {
     AWS_QUERY_LIST,
@@ -281,6 +295,9 @@ typedef struct aws_query_member {
     const char *key_name;   /* maps: "Name" or "Key" */
     const char *value_name; /* maps: "Value" */
     const char *action;     /* only for this operation; NULL: for all */
+    /* Set for request members only, which responses then encode as AWS's
+     * default wrapped lists (IAM's "Tags.member.N"). */
+    int request_only;
 } aws_query_member;
 
 /* The Query protocol of a JSON service that also serves older clients. */
@@ -306,6 +323,16 @@ typedef struct aws_service {
     int (*init)(struct stratus *srv, aws_error *err);
     /* Called once per instance before the store closes; may be NULL. */
     void (*cleanup)(struct stratus *srv);
+    /*
+     * IAM authorization of requests signed with credentials Stratus issued
+     * (may be NULL: the service's requests are then not checked). Called
+     * with index 0, 1, ... until it returns 0, it fills the `index`th
+     * (action, resource ARN) pair the request needs. `action` arrives
+     * holding the default action, which the hook may replace, as Lambda's
+     * Invoke needs lambda:InvokeFunction. Returns 1 when it filled a pair.
+     */
+    int (*resource_arn)(const aws_request *req, size_t index, char *action,
+                        size_t action_size, char *arn, size_t arn_size);
     /* Set by a service that decodes its own wire protocol (S3's REST-XML).
      * Once the dispatcher has chosen the service, it passes the request
      * here whole, and the service writes every response, errors included,

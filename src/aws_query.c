@@ -83,10 +83,11 @@ static int aws_query_member_applies(const aws_query_member *m,
 
 static const aws_query_member *
 aws_query_member_by_json(const aws_query_protocol *proto, const char *action,
-                         const char *json)
+                         const char *json, int encoding)
 {
     for (size_t i = 0; i < proto->member_count; i++)
         if (aws_query_member_applies(&proto->members[i], action) &&
+            !(encoding && proto->members[i].request_only) &&
             strcmp(proto->members[i].json, json) == 0)
             return &proto->members[i];
     return NULL;
@@ -241,7 +242,7 @@ static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
     cJSON_ArrayForEach(entries, collected)
     {
         const aws_query_member *m =
-            aws_query_member_by_json(proto, action, entries->string);
+            aws_query_member_by_json(proto, action, entries->string, 0);
         if (m)
             cJSON_AddItemToObject(body, entries->string,
                                   aws_query_build(proto, action, m, entries));
@@ -291,7 +292,16 @@ static void aws_xml_members(const aws_query_protocol *proto, const char *action,
     cJSON_ArrayForEach(v, obj)
     {
         const aws_query_member *m =
-            aws_query_member_by_json(proto, action, v->string);
+            aws_query_member_by_json(proto, action, v->string, 1);
+        if (!m && cJSON_IsArray(v)) {
+            /* The Query protocol's default: a wrapped list. */
+            const cJSON *e;
+            strbuf_printf(b, "<%s>", v->string);
+            cJSON_ArrayForEach(e, v)
+                aws_xml_element(proto, action, b, "member", e);
+            strbuf_printf(b, "</%s>", v->string);
+            continue;
+        }
         if (!m) {
             aws_xml_element(proto, action, b, v->string, v);
             continue;

@@ -20,6 +20,7 @@ void config_defaults(stratus_config *cfg)
     snprintf(cfg->stack_file, sizeof cfg->stack_file, "%s",
              "pipeline/stack.yaml");
     snprintf(cfg->log_level, sizeof cfg->log_level, "%s", "info");
+    cfg->iam_enforce = 1;
 }
 
 static int config_port(const char *text, int *out, const char *what,
@@ -39,8 +40,8 @@ static int config_port(const char *text, int *out, const char *what,
 
 static int config_takes_value(const char *name)
 {
-    static const char *const names[] = {"port",     "api-port", "host",
-                                        "data-dir", "stack",    "log-level"};
+    static const char *const names[] = {
+        "port", "api-port", "host", "data-dir", "stack", "log-level", "iam"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(names[i], name) == 0)
             return 1;
@@ -91,6 +92,15 @@ static int config_set(stratus_config *cfg, const char *name, const char *value,
         snprintf(cfg->log_level, sizeof cfg->log_level, "%s", value);
         return 0;
     }
+    if (strcmp(name, "iam") == 0) {
+        if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0) {
+            snprintf(errbuf, errsize,
+                     "invalid --iam value \"%s\": expected on or off", value);
+            return -1;
+        }
+        cfg->iam_enforce = strcmp(value, "on") == 0;
+        return 0;
+    }
     snprintf(errbuf, errsize, "unknown option --%s (see stratus serve --help)",
              name);
     return -1;
@@ -107,6 +117,7 @@ static const struct {
     {"STRATUS_DATA_DIR", "data-dir", 0},
     {"STRATUS_STACK", "stack", 0},
     {"STRATUS_LOG_LEVEL", "log-level", 0},
+    {"STRATUS_IAM", "iam", 0},
     {"STRATUS_IN_MEMORY", NULL, offsetof(stratus_config, in_memory)},
     {"STRATUS_NO_STACK", NULL, offsetof(stratus_config, no_stack)},
     {"STRATUS_REDEPLOY", NULL, offsetof(stratus_config, redeploy)},
@@ -154,7 +165,12 @@ void config_usage(void)
            "  --sync-full       fsync every commit, surviving power loss too "
            "(STRATUS_SYNC_FULL=1)\n"
            "  --log-level L     error, warn, info or debug (default info, "
-           "STRATUS_LOG_LEVEL)\n");
+           "STRATUS_LOG_LEVEL)\n"
+           "  --iam on|off      check requests signed with credentials Stratus "
+           "issued,\n"
+           "                    and service roles, against IAM policies "
+           "(default on,\n"
+           "                    STRATUS_IAM)\n");
 }
 
 int config_from_args(stratus_config *cfg, int argc, char **argv, char *errbuf,

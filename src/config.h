@@ -19,10 +19,13 @@ typedef struct stratus_config {
     int sync_full;
     int virtual_clock;
     char log_level[16];
+    /* IAM enforcement of issued credentials and service roles (default
+     * on; `--iam off`). */
+    int iam_enforce;
 } stratus_config;
 
 /* Defaults: 127.0.0.1:4566, API 4567, data dir ".stratus", stack
- * "pipeline/stack.yaml", log level info. */
+ * "pipeline/stack.yaml", log level info, IAM enforcement on. */
 void config_defaults(stratus_config *cfg);
 
 /* Read STRATUS_* variables over the current values. Returns 0 or -1. */

@@ -9,16 +9,19 @@
 #include "bedrock.h"
 #include "ddb.h"
 #include "evb.h"
+#include "iam.h"
 #include "lam.h"
 #include "rek.h"
 #include "s3.h"
 #include "sm.h"
 #include "sfn.h"
 #include "sqs.h"
+#include "sts.h"
 
 const aws_service *const aws_services[] = {
-    &ddb_service, &evb_service, &lam_service, &sqs_service,     &sfn_service,
-    &s3_service,  &sm_service,  &rek_service, &bedrock_service, &apigw_service,
+    &ddb_service,     &evb_service,   &lam_service, &sqs_service,
+    &sfn_service,     &s3_service,    &sm_service,  &rek_service,
+    &bedrock_service, &apigw_service, &iam_service, &sts_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
@@ -27,10 +30,12 @@ const stack_type stack_types[] = {
     {"AWS::DynamoDB::Table", ddb_stack_apply_table},
     {"AWS::Events::EventBus", evb_stack_apply_event_bus},
     {"AWS::Events::Rule", evb_stack_apply_rule},
+    {"AWS::IAM::Role", iam_stack_apply_role},
     {"AWS::Lambda::Function", lam_stack_apply_function},
     {"AWS::Lambda::Permission", lam_stack_apply_permission},
     {"AWS::S3::Bucket", s3_stack_apply_bucket},
     {"AWS::SQS::Queue", sqs_stack_apply_queue},
+    {"AWS::SQS::QueuePolicy", iam_stack_apply_queue_policy},
     {"AWS::SecretsManager::Secret", sm_stack_apply_secret},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
 };

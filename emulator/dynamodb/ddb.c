@@ -91,4 +91,5 @@ const aws_service ddb_service = {
     .operation_count = sizeof ddb_operations / sizeof *ddb_operations,
     .init = ddb_init,
     .cleanup = NULL,
+    .resource_arn = ddb__resource_arn,
 };

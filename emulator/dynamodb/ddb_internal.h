@@ -271,4 +271,9 @@ cJSON *ddb_op_transact_get_items(aws_request *req, aws_error *err);
 cJSON *ddb__table_describe(stratus *srv, const ddb_table *t,
                            const char *status);
 
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int ddb__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
+
 #endif

@@ -335,4 +335,5 @@ const aws_service evb_service = {
     .operation_count = sizeof evb_operations / sizeof *evb_operations,
     .init = evb_init,
     .cleanup = evb_cleanup,
+    .resource_arn = evb__resource_arn,
 };

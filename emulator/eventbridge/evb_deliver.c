@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "evb_transform.h"
+#include "iam.h"
 #include "jobs.h"
 #include "log.h"
 #include "store.h"
@@ -169,6 +170,39 @@ static void evb_dead_letter(stratus *srv, const char *account,
     cJSON_Delete(attrs);
 }
 
+/*
+ * Check the target's RoleArn, when it has one: EventBridge must be trusted
+ * by the role and the role must allow the action that delivers to the
+ * target. A failure is NO_PERMISSIONS, which EventBridge does not retry.
+ */
+static int evb_role_allows(stratus *srv, const char *account,
+                           const cJSON *target, const char *arn,
+                           const char *service, const char *rule_arn,
+                           evb_delivery_error *failure)
+{
+    static const struct {
+        const char *service, *action;
+    } actions[] = {
+        {"states", "states:StartExecution"},
+        {"lambda", "lambda:InvokeFunction"},
+        {"sqs", "sqs:SendMessage"},
+        {"events", "events:PutEvents"},
+    };
+    const char *role = evb__str(target, "RoleArn");
+    const char *action = NULL;
+    for (size_t i = 0; i < sizeof actions / sizeof *actions; i++)
+        if (strcmp(actions[i].service, service) == 0)
+            action = actions[i].action;
+    if (!role || !action)
+        return 1;
+    if (iam_service_role_allows(srv, account, role, "events.amazonaws.com",
+                                rule_arn, action, arn, failure->message,
+                                sizeof failure->message))
+        return 1;
+    snprintf(failure->code, sizeof failure->code, "%s", "NO_PERMISSIONS");
+    return 0;
+}
+
 int64_t evb__deliver_job(stratus *srv, const char *account, const char *region,
                          const cJSON *payload)
 {
@@ -213,7 +247,10 @@ int64_t evb__deliver_job(stratus *srv, const char *account, const char *region,
             .rule_arn = rule_arn,
             .event_id = event_id,
         };
-        if (fn) {
+        if (fn && !evb_role_allows(srv, account, target, arn, service, rule_arn,
+                                   &failure)) {
+            status = EVB_DELIVERY_FAILED;
+        } else if (fn) {
             status = fn(srv, &d, &failure);
         } else {
             snprintf(failure.code, sizeof failure.code, "%s",

@@ -219,4 +219,9 @@ int64_t evb__deliver_job(stratus *srv, const char *account, const char *region,
 /* Register the "events" target (another event bus). */
 int evb__register_builtin_targets(stratus *srv);
 
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int evb__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
+
 #endif

@@ -270,4 +270,5 @@ const aws_service lam_service = {
     .operation_count = sizeof lam_operations / sizeof *lam_operations,
     .init = lam_init,
     .cleanup = lam_cleanup,
+    .resource_arn = lam__resource_arn,
 };

@@ -32,6 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "iam.h"
 #include "log.h"
 
 static void lam_env_maybe_finish(lam_env *env);
@@ -91,6 +92,14 @@ static void lam_queue_remove(lam_invocation *inv)
         fn->queue_tail = prev;
     inv->next = NULL;
     inv->queued = 0;
+}
+
+/* The RevisionId of the configuration an invocation was made with. */
+static const char *lam_revision(const lam_invocation *inv)
+{
+    const cJSON *revision =
+        cJSON_GetObjectItemCaseSensitive(inv->function.config, "RevisionId");
+    return cJSON_IsString(revision) ? revision->valuestring : "";
 }
 
 /* Park an invocation outside the queue until its timer fires. */
@@ -617,11 +626,30 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     snprintf(text, sizeof text, "127.0.0.1:%d", env->port);
     lam_env_add(&b, "AWS_LAMBDA_RUNTIME_API", text);
     lam_env_add(&b, "AWS_ENDPOINT_URL", endpoint);
-    /* A 12-digit access key is that account to Stratus, so the handler's
-     * own AWS calls land in its function's account. */
-    lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);
-    lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", "stratus-local-secret");
-    lam_env_add(&b, "AWS_SESSION_TOKEN", "stratus-local-session");
+    /* Credentials of the execution role, as Lambda passes them: requests
+     * signed with them act as the role's session named after the
+     * function. Without a usable role, a 12-digit access key still puts
+     * the handler's calls in its function's account. */
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(config, "Role");
+    iam_credentials cred;
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    if (cJSON_IsString(role) &&
+        iam_credentials_for_session(env->state->srv, env->fn->account,
+                                    role->valuestring, env->fn->name, &cred,
+                                    &err) == 0) {
+        lam_env_add(&b, "AWS_ACCESS_KEY_ID", cred.access_key);
+        lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", cred.secret_key);
+        lam_env_add(&b, "AWS_SESSION_TOKEN", cred.session_token);
+    } else {
+        log_warn("lambda", "%s: no credentials for role %s: %s", env->fn->name,
+                 cJSON_IsString(role) ? role->valuestring : "(none)",
+                 err.message);
+        lam_env_add(&b, "AWS_ACCESS_KEY_ID", env->fn->account);
+        lam_env_add(&b, "AWS_SECRET_ACCESS_KEY", "stratus-local-secret");
+        lam_env_add(&b, "AWS_SESSION_TOKEN", "stratus-local-session");
+    }
+    aws_error_reset(&err);
 
     size_t count = 0;
     for (size_t i = 0; i < b.len; i += strlen(b.data + i) + 1)
@@ -695,6 +723,7 @@ static int lam_env_spawn(lam_function_runtime *fn, lam_invocation *inv,
     lam_env *env = xcalloc(1, sizeof *env);
     env->state = st;
     env->fn = fn;
+    snprintf(env->revision, sizeof env->revision, "%s", lam_revision(inv));
     strbuf_init(&env->out_line);
     strbuf_init(&env->err_line);
     strbuf_init(&env->init_log);
@@ -803,6 +832,16 @@ static void lam_next_response(lam_invocation *inv, http_response *resp)
     http_response_body(resp, inv->payload, inv->payload_len);
 }
 
+/* The first queued invocation made with the configuration `env` runs. */
+static lam_invocation *lam_queued_for(lam_function_runtime *fn,
+                                      const lam_env *env)
+{
+    for (lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
+        if (strcmp(lam_revision(inv), env->revision) == 0)
+            return inv;
+    return NULL;
+}
+
 static void lam_deliver(lam_env *env, lam_invocation *inv)
 {
     http_response resp;
@@ -874,21 +913,34 @@ void lam__dispatch(lam_function_runtime *fn)
 {
     lam_state *st = fn->state;
 
-    /* Hand queued invocations to environments waiting in `next`. */
-    for (lam_env *env = fn->envs; env && fn->queue_head; env = env->next)
-        if (env->next_pending && !env->inv && !env->retired && !env->killed)
-            lam_deliver(env, fn->queue_head);
+    /* Hand queued invocations to environments waiting in `next` that run
+     * the configuration they were made with. */
+    for (lam_env *env = fn->envs; env && fn->queue_head; env = env->next) {
+        if (!env->next_pending || env->inv || env->retired || env->killed)
+            continue;
+        lam_invocation *inv = lam_queued_for(fn, env);
+        if (inv)
+            lam_deliver(env, inv);
+    }
 
-    /* Start environments for what is left, counting those still starting
-     * (alive, not yet polling). */
-    int starting = 0, queued = 0;
-    for (lam_env *env = fn->envs; env; env = env->next)
-        if (!env->inv && !env->next_pending && !env->retired && !env->killed &&
-            !env->exited)
-            starting++;
-    for (lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
-        queued++;
-    while (queued > starting && fn->queue_head) {
+    /* Start an environment for each queued invocation that no starting
+     * environment (alive, not yet polling) of its configuration will take:
+     * the k-th queued invocation of a configuration needs k of them. */
+    lam_invocation *inv = fn->queue_head;
+    while (inv) {
+        const char *revision = lam_revision(inv);
+        int ahead = 0, starting = 0;
+        for (lam_invocation *q = fn->queue_head; q != inv; q = q->next)
+            ahead += strcmp(lam_revision(q), revision) == 0;
+        for (lam_env *env = fn->envs; env; env = env->next)
+            if (!env->inv && !env->next_pending && !env->retired &&
+                !env->killed && !env->exited &&
+                strcmp(env->revision, revision) == 0)
+                starting++;
+        if (ahead < starting) {
+            inv = inv->next;
+            continue;
+        }
         if (st->environment_count >= st->max_environments ||
             st->srv->listener_count >= STRATUS_MAX_LISTENERS) {
             /* NOTE: AWS would throttle; Stratus stops an idle environment
@@ -897,23 +949,16 @@ void lam__dispatch(lam_function_runtime *fn)
             lam_reclaim_idle(st, fn);
             return;
         }
-        /* The first queued invocation no starting environment will take
-         * decides the configuration: each carries the function as it was
-         * when invoked. */
-        lam_invocation *inv = fn->queue_head;
-        for (int i = 0; i < starting && inv->next; i++)
-            inv = inv->next;
         char failure[600];
+        lam_invocation *next = inv->next;
         if (lam_env_spawn(fn, inv, failure, sizeof failure) != 0) {
             const char *bar = strchr(failure, '|');
             log_at(LOG_INFO, "lambda", inv->request_id,
                    "%s: cannot start an environment: %s", fn->name,
                    bar ? bar + 1 : failure);
             lam_fail_with(inv, failure);
-            queued--;
-            continue;
         }
-        starting++;
+        inv = next;
     }
 }
 

@@ -183,6 +183,9 @@ struct lam_env {
     int served;
     int64_t spawned_ms;
     double init_ms;
+    /* The RevisionId of the configuration it started with: it only takes
+     * invocations made with that configuration. */
+    char revision[40];
     lam_env *next;
 };
 
@@ -196,15 +199,15 @@ void lam__env_submit(lam_invocation *inv);
 void lam__env_retire(stratus *srv, const char *account, const char *region,
                      const char *name);
 void lam__env_cleanup(lam_state *st);
-/* Use up one invocation of the function's fault. With `throttle` set only
- * a THROTTLE fault counts (checked when Invoke is called), else only ERROR
- * and TIMEOUT (checked when an invocation starts). Returns the kind used,
- * or LAM_FAULT_NONE. */
 /* Fill `out` with the function's fault in its JSON form (lam_fault.c).
  * Returns 0, or -1 with `err` filled when the name is invalid. */
 int lam__fault_describe(stratus *srv, const char *account, const char *region,
                         const char *function, cJSON *out, aws_error *err);
 const char *lam__fault_kind_name(lam_fault_kind kind);
+/* Use up one invocation of the function's fault. With `throttle` set only
+ * a THROTTLE fault counts (checked when Invoke is called), else only ERROR
+ * and TIMEOUT (checked when an invocation starts). Returns the kind used,
+ * or LAM_FAULT_NONE. */
 lam_fault_kind lam__fault_take(lam_state *st, const char *account,
                                const char *region, const char *name,
                                int throttle);
@@ -231,5 +234,10 @@ void lam__runtime_handle(stratus *srv, const http_request *req,
 /* Finish an invocation with an error payload {errorType, errorMessage}. */
 void lam__invocation_fail(lam_invocation *inv, const char *type,
                           const char *message);
+
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int lam__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
 
 #endif

@@ -371,4 +371,5 @@ const aws_service sqs_service = {
     .query = &sqs_query,
     .init = sqs_init,
     .cleanup = sqs_cleanup,
+    .resource_arn = sqs__resource_arn,
 };

@@ -9,6 +9,29 @@
 #include <string.h>
 
 #include "evb_target.h"
+#include "iam.h"
+
+/*
+ * Whether the dead-letter queue's Policy lets EventBridge send to it, as
+ * AWS requires: a queue without a policy rejects it. NOTE: SQS queues
+ * that are rule targets themselves are not checked yet.
+ */
+static int sqs_evb_policy_allows(stratus *srv, const evb_delivery *delivery)
+{
+    char region[64], account[16], name[96];
+    if (sscanf(delivery->target_arn, "arn:aws:sqs:%63[^:]:%15[^:]:%95s", region,
+               account, name) != 3)
+        return 1; /* sqs_send_to_arn reports the bad ARN */
+    sqs_queue *q = sqs__queue_load(srv, account, region, name);
+    if (!q)
+        return 1; /* sqs_send_to_arn reports the missing queue */
+    int allowed = iam_resource_policy_allows(
+        srv, sqs__str(q->attributes, "Policy"), "events.amazonaws.com",
+        "sqs:SendMessage", delivery->target_arn, delivery->rule_arn,
+        delivery->account);
+    sqs__queue_free(q);
+    return allowed;
+}
 
 static evb_delivery_status sqs_evb_deliver(stratus *srv,
                                            const evb_delivery *delivery,
@@ -23,8 +46,17 @@ static evb_delivery_status sqs_evb_deliver(stratus *srv,
 
     /* Dead-letter records use the target's SqsParameters only when the
      * queue is the target itself. */
-    if (delivery->message_attributes)
+    if (delivery->message_attributes) {
         group = NULL;
+        if (!sqs_evb_policy_allows(srv, delivery)) {
+            snprintf(err->code, sizeof err->code, "%s", "NO_PERMISSIONS");
+            snprintf(err->message, sizeof err->message,
+                     "The policy of queue %.400s does not allow "
+                     "events.amazonaws.com to perform sqs:SendMessage",
+                     delivery->target_arn);
+            return EVB_DELIVERY_FAILED;
+        }
+    }
     if (sqs_send_to_arn(srv, delivery->target_arn, delivery->input,
                         delivery->message_attributes, group, message_id,
                         &aerr) == 0)

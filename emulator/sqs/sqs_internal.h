@@ -167,4 +167,9 @@ typedef struct sqs_state {
     sqs_waiter *waiters;
 } sqs_state;
 
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int sqs__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
+
 #endif

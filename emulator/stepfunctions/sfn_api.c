@@ -421,4 +421,5 @@ const aws_service sfn_service = {
     .operation_count = sizeof sfn_operations / sizeof *sfn_operations,
     .init = sfn_init,
     .cleanup = sfn_cleanup,
+    .resource_arn = sfn__resource_arn,
 };

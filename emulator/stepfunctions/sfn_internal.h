@@ -186,4 +186,9 @@ cJSON *sfn_op_send_task_success(aws_request *req, aws_error *err);
 cJSON *sfn_op_send_task_failure(aws_request *req, aws_error *err);
 cJSON *sfn_op_send_task_heartbeat(aws_request *req, aws_error *err);
 
+/* *_iam.c: the IAM action and resource ARN of a request (the
+ * aws_service resource_arn hook). */
+int sfn__resource_arn(const aws_request *req, size_t index, char *action,
+                      size_t action_size, char *arn, size_t arn_size);
+
 #endif

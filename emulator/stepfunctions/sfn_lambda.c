@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iam.h"
 #include "lam.h"
 #include "log.h"
 #include "util.h"
@@ -93,6 +94,48 @@ static void sfn_lambda_finished(stratus *srv, const lam_result *result,
     free(call);
 }
 
+/*
+ * Check that the execution's role may invoke the function, as Step
+ * Functions does when it calls Lambda with the role's credentials. On a
+ * denial, fail the task with the error AWS reports: Lambda's
+ * AccessDeniedException surfaces as Lambda.AWSLambdaException.
+ */
+static bool sfn_lambda_role_allows(stratus *srv, const sfn_task_request *req,
+                                   const char *function, sfn_task_done done,
+                                   void *done_arg)
+{
+    char arn[1024], reason[1024], machine[512] = "";
+    /* aws:SourceArn is the state machine: the execution ARN
+     * arn:aws:states:R:A:execution:MACHINE:NAME without its name. */
+    const char *marker = strstr(req->execution_arn, ":execution:");
+    const char *name = marker ? strrchr(req->execution_arn, ':') : NULL;
+    if (marker && name > marker + 11)
+        snprintf(machine, sizeof machine, "%.*s:stateMachine:%.*s",
+                 (int)(marker - req->execution_arn), req->execution_arn,
+                 (int)(name - marker - 11), marker + 11);
+    if (strncmp(function, "arn:", 4) == 0)
+        snprintf(arn, sizeof arn, "%s", function);
+    else
+        snprintf(arn, sizeof arn, "arn:aws:lambda:%s:%s:function:%s",
+                 req->region, req->account, function);
+    if (!req->role_arn ||
+        iam_service_role_allows(
+            srv, req->account, req->role_arn, "states.amazonaws.com",
+            machine[0] ? machine : NULL, "lambda:InvokeFunction", arn, reason,
+            sizeof reason))
+        return true;
+
+    char request_id[37], cause[1400];
+    util_uuid4(request_id);
+    snprintf(cause, sizeof cause,
+             "%s (Service: AWSLambda; Status Code: 403; Error Code: "
+             "AccessDeniedException; Request ID: %s; Proxy: null)",
+             reason, request_id);
+    log_debug("stepfunctions", "%s: %s", req->execution_arn, reason);
+    done(srv, done_arg, NULL, "Lambda.AWSLambdaException", cause);
+    return false;
+}
+
 static void sfn_lambda_task(stratus *srv, const sfn_task_request *req,
                             sfn_task_done done, void *done_arg)
 {
@@ -117,6 +160,11 @@ static void sfn_lambda_task(stratus *srv, const sfn_task_request *req,
     if (qualifier && !strchr(function, ':')) {
         snprintf(qualified, sizeof qualified, "%s:%s", function, qualifier);
         function = qualified;
+    }
+
+    if (!sfn_lambda_role_allows(srv, req, function, done, done_arg)) {
+        free(payload);
+        return;
     }
 
     sfn_lambda_call *call = xcalloc(1, sizeof *call);

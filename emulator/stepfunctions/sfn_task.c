@@ -229,6 +229,7 @@ sfn_outcome sfn__task_run(sfn_run *r, const cJSON *ctx)
             .execution_arn = r->exec->arn,
             .timeout_seconds =
                 cJSON_IsNumber(timeout) ? (int)timeout->valuedouble : 0,
+            .role_arn = r->exec->role_arn,
         };
         sfn_service_state *st = sfn__state(r->srv);
         st->sync_arg = ticket;

@@ -25,6 +25,7 @@ typedef struct sfn_task_request {
     const cJSON *parameters;   /* the effective input (after Parameters) */
     const char *execution_arn; /* for logs and context */
     int timeout_seconds;       /* the state's TimeoutSeconds, 0 when unset */
+    const char *role_arn;      /* the execution's role, for IAM checks */
 } sfn_task_request;
 
 /*

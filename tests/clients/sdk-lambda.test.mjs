@@ -178,6 +178,41 @@ describe('@aws-sdk/client-lambda', () => {
     });
   });
 
+  test('a handler reaches Bedrock with the default HTTP/2 client', async () => {
+    // The runtime provides @aws-sdk/client-bedrock-runtime; its default
+    // request handler speaks HTTP/2, which the bootstrap routes over HTTP/1.1.
+    const dir = mkdtempSync(join(tmpdir(), 'stratus-sdk-lambda-bedrock-'));
+    writeFileSync(
+      join(dir, 'index.mjs'),
+      `import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
+const client = new BedrockRuntimeClient({});
+export const handler = async () => {
+  const out = await client.send(new ConverseCommand({
+    modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    messages: [{ role: 'user', content: [{ text: 'Say something.' }] }],
+  }));
+  return { stopReason: out.stopReason, text: out.output.message.content[0].text };
+};
+`,
+    );
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    await client.send(
+      new CreateFunctionCommand({
+        FunctionName: 'sdk-lambda-bedrock',
+        Runtime: 'nodejs20.x',
+        Role: 'arn:aws:iam::123456789012:role/sdk-lambda-role',
+        Handler: 'index.handler',
+        Code: { S3Bucket: 'hot-reload', S3Key: dir },
+        Timeout: 20,
+      }),
+    );
+    const out = await client.send(new InvokeCommand({ FunctionName: 'sdk-lambda-bedrock' }));
+    const body = JSON.parse(decoder.decode(out.Payload));
+    assert.equal(out.FunctionError, undefined, JSON.stringify(body));
+    assert.equal(body.stopReason, 'end_turn');
+    assert.ok(body.text.length > 0);
+  });
+
   test('DeleteFunction', async () => {
     await client.send(new DeleteFunctionCommand({ FunctionName: FUNCTION }));
     await assert.rejects(client.send(new GetFunctionConfigurationCommand({ FunctionName: FUNCTION })), {

@@ -25,6 +25,8 @@ import {
   UpdateStateMachineCommand,
 } from '@aws-sdk/client-sfn';
 
+import { awsOk } from './cli.mjs';
+
 const endpoint = process.env.STRATUS_ENDPOINT;
 if (!endpoint || !/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint)) {
   throw new Error(
@@ -45,6 +47,23 @@ const sfnSync = new SFNClient({ ...config, disableHostPrefix: true });
 const lambda = new LambdaClient(config);
 const ACCOUNT = '123456789012';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/sdk-sfn-role`;
+
+// Stratus checks the machine's role when a task invokes Lambda, as AWS
+// does, so the role must exist and allow the invoke.
+awsOk(
+  'iam', 'create-role', '--role-name', 'sdk-sfn-role',
+  '--assume-role-policy-document', JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+  }),
+);
+awsOk(
+  'iam', 'put-role-policy', '--role-name', 'sdk-sfn-role', '--policy-name', 'invoke-functions',
+  '--policy-document', JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: '*' }],
+  }),
+);
 const FUNCTION_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:sdk-sfn-task`;
 
 // A task function: fails with a chosen error type, or records a task token

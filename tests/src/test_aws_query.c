@@ -143,3 +143,45 @@ Test(aws_query, renders_errors)
     http_response_cleanup(&resp);
     aws_error_reset(&err);
 }
+
+/* IAM's style: request lists flattened as "Name.member.N", response
+ * arrays written as <Name><member>...</member></Name>. */
+static const aws_query_member wrapped_members[] = {
+    {"Tags.member", "Tags", AWS_QUERY_STRUCT_LIST, NULL, NULL, NULL, 1},
+};
+static const aws_query_protocol wrapped_proto = {
+    .xml_namespace = "http://example.com/doc/",
+    .members = wrapped_members,
+    .member_count = 1,
+};
+
+Test(aws_query, wrapped_lists)
+{
+    http_header headers[] = {
+        {"Content-Type", "application/x-www-form-urlencoded"}};
+    const char *form = "Action=TagRole&Tags.member.2.Key=b&Tags.member.1.Key=a"
+                       "&Tags.member.1.Value=1&Tags.member.2.Value=2";
+    http_request req = {.method = "POST",
+                        .path = "/",
+                        .query = "",
+                        .headers = headers,
+                        .header_count = 1,
+                        .body = form,
+                        .body_len = strlen(form)};
+    char *action = NULL;
+    cJSON *body = aws_query_decode(&wrapped_proto, &req, &action);
+    char *json = cJSON_PrintUnformatted(body);
+    cr_assert_str_eq(json, "{\"Tags\":[{\"Key\":\"a\",\"Value\":\"1\"},"
+                           "{\"Key\":\"b\",\"Value\":\"2\"}]}");
+    free(json);
+
+    /* The request-only row does not shape the response. */
+    char *xml = aws_query_encode(&wrapped_proto, "ListRoleTags", body, "rid");
+    cr_assert(strstr(xml, "<Tags><member><Key>a</Key><Value>1</Value></member>"
+                          "<member><Key>b</Key><Value>2</Value></member>"
+                          "</Tags>") != NULL,
+              "%s", xml);
+    free(xml);
+    cJSON_Delete(body);
+    free(action);
+}

@@ -65,3 +65,24 @@ Test(config, api_port_can_be_off)
     cr_assert_eq(config_from_args(&c, 2, argv, err, sizeof err), 0, "%s", err);
     cr_assert_eq(c.api_port, -1);
 }
+
+Test(config, iam_enforcement_setting)
+{
+    stratus_config c;
+    char err[256];
+    config_defaults(&c);
+    cr_assert_eq(c.iam_enforce, 1, "enforcement is on by default");
+
+    setenv("STRATUS_IAM", "off", 1);
+    cr_assert_eq(config_from_env(&c, err, sizeof err), 0, "%s", err);
+    unsetenv("STRATUS_IAM");
+    cr_assert_eq(c.iam_enforce, 0);
+
+    char *on[] = {"--iam", "on"};
+    cr_assert_eq(config_from_args(&c, 2, on, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(c.iam_enforce, 1);
+
+    char *bad[] = {"--iam=maybe"};
+    cr_assert_eq(config_from_args(&c, 1, bad, err, sizeof err), -1);
+    cr_assert(strstr(err, "expected on or off") != NULL, "%s", err);
+}

@@ -14,7 +14,7 @@
 #include "http.h"
 #include "util.h"
 
-stratus *ts_new(void)
+static stratus *ts_create(int iam_enforce)
 {
     stratus_config cfg;
     char errbuf[256];
@@ -23,9 +23,20 @@ stratus *ts_new(void)
     config_defaults(&cfg);
     cfg.in_memory = 1;
     cfg.virtual_clock = 1;
+    cfg.iam_enforce = iam_enforce;
     if (stratus_create(&srv, &cfg, errbuf, sizeof errbuf) != 0)
         cr_assert_fail("cannot create a test instance: %s", errbuf);
     return srv;
+}
+
+stratus *ts_new(void)
+{
+    return ts_create(0);
+}
+
+stratus *ts_new_enforcing(void)
+{
+    return ts_create(1);
 }
 
 void ts_free(stratus *srv)

@@ -9,8 +9,11 @@
 
 #include "stratus.h"
 
-/* A new in-memory instance with a virtual clock; aborts the test on error. */
+/* A new in-memory instance with a virtual clock and IAM enforcement off
+ * (so tests of one service need no roles); aborts the test on error. */
 stratus *ts_new(void);
+/* The same with IAM enforcement on, as `stratus serve` runs by default. */
+stratus *ts_new_enforcing(void);
 void ts_free(stratus *srv);
 
 /*

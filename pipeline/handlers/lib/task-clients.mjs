@@ -30,10 +30,11 @@ export const rekognitionClient = () =>
   cached('rekognition', () => new RekognitionClient({ region: region() }));
 
 // The Bedrock Runtime client (3.1178) defaults to an HTTP/2 handler, which
-// on an http:// endpoint speaks cleartext HTTP/2 that Stratus's HTTP/1.1
-// listener rejects ("Protocol error"). Converse is a plain request and
-// response, so the client gets the HTTP/1.1 handler of its own
-// @smithy/node-http-handler dependency.
+// on an http:// endpoint speaks cleartext HTTP/2 that an HTTP/1.1 server
+// rejects ("Protocol error"). Stratus's Lambda runtime switches such calls
+// to HTTP/1.1 itself, but the unit tests run outside it. Converse is a plain
+// request and response, so the client always gets the HTTP/1.1 handler of
+// its own @smithy/node-http-handler dependency.
 function http1Handler() {
   const requireFromBedrock = createRequire(import.meta.resolve('@aws-sdk/client-bedrock-runtime'));
   const { NodeHttpHandler } = requireFromBedrock('@smithy/node-http-handler');

@@ -491,6 +491,43 @@ Test(lam_async, nodejs22_runs_node_22)
     cJSON_Delete(out);
 }
 
+static const char mode_handler[] =
+    "export const handler = async () => ({ mode: process.env.MODE ?? null "
+    "});\n";
+
+typedef struct mode_result {
+    callback_result a, b;
+} mode_result;
+
+static int modes_called(void *arg)
+{
+    mode_result *m = arg;
+    return m->a.calls > 0 && m->b.calls > 0;
+}
+
+/* An invocation queued before an update runs the configuration it was
+ * made with, and one made after the update the new one, even when both
+ * wait for environments at the same time. */
+Test(lam_async, invocations_keep_their_configuration)
+{
+    require_node();
+    create_function_with("modes", "nodejs20.x", mode_handler);
+    mode_result m = {0};
+    aws_error err = {0};
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "modes",
+                                  "{}", 2, NULL, on_result, &m.a, &err));
+    int status = 0;
+    cJSON_Delete(ts_rest_call(
+        srv, "PUT", "/2015-03-31/functions/modes/configuration", "lambda",
+        "{\"Environment\":{\"Variables\":{\"MODE\":\"new\"}}}", &status, NULL));
+    cr_assert_eq(status, 200);
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "modes",
+                                  "{}", 2, NULL, on_result, &m.b, &err));
+    cr_assert(pump(modes_called, &m));
+    cr_assert_str_eq(m.a.payload, "{\"mode\":null}");
+    cr_assert_str_eq(m.b.payload, "{\"mode\":\"new\"}");
+}
+
 Test(lam_async, fault_error_skips_the_code)
 {
     callback_result r = {0};

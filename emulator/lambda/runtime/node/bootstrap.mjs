@@ -26,10 +26,10 @@
 import dns from 'node:dns';
 import fs from 'node:fs';
 import http from 'node:http';
-import { register } from 'node:module';
+import { createRequire, register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import util from 'node:util';
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API;
@@ -323,10 +323,48 @@ function runHandler(handler, event, context) {
   });
 }
 
+// Some SDK clients (Bedrock Runtime among them) send every call over
+// HTTP/2, which Stratus does not serve. For plain http:// endpoints, which
+// only a local emulator uses, make the SDK's HTTP/2 handler send through
+// its HTTP/1.1 handler instead. Every copy of @smithy/node-http-handler the
+// handler can load is patched: the handler's own and the runtime's.
+function useHttp1ForPlainHttp() {
+  const origins = [path.join(taskRoot, 'index.js'), fileURLToPath(import.meta.url)];
+  const files = new Set();
+  for (const origin of origins) {
+    const requireFrom = createRequire(origin);
+    for (const via of [null, '@aws-sdk/client-bedrock-runtime']) {
+      try {
+        const base = via ? createRequire(requireFrom.resolve(via)) : requireFrom;
+        files.add(base.resolve('@smithy/node-http-handler'));
+      } catch {
+        // Not installed there.
+      }
+    }
+  }
+  for (const file of files) {
+    const { NodeHttp2Handler, NodeHttpHandler } = createRequire(file)(file);
+    if (!NodeHttp2Handler || !NodeHttpHandler || NodeHttp2Handler.prototype.stratusHttp1) continue;
+    const handle = NodeHttp2Handler.prototype.handle;
+    NodeHttp2Handler.prototype.handle = function stratusHandle(request, options) {
+      if (request.protocol !== 'http:') return handle.call(this, request, options);
+      this.stratusHttp1Handler ??= new NodeHttpHandler();
+      // HTTP/2 pseudo-headers such as :authority are not HTTP/1.1 headers.
+      const headers = Object.fromEntries(
+        Object.entries(request.headers ?? {}).filter(([name]) => !name.startsWith(':')),
+      );
+      const http1 = Object.assign(Object.create(Object.getPrototypeOf(request)), request, { headers });
+      return this.stratusHttp1Handler.handle(http1, options);
+    };
+    NodeHttp2Handler.prototype.stratusHttp1 = true;
+  }
+}
+
 async function main() {
   patchConsole();
   // Bare imports the handler's folders lack come from the runtime's SDK.
   register('./resolve-hook.mjs', import.meta.url);
+  useHttp1ForPlainHttp();
   if (process.env.STRATUS_LAMBDA_ALLOW_NETWORK !== '1') confineToLoopback();
   let handler;
   try {
