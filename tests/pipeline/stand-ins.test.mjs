@@ -208,6 +208,24 @@ describe('task handlers on stratus serve', { skip: skipReason ?? false }, () => 
       BEDROCK_RETRY_DELAY_MS: '50',
       BEDROCK_BACKOFF_BASE_MS: '50',
     };
+    // Stratus enforces IAM on the functions' credentials, so the role must
+    // exist and allow every call the handlers make.
+    aws('iam', 'create-role', '--role-name', `${PREFIX}-role`, '--assume-role-policy-document', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    }));
+    aws('iam', 'put-role-policy', '--role-name', `${PREFIX}-role`, '--policy-name', 'tasks', '--policy-document', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{
+        Effect: 'Allow',
+        Action: ['s3:GetObject', 's3:ListBucket', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query',
+          'dynamodb:UpdateItem', 'events:PutEvents', 'sqs:SendMessage', 'rekognition:DetectText',
+          'rekognition:DetectLabels', 'bedrock:InvokeModel', 'secretsmanager:GetSecretValue',
+          'cloudwatch:PutMetricData'],
+        Resource: '*',
+      }],
+    }));
+
     for (const [name, spec] of Object.entries(FUNCTIONS)) {
       aws('lambda', 'create-function', '--function-name', `${PREFIX}-${name}`,
         '--runtime', 'nodejs20.x', '--handler', spec.handler, '--timeout', String(spec.timeout),
