@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run every test of Stratus: the Criterion suites (plain and under
-# AddressSanitizer/UBSan), the format check, the real-client tests (AWS CLI
-# v2 and the AWS SDK for JavaScript v3), the crash-safety test and short
-# fuzzer runs. Prints one "N passed, N failed" line at the end and exits
+# AddressSanitizer/UBSan), the format check, the YAML scenarios
+# (stratus test), the real-client tests (AWS CLI v2 and the AWS SDK for
+# JavaScript v3), the crash-safety test and short fuzzer runs. Prints one "N passed, N failed" line at the end and exits
 # non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,10 @@ sanitized_ctest() {
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest_in build-asan
 }
 step "unit tests under ASan/UBSan" sanitized_ctest
+scenarios() {
+  build/stratus test scenarios/ --junit build/scenarios-junit.xml
+}
+step "scenarios" scenarios
 for suite in tests/clients/run.sh tests/crash/run.sh tests/crash/sfn.sh \
   tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then

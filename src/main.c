@@ -1,7 +1,6 @@
 /*
- * main.c: the `stratus` command: serve, ops and version. The scenario
- * runner (test), the demo and the benchmark driver are separate commands
- * that report where they stand.
+ * main.c: the `stratus` command: serve, test (the scenario runner, in
+ * scn_cli.c), ops and version.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "aws.h"
 #include "config.h"
 #include "log.h"
+#include "scn.h"
 #include "stack.h"
 #include "stratus.h"
 
@@ -25,6 +25,8 @@ static void usage(FILE *out)
             "commands:\n"
             "  serve     run every emulated AWS API on one port "
             "(stratus serve --help)\n"
+            "  test      run YAML scenarios, each in a fresh instance "
+            "(stratus test --help)\n"
             "  ops       list every operation and whether it is implemented\n"
             "  token     print a JWT for a local user (stratus token --help)\n"
             "  version   print the version\n");
@@ -223,6 +225,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "serve") == 0)
         return cmd_serve(argc - 2, argv + 2);
+    if (strcmp(cmd, "test") == 0)
+        return scn_main(argc - 2, argv + 2);
     if (strcmp(cmd, "ops") == 0)
         return cmd_ops();
     if (strcmp(cmd, "token") == 0)

@@ -416,4 +416,5 @@ const aws_service bedrock_service = {
     .operation_count = sizeof bedrock_operations / sizeof *bedrock_operations,
     .init = bedrock_init,
     .cleanup = bedrock_cleanup,
+    .resource_arn = bedrock_resource_arn,
 };

@@ -16,6 +16,11 @@ struct stratus;
 
 extern const aws_service bedrock_service;
 
+/* The IAM action and resources of a request signed with credentials
+ * Stratus issued (the aws_service resource_arn hook; bedrock_iam.c). */
+int bedrock_resource_arn(const aws_request *req, size_t index, char *action,
+                         size_t action_size, char *arn, size_t arn_size);
+
 /*
  * Make the next `count` Converse calls fail with the fault `kind`, each
  * after `latency_ms` milliseconds (0: at once). A negative `count` applies

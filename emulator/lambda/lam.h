@@ -147,6 +147,12 @@ void lam_set_max_environments(struct stratus *srv, int count);
 int lam_environment_count(struct stratus *srv);
 
 /*
+ * Number of invocations not finished yet: queued for an environment,
+ * running in one, or held by a TIMEOUT fault.
+ */
+int lam_pending_count(struct stratus *srv);
+
+/*
  * Apply an AWS::Lambda::Function stack resource: `properties` are
  * CreateFunction request members. An existing function gets the new
  * configuration and code. Must run inside a store call. Returns 0, or -1

@@ -385,6 +385,20 @@ static const aws_operation rek_operations[] = {
     {"UpdateStreamProcessor", NULL},
 };
 
+/* DetectText and DetectLabels name no resource ARN: their IAM resource is
+ * "*", as AWS documents for these actions. */
+static int rek_resource_arn(const aws_request *req, size_t index, char *action,
+                            size_t action_size, char *arn, size_t arn_size)
+{
+    (void)req;
+    (void)action;
+    (void)action_size;
+    if (index > 0)
+        return 0;
+    snprintf(arn, arn_size, "*");
+    return 1;
+}
+
 const aws_service rek_service = {
     .name = "rekognition",
     .signing_name = "rekognition",
@@ -393,4 +407,5 @@ const aws_service rek_service = {
     .protocol = AWS_PROTO_JSON_1_1,
     .operations = rek_operations,
     .operation_count = sizeof rek_operations / sizeof *rek_operations,
+    .resource_arn = rek_resource_arn,
 };

@@ -975,6 +975,40 @@ static const aws_operation sm_operations[] = {
     {"ValidateResourcePolicy", NULL},
 };
 
+/* The secret a request names, as its full ARN (with the random suffix)
+ * when it exists, for IAM checks of requests signed with credentials
+ * Stratus issued. Operations without a SecretId use "*". */
+static int sm_resource_arn(const aws_request *req, size_t index, char *action,
+                           size_t action_size, char *arn, size_t arn_size)
+{
+    (void)action;
+    (void)action_size;
+    if (index > 0)
+        return 0;
+    const char *id = sm_str(req->body, "SecretId");
+    const char *name = id ? id : sm_str(req->body, "Name");
+    snprintf(arn, arn_size, "*");
+    if (!name)
+        return 1;
+    sqlite3_stmt *st = store_stmt(
+        req->srv->store,
+        "SELECT arn FROM sm_secret WHERE account = ?1 AND region = ?2 AND"
+        " (name = ?3 OR arn = ?3 OR (substr(arn, 1, length(arn) - 7) = ?3"
+        " AND ?3 LIKE 'arn:%')) ORDER BY name = ?3 DESC LIMIT 1");
+    sqlite3_bind_text(st, 1, req->account, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, req->region, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(arn, arn_size, "%s", sqlite3_column_text(st, 0));
+    else if (strncmp(name, "arn:", 4) == 0)
+        snprintf(arn, arn_size, "%s", name);
+    else
+        snprintf(arn, arn_size, "arn:aws:secretsmanager:%s:%s:secret:%s",
+                 req->region, req->account, name);
+    sqlite3_reset(st);
+    return 1;
+}
+
 const aws_service sm_service = {
     .name = "secretsmanager",
     .signing_name = "secretsmanager",
@@ -984,4 +1018,5 @@ const aws_service sm_service = {
     .operations = sm_operations,
     .operation_count = sizeof sm_operations / sizeof *sm_operations,
     .init = sm_init,
+    .resource_arn = sm_resource_arn,
 };

@@ -676,3 +676,126 @@ Test(iam_enforce, request_check_for_self_routed_services)
                  "keys Stratus did not issue pass");
     ts_free(srv);
 }
+
+/* A Bedrock Converse request (REST-JSON) for `model` signed with `key`. */
+static iam_test_response converse(stratus *srv, const char *key,
+                                  const char *model_path)
+{
+    char auth[256], path[256];
+    snprintf(auth, sizeof auth,
+             "AWS4-HMAC-SHA256 Credential=%s/20260101/us-east-1/bedrock/"
+             "aws4_request, SignedHeaders=host, Signature=00",
+             key);
+    snprintf(path, sizeof path, "/model/%s/converse", model_path);
+    http_header headers[] = {
+        {"Content-Type", "application/json"},
+        {"Authorization", auth},
+    };
+    const char *body = "{\"messages\":[{\"role\":\"user\",\"content\":"
+                       "[{\"text\":\"hello\"}]}]}";
+    http_request req = {
+        .method = "POST",
+        .path = path,
+        .query = "",
+        .headers = headers,
+        .header_count = 2,
+        .body = body,
+        .body_len = strlen(body),
+        .remote_addr = "127.0.0.1",
+    };
+    http_response resp;
+    int needs_commit = 0;
+    http_response_init(&resp);
+    aws_dispatch(srv, &req, &resp, &needs_commit);
+    stratus_turn_end(srv);
+    iam_test_response out = {
+        .status = resp.status,
+        .body = resp.body ? xstrndup(resp.body, resp.body_len) : xstrdup(""),
+    };
+    http_response_cleanup(&resp);
+    return out;
+}
+
+#define PROFILE "us.anthropic.claude-sonnet-4-20250514-v1:0"
+
+Test(iam_enforce, bedrock_converse_needs_profile_and_model)
+{
+    stratus *srv = ts_new_enforcing();
+    create_role(srv, "fn-role", LAMBDA_TRUST);
+    /* CollectIQ's grant on the inference profile only. */
+    put_policy(srv, "fn-role", "profile",
+               "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+               "\"Allow\",\"Action\":[\"bedrock:InvokeModel\","
+               "\"bedrock:Converse\"],\"Resource\":\"arn:aws:bedrock:"
+               "us-east-1:" ACCOUNT ":inference-profile/" PROFILE "\"}]}");
+    iam_credentials cred = function_credentials(srv);
+
+    iam_test_response r = converse(
+        srv, cred.access_key, "us.anthropic.claude-sonnet-4-20250514-v1%3A0");
+    cr_expect_eq(r.status, 403, "%s", r.body);
+    cr_expect(strstr(r.body, "bedrock:InvokeModel on resource: "
+                             "arn:aws:bedrock:us-east-1::foundation-model/"
+                             "anthropic.claude-sonnet-4-20250514-v1:0") != NULL,
+              "%s", r.body);
+    free(r.body);
+
+    put_policy(srv, "fn-role", "model",
+               "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+               "\"Allow\",\"Action\":\"bedrock:InvokeModel\",\"Resource\":"
+               "\"arn:aws:bedrock:*::foundation-model/"
+               "anthropic.claude-sonnet-4-20250514-v1:0\"}]}");
+    r = converse(srv, cred.access_key,
+                 "us.anthropic.claude-sonnet-4-20250514-v1%3A0");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    free(r.body);
+    ts_free(srv);
+}
+
+Test(iam_enforce, rekognition_and_secrets_resources)
+{
+    stratus *srv = ts_new_enforcing();
+    create_role(srv, "fn-role", LAMBDA_TRUST);
+    iam_credentials cred = function_credentials(srv);
+
+    iam_test_response r = iam_test_json(srv, "rekognition", cred.access_key,
+                                        "RekognitionService.DetectText",
+                                        "{\"Image\":{\"Bytes\":\"aGVsbG8=\"}}");
+    cr_expect_eq(r.status, 400);
+    cr_expect(strstr(r.body, "rekognition:DetectText on resource: *") != NULL,
+              "%s", r.body);
+    free(r.body);
+
+    put_policy(srv, "fn-role", "rek",
+               "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+               "\"Allow\",\"Action\":\"rekognition:DetectText\","
+               "\"Resource\":\"*\"}]}");
+    r = iam_test_json(srv, "rekognition", cred.access_key,
+                      "RekognitionService.DetectText",
+                      "{\"Image\":{\"Bytes\":\"aGVsbG8=\"}}");
+    /* Allowed: the bytes are not an image, so Rekognition itself answers. */
+    cr_expect(strstr(r.body, "InvalidImageFormatException") != NULL, "%s",
+              r.body);
+    free(r.body);
+
+    r = iam_test_json(srv, "secretsmanager", "AKIDTEST",
+                      "secretsmanager.CreateSecret",
+                      "{\"Name\":\"app/keys\",\"SecretString\":\"s\"}");
+    cr_assert_eq(r.status, 200, "%s", r.body);
+    free(r.body);
+    put_policy(srv, "fn-role", "secret",
+               "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":"
+               "\"Allow\",\"Action\":\"secretsmanager:GetSecretValue\","
+               "\"Resource\":\"arn:aws:secretsmanager:us-east-1:" ACCOUNT
+               ":secret:app/keys-*\"}]}");
+    r = iam_test_json(srv, "secretsmanager", cred.access_key,
+                      "secretsmanager.GetSecretValue",
+                      "{\"SecretId\":\"app/keys\"}");
+    cr_expect_eq(r.status, 200, "%s", r.body);
+    free(r.body);
+    r = iam_test_json(srv, "secretsmanager", cred.access_key,
+                      "secretsmanager.DescribeSecret",
+                      "{\"SecretId\":\"app/keys\"}");
+    cr_expect_eq(r.status, 400, "%s", r.body);
+    free(r.body);
+    ts_free(srv);
+}
