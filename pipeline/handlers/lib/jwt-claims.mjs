@@ -16,8 +16,8 @@ function toEpochSeconds(value) {
   return null;
 }
 
-// Cognito sends `cognito:groups` as a list in the token; the gateway turns
-// it into a string such as "[admin, users]" or "admin,users".
+// Cognito puts `cognito:groups` in the token as a list, and the gateway
+// passes it on as a string such as "[admin, users]" or "admin,users".
 function parseGroups(value) {
   if (Array.isArray(value)) return value.map(String).filter(Boolean);
   if (typeof value !== 'string') return [];
