@@ -61,13 +61,11 @@ export const handler = apiHandler('POST /upload/presign', async (event) => {
     hoistableHeaders.add('x-amz-server-side-encryption-aws-kms-key-id');
   }
 
-  // NOTE: CollectIQ uses a default client. Since SDK 3.729 that default
-  // signs the CRC32 of the empty body into a presigned PUT, and Stratus's
-  // S3 then rejects the real upload with BadDigest, so checksums are only
-  // added where an operation requires them.
+  // A default client, as CollectIQ's. Since SDK 3.729 it signs the CRC32
+  // of an empty body into the presigned PUT; S3 does not hold the upload
+  // to that checksum.
   const client = new S3Client({
     region: process.env.REGION || process.env.AWS_REGION || 'us-east-1',
-    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
   const uploadUrl = await getSignedUrl(client, new PutObjectCommand(params), {
     expiresIn: EXPIRES_IN_SECONDS,
