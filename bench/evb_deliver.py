@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 
 ACCOUNT = "123456789012"
@@ -75,6 +76,20 @@ class Client:
 
     def sfn(self, operation, body):
         return self.call("states", f"AWSStepFunctions.{operation}", body, "1.0")
+
+    def iam(self, action, params):
+        """Call an IAM operation over the Query protocol."""
+        form = urllib.parse.urlencode({"Action": action, "Version": "2010-05-08", **params})
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            "X-Amz-Date": "20260101T000000Z",
+            "Authorization": AUTH.format(service="iam"),
+        }
+        self.conn.request("POST", "/", form, headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{action}: HTTP {response.status}: {data[:300]!r}")
 
 
 def wait_healthy(port, path, seconds=20):
@@ -221,6 +236,22 @@ def sfn_throughput(port, seconds, producers, batch):
     arn = client.sfn("CreateStateMachine", {
         "name": "bench-machine", "definition": json.dumps(definition),
         "roleArn": f"arn:aws:iam::{ACCOUNT}:role/bench"})["stateMachineArn"]
+    # Stratus checks the target's role as AWS does: EventBridge must be
+    # trusted and the role must allow states:StartExecution.
+    client.iam("CreateRole", {
+        "RoleName": "bench",
+        "AssumeRolePolicyDocument": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                           "Principal": {"Service": "events.amazonaws.com"}}]}),
+    })
+    client.iam("PutRolePolicy", {
+        "RoleName": "bench", "PolicyName": "start",
+        "PolicyDocument": json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "states:StartExecution",
+                           "Resource": arn}]}),
+    })
     client.events("PutRule", {"Name": "bench-sfn-rule",
                               "EventPattern": json.dumps({"source": ["bench.sfn"]})})
     client.events("PutTargets", {"Rule": "bench-sfn-rule", "Targets": [
