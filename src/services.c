@@ -38,5 +38,6 @@ const stack_type stack_types[] = {
     {"AWS::SQS::QueuePolicy", iam_stack_apply_queue_policy},
     {"AWS::SecretsManager::Secret", sm_stack_apply_secret},
     {"AWS::StepFunctions::StateMachine", sfn_stack_apply_state_machine},
+    {"Stratus::DynamoDB::Items", ddb_stack_apply_items},
 };
 const size_t stack_type_count = sizeof stack_types / sizeof *stack_types;

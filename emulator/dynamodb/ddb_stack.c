@@ -3,10 +3,14 @@
  * are CreateTable's request members plus the CloudFormation-only
  * TimeToLiveSpecification and PointInTimeRecoverySpecification, applied
  * through the service's own CreateTable, UpdateTimeToLive and
- * UpdateContinuousBackups handlers.
+ * UpdateContinuousBackups handlers. Also the Stratus-only
+ * Stratus::DynamoDB::Items type, which seeds a table with PutItem.
  */
 #include "ddb.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ddb_internal.h"
@@ -96,5 +100,104 @@ int ddb_stack_apply_table(stratus *srv, const char *account, const char *region,
 
     ddb__table_free(t);
     cJSON_Delete(create);
+    return rc;
+}
+
+/* Read the JSON list of items at `path`. Returns a new tree, or NULL with
+ * `err` filled. */
+static cJSON *ddb_stack_read_items(const char *logical_id, const char *path,
+                                   aws_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        aws_fail(err, AWS_ERR_VALIDATION, "%s: cannot read ItemsFile %s: %s",
+                 logical_id, path, strerror(errno));
+        return NULL;
+    }
+    strbuf b;
+    strbuf_init(&b);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        strbuf_append(&b, chunk, n);
+    fclose(f);
+    size_t len;
+    char *text = strbuf_take(&b, &len);
+    cJSON *items = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!cJSON_IsArray(items)) {
+        cJSON_Delete(items);
+        aws_fail(err, AWS_ERR_VALIDATION,
+                 "%s: ItemsFile %s must contain a JSON list of items",
+                 logical_id, path);
+        return NULL;
+    }
+    return items;
+}
+
+/* Put `item` unless an item with its key exists. A kept item is not an
+ * error: a redeploy leaves the table's data as it is. */
+static int ddb_stack_put_new(stratus *srv, const char *account,
+                             const char *region, const char *table,
+                             const char *hash_key, const cJSON *item,
+                             aws_error *err)
+{
+    cJSON *body = cJSON_CreateObject();
+    cJSON_AddStringToObject(body, "TableName", table);
+    cJSON_AddItemToObject(body, "Item", cJSON_Duplicate(item, 1));
+    cJSON_AddStringToObject(body, "ConditionExpression",
+                            "attribute_not_exists(#hash)");
+    cJSON *names = cJSON_AddObjectToObject(body, "ExpressionAttributeNames");
+    cJSON_AddStringToObject(names, "#hash", hash_key);
+    int rc = ddb_stack_call(srv, account, region, "PutItem", ddb_op_put_item,
+                            body, err);
+    cJSON_Delete(body);
+    if (rc != 0 && err->code == AWS_ERR_CONDITIONAL_CHECK_FAILED) {
+        aws_error_reset(err);
+        return 0;
+    }
+    return rc;
+}
+
+int ddb_stack_apply_items(stratus *srv, const char *account, const char *region,
+                          const char *logical_id, const cJSON *properties,
+                          aws_error *err)
+{
+    const char *name = ddb__str(properties, "TableName");
+    const cJSON *inline_items = ddb__get(properties, "Items");
+    const char *file = ddb__str(properties, "ItemsFile");
+    if (!name)
+        return aws_fail(err, AWS_ERR_VALIDATION, "%s: TableName is required",
+                        logical_id);
+    if (inline_items && !cJSON_IsArray(inline_items))
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "%s: Items must be a list of items", logical_id);
+    if (!inline_items && !file)
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "%s: set Items, ItemsFile or both", logical_id);
+
+    ddb_table *t = ddb__table_load(srv, account, region, name);
+    if (!t)
+        return aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND,
+                        "%s: table %s does not exist; declare it before its "
+                        "items",
+                        logical_id, name);
+
+    cJSON *from_file =
+        file ? ddb_stack_read_items(logical_id, file, err) : NULL;
+    int rc = file && !from_file ? -1 : 0;
+    const cJSON *lists[2] = {inline_items, from_file};
+    for (size_t l = 0; l < 2 && rc == 0; l++) {
+        const cJSON *item;
+        cJSON_ArrayForEach(item, lists[l])
+        {
+            rc = ddb_stack_put_new(srv, account, region, name, t->key.hash,
+                                   item, err);
+            if (rc != 0)
+                break;
+        }
+    }
+    cJSON_Delete(from_file);
+    ddb__table_free(t);
     return rc;
 }

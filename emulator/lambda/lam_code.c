@@ -3,13 +3,15 @@
  * directory: either one the request names with the Stratus extension
  * Code.Directory, or the unpacked Code.ZipFile archive under the instance's
  * code root. CodeSha256 and CodeSize follow AWS for ZipFile (SHA-256 and
- * size of the archive); for a directory they cover the regular files in it.
+ * size of the archive); for a directory they cover the names, sizes and
+ * modification times of the regular files in it outside node_modules.
  *
  * Clients that cannot send Directory name the directory as S3Key of the
  * bucket "hot-reload". Not supported: other S3 code locations (Stratus has
  * no S3 yet) and ImageUri.
  */
-#define _XOPEN_SOURCE 700
+/* FTW_ACTIONRETVAL, to skip node_modules while hashing, is a GNU extension. */
+#define _GNU_SOURCE
 #include "lam_internal.h"
 
 #include <errno.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -34,6 +37,8 @@ extern char **environ;
 #define LAM_MAX_ZIP (50u * 1024u * 1024u)
 /* Most files hashed in a code directory. */
 #define LAM_MAX_HASHED_FILES 20000
+/* How long a code directory's hash is reused, in milliseconds. */
+#define LAM_HASH_REUSE_MS 2000
 
 char *lam__base64(const unsigned char *data, size_t len)
 {
@@ -82,38 +87,70 @@ static struct {
 static int lam_hash_entry(const char *path, const struct stat *sb, int flag,
                           struct FTW *ftw)
 {
+    /* Installed npm packages are not walked: package-lock.json, hashed
+     * with the function's own files, changes when they do. */
+    if (flag == FTW_D && strcmp(path + ftw->base, "node_modules") == 0)
+        return FTW_SKIP_SUBTREE;
     if (flag != FTW_F || !S_ISREG(sb->st_mode))
-        return 0;
+        return FTW_CONTINUE;
     if (++lam_walk.files > LAM_MAX_HASHED_FILES)
-        return 1;
+        return FTW_STOP;
+    /* The hash covers each file's name, size and modification time but
+     * not its contents, which would take a read of every file. */
+    int64_t meta[3] = {(int64_t)sb->st_size, (int64_t)sb->st_mtim.tv_sec,
+                       (int64_t)sb->st_mtim.tv_nsec};
     EVP_DigestUpdate(lam_walk.ctx, path, strlen(path) + 1);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    unsigned char chunk[16384];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        EVP_DigestUpdate(lam_walk.ctx, chunk, n);
-        lam_walk.size += (int64_t)n;
-    }
-    fclose(f);
-    return 0;
+    EVP_DigestUpdate(lam_walk.ctx, meta, sizeof meta);
+    lam_walk.size += (int64_t)sb->st_size;
+    return FTW_CONTINUE;
+}
+
+/* The last directory hashed and when, in monotonic milliseconds. Functions
+ * of one stack usually share a directory, so a hash younger than
+ * LAM_HASH_REUSE_MS is reused instead of walking the tree again. */
+static struct {
+    char path[PATH_MAX];
+    char sha[64];
+    int64_t size;
+    int64_t at_ms;
+} lam_hash_memo;
+
+static int64_t lam_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void lam_hash_directory(const char *dir, char sha[64], int64_t *size)
 {
+    int64_t now = lam_monotonic_ms();
+    if (lam_hash_memo.at_ms > 0 && strcmp(lam_hash_memo.path, dir) == 0 &&
+        now - lam_hash_memo.at_ms < LAM_HASH_REUSE_MS) {
+        memcpy(sha, lam_hash_memo.sha, 64);
+        *size = lam_hash_memo.size;
+        return;
+    }
+
     unsigned char digest[32];
     unsigned int dlen = 0;
     lam_walk.ctx = EVP_MD_CTX_new();
     lam_walk.size = 0;
     lam_walk.files = 0;
     EVP_DigestInit_ex(lam_walk.ctx, EVP_sha256(), NULL);
-    nftw(dir, lam_hash_entry, 16, FTW_PHYS);
+    nftw(dir, lam_hash_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL);
     EVP_DigestFinal_ex(lam_walk.ctx, digest, &dlen);
     EVP_MD_CTX_free(lam_walk.ctx);
     lam_walk.ctx = NULL;
     EVP_EncodeBlock((unsigned char *)sha, digest, (int)dlen);
     *size = lam_walk.size;
+
+    if (strlen(dir) < sizeof lam_hash_memo.path) {
+        snprintf(lam_hash_memo.path, sizeof lam_hash_memo.path, "%s", dir);
+        memcpy(lam_hash_memo.sha, sha, 64);
+        lam_hash_memo.size = *size;
+        lam_hash_memo.at_ms = now;
+    }
 }
 
 static int lam_remove_entry(const char *path, const struct stat *sb, int flag,
