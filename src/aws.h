@@ -176,6 +176,17 @@ struct http_response;
     X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
     X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
     X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \
+    X(CW_MISSING_PARAMETER, "MissingRequiredParameterException", 400, NULL)    \
+    X(CW_INVALID_PARAMETER_COMBINATION,                                        \
+      "InvalidParameterCombinationException", 400, NULL)                       \
+    X(CW_RESOURCE_NOT_FOUND, "ResourceNotFound", 404, NULL)                    \
+    X(CW_DASHBOARD_NOT_FOUND, "DashboardNotFoundError", 404, NULL)             \
+    X(CW_DASHBOARD_INVALID_INPUT, "DashboardInvalidInputError", 400, NULL)     \
+    X(CW_INVALID_NEXT_TOKEN, "InvalidNextToken", 400, NULL)                    \
+    X(CW_LIMIT_EXCEEDED, "LimitExceededFault", 400, NULL)                      \
+    X(CW_INVALID_FORMAT, "InvalidFormatFault", 400, NULL)                      \
+    X(LOGS_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)          \
+    X(LOGS_MALFORMED_QUERY, "MalformedQueryException", 400, NULL)              \
     X(INTERNAL_SERVER_ERROR, "InternalServerError", 500,                       \
       "Internal server error")
 
@@ -307,6 +318,10 @@ typedef struct aws_query_protocol {
     size_t member_count;
     /* The Query error code of an error, or NULL for its type name. */
     const char *(*error_code)(aws_code code);
+    /* Set for services whose Query requests use wrapped lists throughout
+     * (CloudWatch): members not in the table decode by their dotted names,
+     * "Name.member.N" as a list and "Name.Member" as a nested structure. */
+    int nested;
 } aws_query_protocol;
 
 typedef struct aws_service {

@@ -135,6 +135,98 @@ static int aws_query_index_cmp(const void *a, const void *b)
 static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
                                       const char *action, const cJSON *params);
 
+/* Whether `s` is "member." followed by a list index. */
+static int aws_query_is_member_key(const char *s)
+{
+    return strncmp(s, "member.", 7) == 0 && s[7] >= '1' && s[7] <= '9';
+}
+
+/*
+ * Store `value` at the dotted path `key` below `body` for a nested Query
+ * protocol. A "member.N" pair becomes a child named "member.N", which
+ * aws_query_lists later turns into array entries.
+ */
+static void aws_query_insert_path(cJSON *body, const char *key,
+                                  const char *value)
+{
+    cJSON *cur = body;
+    const char *p = key;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+        if (len == 6 && strncmp(p, "member", 6) == 0 && dot &&
+            aws_query_is_member_key(p)) {
+            /* Keep "member.N" together as one child name. */
+            const char *next = strchr(dot + 1, '.');
+            len = next ? (size_t)(next - p) : strlen(p);
+            dot = next;
+        }
+        char *name = xstrndup(p, len);
+        cJSON *child = cJSON_GetObjectItemCaseSensitive(cur, name);
+        if (!dot) {
+            if (!child)
+                cJSON_AddStringToObject(cur, name, value);
+            free(name);
+            return;
+        }
+        if (child && !cJSON_IsObject(child)) {
+            /* An empty list sent as "Name=" followed by its entries. */
+            cJSON_DeleteItemFromObjectCaseSensitive(cur, name);
+            child = NULL;
+        }
+        if (!child)
+            child = cJSON_AddObjectToObject(cur, name);
+        free(name);
+        cur = child;
+        p = dot + 1;
+    }
+}
+
+/* Replace the child `c` of `parent` by `replacement`, keeping its name. */
+static void aws_query_replace(cJSON *parent, cJSON *c, cJSON *replacement)
+{
+    replacement->string = xstrdup(c->string);
+    cJSON_ReplaceItemViaPointer(parent, c, replacement);
+}
+
+static int aws_query_member_index_cmp(const void *a, const void *b)
+{
+    long x = strtol((*(const cJSON *const *)a)->string + 7, NULL, 10);
+    long y = strtol((*(const cJSON *const *)b)->string + 7, NULL, 10);
+    return (x > y) - (x < y);
+}
+
+/*
+ * Turn every object below `node` whose children are "member.N" into an
+ * array ordered by N. Returns `node` itself, or a new array the caller puts
+ * in its place when `node` is such a list.
+ */
+static cJSON *aws_query_lists(cJSON *node)
+{
+    if (!cJSON_IsObject(node))
+        return node;
+    for (cJSON *c = node->child; c;) {
+        cJSON *converted = aws_query_lists(c);
+        if (converted != c)
+            aws_query_replace(node, c, converted);
+        c = converted->next;
+    }
+    if (!node->child || !aws_query_is_member_key(node->child->string))
+        return node;
+    size_t count = (size_t)cJSON_GetArraySize(node);
+    cJSON **sorted = xcalloc(count, sizeof *sorted);
+    size_t n = 0;
+    for (cJSON *c = node->child; c; c = c->next)
+        if (aws_query_is_member_key(c->string))
+            sorted[n++] = c;
+    qsort(sorted, n, sizeof *sorted, aws_query_member_index_cmp);
+    cJSON *array = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(array, cJSON_Duplicate(sorted[i], 1));
+    free(sorted);
+    return array;
+}
+
 /* Turn the collected entries of one member into its JSON value. */
 static cJSON *aws_query_build(const aws_query_protocol *proto,
                               const char *action, const aws_query_member *m,
@@ -210,6 +302,10 @@ static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
         const char *rest = NULL;
         const aws_query_member *m =
             aws_query_member_by_wire(proto, action, key, &n, &rest);
+        if (!m && proto->nested && strchr(key, '.')) {
+            aws_query_insert_path(body, key, p->valuestring);
+            continue;
+        }
         if (!m) {
             cJSON_AddStringToObject(body, key, p->valuestring);
             continue;
@@ -248,6 +344,13 @@ static cJSON *aws_query_decode_params(const aws_query_protocol *proto,
                                   aws_query_build(proto, action, m, entries));
     }
     cJSON_Delete(collected);
+    if (proto->nested)
+        for (cJSON *c = body->child; c;) {
+            cJSON *converted = aws_query_lists(c);
+            if (converted != c)
+                aws_query_replace(body, c, converted);
+            c = converted->next;
+        }
     return body;
 }
 

@@ -5,9 +5,9 @@
  * moves only here: `advance` walks it to a target time through every due
  * job, and `settle` jumps it to the next due job whenever nothing runs.
  *
- * "Pending" means a job other than a TTL sweep or a schedule (those
- * recur forever), a Lambda invocation not finished, or a Step Functions
- * execution still RUNNING.
+ * "Pending" means a job other than a TTL sweep, a schedule or an alarm
+ * evaluation (those recur forever), a Lambda invocation not finished, or a
+ * Step Functions execution still RUNNING.
  */
 #include "scn_internal.h"
 
@@ -63,7 +63,8 @@ static int64_t scn_sql_int(scn_run *r, const char *sql)
 }
 
 #define SCN_FOREGROUND_JOBS                                                    \
-    " FROM jobs WHERE kind NOT IN ('dynamodb.ttl_sweep', 'events.schedule')"
+    " FROM jobs WHERE kind NOT IN ('dynamodb.ttl_sweep', 'events.schedule',"   \
+    " 'cloudwatch.alarm')"
 
 int scn_pending(scn_run *r, char *out, size_t size)
 {

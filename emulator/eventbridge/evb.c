@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw.h"
 #include "evb_internal.h"
 #include "jobs.h"
 #include "log.h"
@@ -199,6 +200,15 @@ void evb__metric_add(stratus *srv, const char *account, const char *region,
         log_error("events", "cannot count %s for rule %s: %s", metric, rule,
                   sqlite3_errmsg(store_db(srv->store)));
     sqlite3_reset(s);
+
+    /* AWS/Events publishes each metric by RuleName (with EventBusName on a
+     * custom bus) and, except FailedInvocations, without dimensions. */
+    cw_dimension dims[] = {{"RuleName", rule}, {"EventBusName", bus}};
+    cw_metric_add(srv, account, region, "AWS/Events", metric, dims,
+                  strcmp(bus, "default") == 0 ? 1 : 2, (double)delta, "Count");
+    if (strcmp(metric, EVB_METRIC_FAILED) != 0)
+        cw_metric_add(srv, account, region, "AWS/Events", metric, NULL, 0,
+                      (double)delta, "Count");
 }
 
 int64_t evb__metric_total(stratus *srv, const char *account, const char *region,

@@ -132,12 +132,26 @@ int lam_stack_apply_function(stratus *srv, const char *account,
         cJSON_ReplaceItemInObjectCaseSensitive(request, "Tags", map);
     }
 
+    /* CloudFormation's ReservedConcurrentExecutions is
+     * PutFunctionConcurrency's, not a CreateFunction member. */
+    cJSON *reserved = cJSON_DetachItemFromObjectCaseSensitive(
+        request, "ReservedConcurrentExecutions");
+    if (reserved && (!cJSON_IsNumber(reserved) || reserved->valuedouble < 0)) {
+        cJSON_Delete(reserved);
+        cJSON_Delete(request);
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "ReservedConcurrentExecutions of %s must be a number "
+                        ">= 0",
+                        logical_id);
+    }
+
     /* Stratus's own property: a fault injected from the start. */
     cJSON *fault_json =
         cJSON_DetachItemFromObjectCaseSensitive(request, "Fault");
     lam_fault fault;
     if (fault_json && lam_fault_parse(fault_json, &fault, err) != 0) {
         cJSON_Delete(fault_json);
+        cJSON_Delete(reserved);
         cJSON_Delete(request);
         return -1;
     }
@@ -153,6 +167,13 @@ int lam_stack_apply_function(stratus *srv, const char *account,
         rc = lam_fault_apply(srv, account, region, name->valuestring, &fault,
                              err);
     }
+    if (rc == 0) {
+        const cJSON *name =
+            cJSON_GetObjectItemCaseSensitive(request, "FunctionName");
+        lam__concurrency_set(srv, account, region, name->valuestring,
+                             reserved ? reserved->valueint : -1);
+    }
+    cJSON_Delete(reserved);
     cJSON_Delete(fault_json);
     cJSON_Delete(config);
     cJSON_Delete(request);
@@ -232,11 +253,11 @@ static const aws_operation lam_operations[] = {
     {"GetAlias", NULL, "GET", LAM_FN "/aliases/{Name}"},
     {"UpdateAlias", NULL, "PUT", LAM_FN "/aliases/{Name}"},
     {"DeleteAlias", NULL, "DELETE", LAM_FN "/aliases/{Name}"},
-    {"PutFunctionConcurrency", NULL, "PUT",
+    {"PutFunctionConcurrency", lam_op_put_function_concurrency, "PUT",
      "/2017-10-31/functions/{FunctionName}/concurrency"},
-    {"GetFunctionConcurrency", NULL, "GET",
+    {"GetFunctionConcurrency", lam_op_get_function_concurrency, "GET",
      "/2019-09-30/functions/{FunctionName}/concurrency"},
-    {"DeleteFunctionConcurrency", NULL, "DELETE",
+    {"DeleteFunctionConcurrency", lam_op_delete_function_concurrency, "DELETE",
      "/2017-10-31/functions/{FunctionName}/concurrency"},
     {"PutFunctionEventInvokeConfig", NULL, "PUT",
      "/2019-09-25/functions/{FunctionName}/event-invoke-config"},

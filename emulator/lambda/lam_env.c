@@ -34,6 +34,8 @@
 
 #include "iam.h"
 #include "log.h"
+#include "logs.h"
+#include "cw.h"
 
 static void lam_env_maybe_finish(lam_env *env);
 
@@ -71,6 +73,7 @@ static lam_function_runtime *lam_runtime_get(lam_state *st, const char *account,
     snprintf(fn->account, sizeof fn->account, "%s", account);
     snprintf(fn->region, sizeof fn->region, "%s", region);
     snprintf(fn->name, sizeof fn->name, "%s", name);
+    fn->reserved = -1;
     fn->next = st->functions;
     st->functions = fn;
     return fn;
@@ -162,6 +165,35 @@ static int lam_max_memory_mb(const lam_env *env)
 }
 
 /* Finish `inv` with `payload` (copied); `function_error` NULL on success. */
+/* Send one line of an environment's output to its stream in the log group
+ * /aws/lambda/<function>, at the instance clock's time. */
+static void lam_env_log(lam_env *env, const char *line, size_t len)
+{
+    char group[100];
+    snprintf(group, sizeof group, "/aws/lambda/%s", env->fn->name);
+    logs_append(env->state->srv, env->fn->account, env->fn->region, group,
+                env->log_stream, clock_now_ms(&env->state->srv->clock), line,
+                len);
+}
+
+/* Publish the AWS/Lambda metrics of a finished invocation, by FunctionName
+ * and across all functions. */
+static void lam_invocation_metrics(lam_invocation *inv, int error,
+                                   double duration_ms)
+{
+    stratus *srv = inv->state->srv;
+    lam_function_runtime *fn = inv->fn;
+    cw_dimension dim = {"FunctionName", fn->name};
+    for (size_t n = 0; n <= 1; n++) {
+        cw_metric_add(srv, fn->account, fn->region, "AWS/Lambda", "Invocations",
+                      &dim, n, 1, "Count");
+        cw_metric_add(srv, fn->account, fn->region, "AWS/Lambda", "Errors",
+                      &dim, n, error ? 1 : 0, "Count");
+        cw_metric_add(srv, fn->account, fn->region, "AWS/Lambda", "Duration",
+                      &dim, n, duration_ms, "Milliseconds");
+    }
+}
+
 void lam__invocation_complete(lam_invocation *inv, const char *function_error,
                               const char *payload, size_t len)
 {
@@ -179,8 +211,11 @@ void lam__invocation_complete(lam_invocation *inv, const char *function_error,
         double duration = (double)(lam_wall_ms() - inv->started_ms);
         const cJSON *memory = cJSON_GetObjectItemCaseSensitive(
             inv->function.config, "MemorySize");
-        strbuf_printf(&inv->log, "END RequestId: %s\n", inv->request_id);
-        strbuf_printf(&inv->log,
+        strbuf end, report;
+        strbuf_init(&end);
+        strbuf_init(&report);
+        strbuf_printf(&end, "END RequestId: %s", inv->request_id);
+        strbuf_printf(&report,
                       "REPORT RequestId: %s\tDuration: %.2f ms\tBilled "
                       "Duration: %lld ms\tMemory Size: %d MB\tMax Memory "
                       "Used: %d MB\t",
@@ -189,8 +224,13 @@ void lam__invocation_complete(lam_invocation *inv, const char *function_error,
                       cJSON_IsNumber(memory) ? memory->valueint : 128,
                       lam_max_memory_mb(env));
         if (env->served == 1)
-            strbuf_printf(&inv->log, "Init Duration: %.2f ms\t", env->init_ms);
-        strbuf_puts(&inv->log, "\n");
+            strbuf_printf(&report, "Init Duration: %.2f ms\t", env->init_ms);
+        strbuf_printf(&inv->log, "%s\n%s\n", end.data, report.data);
+        lam_env_log(env, end.data, end.len);
+        lam_env_log(env, report.data, report.len);
+        strbuf_free(&end);
+        strbuf_free(&report);
+        lam_invocation_metrics(inv, function_error != NULL, duration);
         env->inv = NULL;
         inv->env = NULL;
     }
@@ -239,9 +279,14 @@ static void lam_on_timeout(uv_timer_t *t)
              "RequestId: %s Error: Task timed out after %.2f seconds",
              inv->request_id, inv->timeout_s);
     clock_format_iso(lam_wall_ms(), iso);
-    strbuf_printf(&inv->log, "%s %s Task timed out after %.2f seconds\n", iso,
-                  inv->request_id, inv->timeout_s);
+    char line[200];
+    int len =
+        snprintf(line, sizeof line, "%s %s Task timed out after %.2f seconds",
+                 iso, inv->request_id, inv->timeout_s);
+    strbuf_printf(&inv->log, "%s\n", line);
     lam_env *env = inv->env;
+    if (env)
+        lam_env_log(env, line, (size_t)len);
     log_at(LOG_INFO, "lambda", inv->request_id, "%s timed out after %.2f s",
            inv->fn->name, inv->timeout_s);
     if (env)
@@ -391,6 +436,7 @@ static void lam_env_line(lam_env *env, const char *line, size_t len)
     strbuf *log = inv ? &inv->log : &env->init_log;
     lam__log_append(log, line, len);
     lam__log_append(log, "\n", 1);
+    lam_env_log(env, line, len);
 }
 
 static void lam_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -605,6 +651,7 @@ static char **lam_env_vars(lam_env *env, const lam_invocation *inv,
     snprintf(text, sizeof text, "%.4s/%.2s/%.2s/[$LATEST]%s", date, date + 5,
              date + 8, hex);
     lam_env_add(&b, "AWS_LAMBDA_LOG_STREAM_NAME", text);
+    snprintf(env->log_stream, sizeof env->log_stream, "%s", text);
     lam_env_add(&b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
     lam_env_add(&b, "AWS_REGION", env->fn->region);
     lam_env_add(&b, "AWS_DEFAULT_REGION", env->fn->region);
@@ -854,8 +901,12 @@ static void lam_deliver(lam_env *env, lam_invocation *inv)
     uv_timer_stop(&env->idle_timer);
     if (env->served == 1 && env->init_log.len)
         lam__log_append(&inv->log, env->init_log.data, env->init_log.len);
-    strbuf_printf(&inv->log, "START RequestId: %s Version: $LATEST\n",
-                  inv->request_id);
+    char start[128];
+    int start_len =
+        snprintf(start, sizeof start, "START RequestId: %s Version: $LATEST",
+                 inv->request_id);
+    strbuf_printf(&inv->log, "%s\n", start);
+    lam_env_log(env, start, (size_t)start_len);
 
     http_response_init(&resp);
     lam_next_response(inv, &resp);
@@ -941,6 +992,15 @@ void lam__dispatch(lam_function_runtime *fn)
             inv = inv->next;
             continue;
         }
+        /* Reserved concurrency caps the function's live environments;
+         * the rest of the queue waits for one of them. */
+        if (fn->reserved >= 0) {
+            int live = 0;
+            for (lam_env *env = fn->envs; env; env = env->next)
+                live += !env->retired && !env->killed && !env->exited;
+            if (live >= fn->reserved)
+                return;
+        }
         if (st->environment_count >= st->max_environments ||
             st->srv->listener_count >= STRATUS_MAX_LISTENERS) {
             /* NOTE: AWS would throttle; Stratus stops an idle environment
@@ -1000,6 +1060,39 @@ int lam_fault_apply(stratus *srv, const char *account, const char *region,
     log_info("lambda", "%s: fault %d set for %d invocations (negative: all)",
              name, (int)fn->fault, fault->count);
     return 0;
+}
+
+void lam__runtime_set_reserved(stratus *srv, const char *account,
+                               const char *region, const char *name,
+                               int reserved)
+{
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 1);
+    fn->reserved = reserved;
+    /* A raised limit may let waiting invocations start. */
+    if (fn->queue_head)
+        lam__dispatch(fn);
+}
+
+/* Invocations of the function queued or running now. */
+static int lam_active_count(const lam_function_runtime *fn)
+{
+    int active = 0;
+    for (const lam_invocation *inv = fn->queue_head; inv; inv = inv->next)
+        active++;
+    for (const lam_env *env = fn->envs; env; env = env->next)
+        active += env->inv != NULL;
+    return active;
+}
+
+int lam__over_reserved(stratus *srv, const char *account, const char *region,
+                       const char *name, int reserved)
+{
+    if (reserved < 0)
+        return 0;
+    lam_function_runtime *fn =
+        lam_runtime_get(lam__state(srv), account, region, name, 0);
+    return (fn ? lam_active_count(fn) : 0) >= reserved;
 }
 
 int lam__fault_describe(stratus *srv, const char *account, const char *region,
@@ -1094,6 +1187,7 @@ void lam__env_submit(lam_invocation *inv)
 
     inv->fn =
         lam_runtime_get(st, inv->account, inv->region, name->valuestring, 1);
+    inv->fn->reserved = inv->function.reserved;
     snprintf(inv->arn, sizeof inv->arn, "%s", arn->valuestring);
     inv->timeout_s = cJSON_IsNumber(timeout) ? timeout->valuedouble : 3;
     inv->deadline_ms = lam_wall_ms() + (int64_t)(inv->timeout_s * 1000);

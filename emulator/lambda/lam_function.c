@@ -27,6 +27,8 @@ static const char *const lam_schema_steps[] = {
     " account TEXT NOT NULL, region TEXT NOT NULL, job TEXT NOT NULL)",
     /* The statements of the function's resource-based policy. */
     "ALTER TABLE lam_function ADD COLUMN policy TEXT NOT NULL DEFAULT '[]'",
+    /* PutFunctionConcurrency's ReservedConcurrentExecutions, or NULL. */
+    "ALTER TABLE lam_function ADD COLUMN reserved INTEGER",
 };
 
 /* Runtimes CreateFunction accepts, in the order of AWS's validation
@@ -168,16 +170,19 @@ int lam__function_load(stratus *srv, const char *account, const char *region,
                        const char *name, lam_function *out, aws_error *err)
 {
     sqlite3_stmt *s =
-        store_stmt(srv->store, "SELECT config, code_dir FROM lam_function"
-                               " WHERE account = ?1 AND region = ?2"
-                               " AND name = ?3");
+        store_stmt(srv->store, "SELECT config, code_dir, reserved FROM"
+                               " lam_function WHERE account = ?1 AND"
+                               " region = ?2 AND name = ?3");
     sqlite3_bind_text(s, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, name, -1, SQLITE_STATIC);
     memset(out, 0, sizeof *out);
+    out->reserved = -1;
     if (sqlite3_step(s) == SQLITE_ROW) {
         out->config = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
         out->code_dir = xstrdup((const char *)sqlite3_column_text(s, 1));
+        if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+            out->reserved = sqlite3_column_int(s, 2);
     }
     sqlite3_reset(s);
     if (!out->config) {
@@ -672,6 +677,11 @@ cJSON *lam_op_get_function(aws_request *req, aws_error *err)
     else
         cJSON_Delete(tag_tree);
     free(tags);
+    if (f.reserved >= 0) {
+        cJSON *concurrency = cJSON_AddObjectToObject(out, "Concurrency");
+        cJSON_AddNumberToObject(concurrency, "ReservedConcurrentExecutions",
+                                f.reserved);
+    }
     lam__function_free(&f);
     return out;
 }

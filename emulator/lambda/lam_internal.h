@@ -53,6 +53,7 @@ typedef struct lam_state {
 typedef struct lam_function {
     cJSON *config;
     char *code_dir;
+    int reserved; /* reserved concurrency, or -1 when none is set */
 } lam_function;
 
 /* The in-memory side of one function: invocations waiting for an
@@ -67,6 +68,7 @@ struct lam_function_runtime {
     lam_env *envs;
     lam_fault_kind fault;
     int fault_count; /* invocations left to fail; negative: all */
+    int reserved;    /* reserved concurrency, or -1 when none is set */
     char fault_type[128];
     char fault_message[256];
     int64_t fault_latency_ms;
@@ -135,6 +137,10 @@ cJSON *lam_op_remove_permission(aws_request *req, aws_error *err);
 
 /* lam_tags.c */
 cJSON *lam_op_list_tags(aws_request *req, aws_error *err);
+/* lam_concurrency.c */
+cJSON *lam_op_put_function_concurrency(aws_request *req, aws_error *err);
+cJSON *lam_op_get_function_concurrency(aws_request *req, aws_error *err);
+cJSON *lam_op_delete_function_concurrency(aws_request *req, aws_error *err);
 cJSON *lam_op_tag_resource(aws_request *req, aws_error *err);
 cJSON *lam_op_untag_resource(aws_request *req, aws_error *err);
 
@@ -183,6 +189,7 @@ struct lam_env {
     int served;
     int64_t spawned_ms;
     double init_ms;
+    char log_stream[96]; /* its CloudWatch Logs stream, as Lambda names it */
     /* The RevisionId of the configuration it started with: it only takes
      * invocations made with that configuration. */
     char revision[40];
@@ -199,6 +206,18 @@ void lam__env_submit(lam_invocation *inv);
 void lam__env_retire(stratus *srv, const char *account, const char *region,
                      const char *name);
 void lam__env_cleanup(lam_state *st);
+/* Store a function's reserved concurrency (-1: none); lam_concurrency.c.
+ * Must run inside a store call. */
+void lam__concurrency_set(stratus *srv, const char *account, const char *region,
+                          const char *name, int reserved);
+/* Record a function's reserved concurrency (-1: none) for the dispatcher. */
+void lam__runtime_set_reserved(stratus *srv, const char *account,
+                               const char *region, const char *name,
+                               int reserved);
+/* Whether a synchronous invocation of the function would exceed its
+ * reserved concurrency (`reserved`, -1 for none) now. */
+int lam__over_reserved(stratus *srv, const char *account, const char *region,
+                       const char *name, int reserved);
 /* Fill `out` with the function's fault in its JSON form (lam_fault.c).
  * Returns 0, or -1 with `err` filled when the name is invalid. */
 int lam__fault_describe(stratus *srv, const char *account, const char *region,

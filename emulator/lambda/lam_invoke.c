@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "jobs.h"
+#include "cw.h"
 #include "log.h"
 
 /* Largest Event payload, in bytes (AWS's documented asynchronous quota). */
@@ -51,14 +52,29 @@ lam_invocation_new(stratus *srv, const char *account, const char *region,
     return inv;
 }
 
-/* Reject the call when the function has a THROTTLE fault. */
+/* How long an event that reserved concurrency throttles waits before its
+ * next try. NOTE: AWS's retry interval for throttled events is not
+ * documented; it keeps trying for up to six hours. */
+#define LAM_THROTTLED_RETRY_MS 1000
+
+/* Reject the call when the function has a THROTTLE fault, or when it is
+ * synchronous (`sync`) and the function already runs as many invocations
+ * as its reserved concurrency allows. */
 static int lam_check_throttle(stratus *srv, const char *account,
                               const char *region, const char *name,
-                              aws_error *err)
+                              const lam_function *f, int sync, aws_error *err)
 {
     if (lam__fault_take(lam__state(srv), account, region, name, 1) !=
-        LAM_FAULT_THROTTLE)
+            LAM_FAULT_THROTTLE &&
+        !(sync && lam__over_reserved(srv, account, region, name, f->reserved)))
         return 0;
+    /* NOTE: a rejected Invoke call rolls back its own writes, this metric
+     * included; only throttles of internal invocations are kept. */
+    cw_dimension dim = {"FunctionName", name};
+    cw_metric_add(srv, account, region, "AWS/Lambda", "Throttles", &dim, 1, 1,
+                  "Count");
+    cw_metric_add(srv, account, region, "AWS/Lambda", "Throttles", NULL, 0, 1,
+                  "Count");
     aws_fail(err, AWS_ERR_TOO_MANY_REQUESTS, NULL);
     err->extra = cJSON_CreateObject();
     cJSON_AddStringToObject(
@@ -102,7 +118,7 @@ lam_invocation *lam_invoke(stratus *srv, const char *account,
         lam_check_payload(payload, len, LAM_MAX_PAYLOAD, "Invoke", err) != 0 ||
         lam__function_load(srv, account, region, name, &f, err) != 0)
         return NULL;
-    if (lam_check_throttle(srv, account, region, name, err) != 0) {
+    if (lam_check_throttle(srv, account, region, name, &f, 1, err) != 0) {
         lam__function_free(&f);
         return NULL;
     }
@@ -363,6 +379,16 @@ int64_t lam__invoke_job(stratus *srv, const char *account, const char *region,
         aws_error_reset(&err);
         return 0;
     }
+    /* AWS retries an event its function's reserved concurrency throttles;
+     * Stratus tries again a second later. */
+    if (lam__over_reserved(srv, account, region, name->valuestring,
+                           f.reserved)) {
+        log_at(LOG_DEBUG, "lambda", request_id->valuestring,
+               "%s is at its reserved concurrency; the event waits",
+               name->valuestring);
+        lam__function_free(&f);
+        return LAM_THROTTLED_RETRY_MS;
+    }
     lam_invocation *inv = lam_invocation_new(
         srv, account, region, &f, event->valuestring,
         strlen(event->valuestring), NULL, request_id->valuestring);
@@ -448,8 +474,8 @@ cJSON *lam_op_invoke(aws_request *req, aws_error *err)
         return cJSON_CreateObject();
     }
 
-    if (lam_check_throttle(req->srv, req->account, req->region, name, err) !=
-        0) {
+    if (lam_check_throttle(req->srv, req->account, req->region, name, &f,
+                           !event, err) != 0) {
         lam__function_free(&f);
         return NULL;
     }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw.h"
 #include "util.h"
 
 static sfn_execution *sfn_execution_from(aws_request *req, aws_error *err)
@@ -127,6 +128,11 @@ cJSON *sfn_op_start_execution(aws_request *req, aws_error *err)
     sqlite3_bind_int64(s, 11, store_next_id(req->srv->store, "sfn_execution"));
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
+    if (rc == SQLITE_DONE) {
+        cw_dimension dim = {"StateMachineArn", m->arn};
+        cw_metric_add(req->srv, req->account, req->region, "AWS/States",
+                      "ExecutionsStarted", &dim, 1, 1, "Count");
+    }
     sfn__machine_free(m);
     if (rc != SQLITE_DONE || !definition) {
         cJSON_Delete(definition);

@@ -94,6 +94,11 @@ int64_t sfn__frame_next_id(stratus *srv, const char *exec_arn);
  * `parent` is -1) as ABORTED. */
 void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
 
+/* sfn_logs.c: write a history event to the state machine's log group
+ * when its loggingConfiguration includes events of that type. */
+void sfn__event_log(stratus *srv, const char *exec_arn, int64_t id,
+                    const char *type, int64_t previous_id, const char *details);
+
 /*
  * Append a history event of `type` and return its id. `details_name`
  * ("stateEnteredEventDetails") may be NULL; `details` is taken.

@@ -11,6 +11,7 @@
  */
 #include "sfn_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,31 @@ static int sfn_stack_call(stratus *srv, const char *account, const char *region,
     return resp ? 0 : -1;
 }
 
+/* A copy of a CloudFormation property tree with each key's first letter in
+ * lower case, as the API spells LoggingConfiguration's members. */
+static cJSON *sfn_stack_camel(const cJSON *node)
+{
+    if (cJSON_IsArray(node)) {
+        cJSON *out = cJSON_CreateArray();
+        const cJSON *e;
+        cJSON_ArrayForEach(e, node)
+            cJSON_AddItemToArray(out, sfn_stack_camel(e));
+        return out;
+    }
+    if (!cJSON_IsObject(node))
+        return cJSON_Duplicate(node, 1);
+    cJSON *out = cJSON_CreateObject();
+    const cJSON *m;
+    cJSON_ArrayForEach(m, node)
+    {
+        char *key = xstrdup(m->string);
+        key[0] = (char)tolower((unsigned char)key[0]);
+        cJSON_AddItemToObject(out, key, sfn_stack_camel(m));
+        free(key);
+    }
+    return out;
+}
+
 int sfn_stack_apply_state_machine(stratus *srv, const char *account,
                                   const char *region, const char *logical_id,
                                   const cJSON *properties, aws_error *err)
@@ -107,6 +133,10 @@ int sfn_stack_apply_state_machine(stratus *srv, const char *account,
     cJSON_AddStringToObject(body, "definition", text);
     cJSON_AddStringToObject(body, "roleArn", role ? role : "");
     free(text);
+    const cJSON *logging = sfn__get(properties, "LoggingConfiguration");
+    if (cJSON_IsObject(logging))
+        cJSON_AddItemToObject(body, "loggingConfiguration",
+                              sfn_stack_camel(logging));
 
     sfn_machine *existing = sfn__machine_load(srv, arn);
     int rc;

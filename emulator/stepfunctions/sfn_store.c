@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cw.h"
 #include "log.h"
 #include "util.h"
 
@@ -199,21 +200,56 @@ static void sfn_bind_opt(sqlite3_stmt *s, int col, const char *text)
         sqlite3_bind_null(s, col);
 }
 
+/* Publish the AWS/States metrics of an execution that closed with
+ * `status` after running `duration_ms`. */
+static void sfn_execution_metrics(stratus *srv, const char *account,
+                                  const char *region, const char *machine_arn,
+                                  const char *status, int64_t duration_ms)
+{
+    static const struct {
+        const char *status, *metric;
+    } names[] = {{"SUCCEEDED", "ExecutionsSucceeded"},
+                 {"FAILED", "ExecutionsFailed"},
+                 {"ABORTED", "ExecutionsAborted"},
+                 {"TIMED_OUT", "ExecutionsTimedOut"}};
+    cw_dimension dim = {"StateMachineArn", machine_arn};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (strcmp(status, names[i].status) == 0)
+            cw_metric_add(srv, account, region, "AWS/States", names[i].metric,
+                          &dim, 1, 1, "Count");
+    cw_metric_add(srv, account, region, "AWS/States", "ExecutionTime", &dim, 1,
+                  (double)duration_ms, "Milliseconds");
+}
+
 void sfn__execution_close(stratus *srv, const char *arn, const char *status,
                           const char *output, const char *error,
                           const char *cause, int64_t stop_ms)
 {
     sqlite3_stmt *s = store_stmt(
         srv->store, "UPDATE sfn_executions SET status = ?2, output = ?3,"
-                    " error = ?4, cause = ?5, stop_ms = ?6 WHERE arn = ?1");
+                    " error = ?4, cause = ?5, stop_ms = ?6 WHERE arn = ?1"
+                    " RETURNING account, region, machine_arn, start_ms");
     sqlite3_bind_text(s, 1, arn, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, status, -1, SQLITE_STATIC);
     sfn_bind_opt(s, 3, output);
     sfn_bind_opt(s, 4, error);
     sfn_bind_opt(s, 5, cause);
     sqlite3_bind_int64(s, 6, stop_ms);
-    sqlite3_step(s);
+    char *account = NULL, *region = NULL, *machine = NULL;
+    int64_t start_ms = 0;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        account = xstrdup((const char *)sqlite3_column_text(s, 0));
+        region = xstrdup((const char *)sqlite3_column_text(s, 1));
+        machine = xstrdup((const char *)sqlite3_column_text(s, 2));
+        start_ms = sqlite3_column_int64(s, 3);
+    }
     sqlite3_reset(s);
+    if (machine)
+        sfn_execution_metrics(srv, account, region, machine, status,
+                              stop_ms - start_ms);
+    free(account);
+    free(region);
+    free(machine);
 
     /* The frames only serve the interpreter; a closed execution needs none. */
     s = store_stmt(srv->store,
@@ -364,6 +400,7 @@ int64_t sfn__event_add(stratus *srv, const char *exec_arn, const char *type,
     sfn_bind_opt(s, 7, text);
     sqlite3_step(s);
     sqlite3_reset(s);
+    sfn__event_log(srv, exec_arn, id, type, previous_id, text);
     free(text);
     cJSON_Delete(details);
     return id;

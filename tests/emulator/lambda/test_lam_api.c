@@ -774,3 +774,91 @@ Test(lam_api, stale_revision_id_rejected)
                      "latest Revision Id");
     cJSON_Delete(out);
 }
+
+Test(lam_api, reserved_concurrency_lifecycle)
+{
+    int status = 0;
+    cJSON_Delete(create("conc", NULL, &status));
+    cr_assert_eq(status, 201);
+
+    cJSON *out =
+        call("GET", "/2019-09-30/functions/conc/concurrency", NULL, &status);
+    cr_assert_eq(status, 200);
+    cr_assert_eq(cJSON_GetArraySize(out), 0, "no reserved concurrency yet");
+    cJSON_Delete(out);
+
+    out = call("PUT", "/2017-10-31/functions/conc/concurrency",
+               "{\"ReservedConcurrentExecutions\":5}", &status);
+    cr_assert_eq(status, 200);
+    cr_assert_eq(num(out, "ReservedConcurrentExecutions"), 5);
+    cJSON_Delete(out);
+
+    out = call("GET", "/2019-09-30/functions/conc/concurrency", NULL, &status);
+    cr_assert_eq(num(out, "ReservedConcurrentExecutions"), 5);
+    cJSON_Delete(out);
+    out = call("GET", "/2015-03-31/functions/conc", NULL, &status);
+    cr_assert_eq(num(cJSON_GetObjectItemCaseSensitive(out, "Concurrency"),
+                     "ReservedConcurrentExecutions"),
+                 5);
+    cJSON_Delete(out);
+
+    /* 1,000 for the account, of which 100 stay unreserved. */
+    out = call("PUT", "/2017-10-31/functions/conc/concurrency",
+               "{\"ReservedConcurrentExecutions\":901}", &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "Specified ReservedConcurrentExecutions for function "
+                     "decreases account's UnreservedConcurrentExecution below "
+                     "its minimum value of [100].");
+    cJSON_Delete(out);
+
+    out = call("PUT", "/2017-10-31/functions/" ARN_PREFIX "conc:1/concurrency",
+               "{\"ReservedConcurrentExecutions\":1}", &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(str(out, "message"),
+                     "This operation is permitted on Lambda functions only. "
+                     "Aliases and versions do not support this operation. "
+                     "Please specify either a function name or an "
+                     "unqualified function ARN.");
+    cJSON_Delete(out);
+
+    out =
+        call("DELETE", "/2017-10-31/functions/conc/concurrency", NULL, &status);
+    cr_assert_eq(status, 204);
+    cJSON_Delete(out);
+    out = call("GET", "/2019-09-30/functions/conc/concurrency", NULL, &status);
+    cr_assert_eq(cJSON_GetArraySize(out), 0);
+    cJSON_Delete(out);
+
+    out = call("GET", "/2019-09-30/functions/nope/concurrency", NULL, &status);
+    cr_assert_eq(status, 404);
+    cJSON_Delete(out);
+}
+
+Test(lam_api, reserved_zero_throttles_sync_invokes)
+{
+    int status = 0;
+    http_response resp;
+    cJSON_Delete(create("zero", NULL, &status));
+    cJSON_Delete(call("PUT", "/2017-10-31/functions/zero/concurrency",
+                      "{\"ReservedConcurrentExecutions\":0}", &status));
+    cr_assert_eq(status, 200);
+
+    cJSON *out =
+        ts_rest_call(srv, "POST", "/2015-03-31/functions/zero/invocations",
+                     "lambda", "{}", &status, &resp);
+    cr_assert_eq(status, 429);
+    cr_assert_str_eq(header(&resp, "x-amzn-ErrorType"),
+                     "TooManyRequestsException");
+    cr_assert_str_eq(str(out, "message"), "Rate Exceeded.");
+    cr_assert_str_eq(str(out, "Reason"),
+                     "ReservedFunctionConcurrentInvocationLimitExceeded");
+    http_response_cleanup(&resp);
+    cJSON_Delete(out);
+
+    /* Asynchronous invocations are accepted and wait for a free slot. */
+    out = invoke("zero", "Event", "{}", &status, &resp);
+    cr_assert_eq(status, 202);
+    http_response_cleanup(&resp);
+    cJSON_Delete(out);
+}

@@ -528,6 +528,46 @@ Test(lam_async, invocations_keep_their_configuration)
     cr_assert_str_eq(m.b.payload, "{\"mode\":\"new\"}");
 }
 
+/* Reserved concurrency 1: while one invocation runs, a second synchronous
+ * one is throttled, and an asynchronous one waits for the slot. */
+Test(lam_async, reserved_concurrency_caps_invocations)
+{
+    require_curl();
+    int status = 0;
+    cJSON_Delete(ts_rest_call(srv, "PUT",
+                              "/2015-03-31/functions/rec/configuration",
+                              "lambda", "{\"Timeout\":1}", &status, NULL));
+    cr_assert_eq(status, 200);
+    cJSON_Delete(ts_rest_call(
+        srv, "PUT", "/2017-10-31/functions/rec/concurrency", "lambda",
+        "{\"ReservedConcurrentExecutions\":1}", &status, NULL));
+    cr_assert_eq(status, 200);
+
+    callback_result first = {0};
+    aws_error err = {0};
+    cr_assert_not_null(lam_invoke(srv, "123456789012", "us-east-1", "rec",
+                                  "{\"hang\":1}", 10, NULL, on_result, &first,
+                                  &err));
+    cr_assert_null(lam_invoke(srv, "123456789012", "us-east-1", "rec", "{}", 2,
+                              NULL, on_result, NULL, &err));
+    cr_assert_eq(err.code, AWS_ERR_TOO_MANY_REQUESTS);
+    aws_error_reset(&err);
+
+    invoke_event("{\"after\":1}");
+    cr_assert(pump(called, &first));
+    cr_assert(strstr(first.payload, "Sandbox.Timedout") != NULL, "%s",
+              first.payload);
+    /* The throttled event tries again a second later. */
+    clock_advance_to(&srv->clock, clock_now_ms(&srv->clock) + 1000);
+    stratus_jobs_changed(srv);
+    int two = 2;
+    cr_assert(pump(has_lines, &two), "the waiting event never ran");
+    char *text = NULL;
+    recorded(&text);
+    cr_assert(strstr(text, "{\"after\":1}") != NULL, "%s", text);
+    free(text);
+}
+
 Test(lam_async, fault_error_skips_the_code)
 {
     callback_result r = {0};
