@@ -36,9 +36,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
 const CARD_FILE = 'pikachu-ex-a1-096.jpg';
 // Delay (ms) the Bedrock stand-in adds to each Converse response during
-// Tests 1-3, so that an execution stays RUNNING for several seconds, as
-// with real Bedrock calls, while the CLI lists executions.
-const BEDROCK_LATENCY_MS = 2500;
+// Tests 1-3. An execution makes two Converse calls one after the other,
+// so it stays RUNNING for over 10 s, as with real Bedrock calls, while
+// Test 1 tails the logs and reads the metric (about 6 s on a loaded
+// machine) before it lists the RUNNING executions.
+const BEDROCK_LATENCY_MS = 5000;
 const POLL_MS = 500;
 const POLL_ATTEMPTS = 120;
 // How long Rollback tests wait for an execution that must not start.
@@ -51,6 +53,9 @@ after(removeWorkDir);
 // Counts over the whole run (all CLIs share one server): cards whose
 // cards_create logged "CardCreated event emitted successfully", and those
 // whose event the enabled rule delivered to Step Functions.
+// NOTE: the guide's metric queries look back 5 and 10 minutes, so these
+// totals match them only while the whole run takes less than 5 minutes
+// (about 2 on an idle machine).
 const totals = { emitted: 0, triggered: 0 };
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
