@@ -37,9 +37,9 @@ const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$/;
 const CARD_FILE = 'pikachu-ex-a1-096.jpg';
 // Delay (ms) the Bedrock stand-in adds to each Converse response during
 // Tests 1-3. An execution makes two Converse calls one after the other,
-// so it stays RUNNING for over 10 s, as with real Bedrock calls, while
-// Test 1 tails the logs and reads the metric (about 6 s on a loaded
-// machine) before it lists the RUNNING executions.
+// so it stays RUNNING for over 10 s, as with real Bedrock calls. Test 1
+// needs that long: it tails the logs and reads the metric (about 6 s on
+// a loaded machine) before it lists the RUNNING executions.
 const BEDROCK_LATENCY_MS = 5000;
 const POLL_MS = 500;
 const POLL_ATTEMPTS = 120;
