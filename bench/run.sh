@@ -84,7 +84,7 @@ else
   else
     commit=$(git rev-parse --short HEAD)
     log "building a Release stratus from commit $commit in build-bench/"
-    git archive "$commit" CMakeLists.txt src emulator | tar -x -C "$source_dir"
+    git archive "$commit" CMakeLists.txt src emulator tests/emulator/lambda/runtime_c | tar -x -C "$source_dir"
     export STRATUS_BENCH_COMMIT=$commit
   fi
   release="$build/release-${STRATUS_BENCH_SOURCE:-head}"

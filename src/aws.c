@@ -518,6 +518,10 @@ void aws_dispatch(stratus *srv, const http_request *req, http_response *resp,
     }
 
     if (svc->serve) {
+        /* The service sets its own request-id headers (S3 sends
+         * x-amz-request-id), so start from an empty response. */
+        http_response_cleanup(resp);
+        http_response_init(resp);
         aws_request sreq = {
             .srv = srv,
             .service = svc,

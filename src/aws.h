@@ -173,6 +173,19 @@ struct http_response;
       "The specified method is not allowed against this resource.")            \
     X(S3_NOT_IMPLEMENTED, "NotImplemented", 501, NULL)                         \
     X(S3_BAD_REQUEST, "BadRequest", 400, NULL)                                 \
+    X(S3_INVALID_TAG, "InvalidTag", 400, NULL)                                 \
+    X(S3_NO_SUCH_BUCKET_POLICY, "NoSuchBucketPolicy", 404,                     \
+      "The bucket policy does not exist")                                      \
+    X(S3_NO_SUCH_TAG_SET, "NoSuchTagSet", 404, "The TagSet does not exist")    \
+    X(S3_NO_SUCH_PUBLIC_ACCESS_BLOCK, "NoSuchPublicAccessBlockConfiguration",  \
+      404, "The public access block configuration was not found")              \
+    X(S3_NO_SUCH_LIFECYCLE, "NoSuchLifecycleConfiguration", 404,               \
+      "The lifecycle configuration does not exist")                            \
+    X(S3_NO_SUCH_OWNERSHIP_CONTROLS, "OwnershipControlsNotFoundError", 404,    \
+      "The bucket ownership controls were not found")                          \
+    X(S3_NO_SUCH_WEBSITE, "NoSuchWebsiteConfiguration", 404,                   \
+      "The specified bucket does not have a website configuration")            \
+    X(S3_MALFORMED_POLICY, "MalformedPolicy", 400, NULL)                       \
     X(SM_RESOURCE_EXISTS, "ResourceExistsException", 400, NULL)                \
     X(SM_INVALID_REQUEST, "InvalidRequestException", 400, NULL)                \
     X(SM_INVALID_PARAMETER, "InvalidParameterException", 400, NULL)            \

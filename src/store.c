@@ -101,6 +101,12 @@ int store_open(store **out, const char *path, int sync_full, char *errbuf,
                                ? "PRAGMA synchronous=FULL"
                                : "PRAGMA synchronous=NORMAL") != SQLITE_OK)
             goto sqlfail;
+        /* Savepoint journals stay in memory. Past 64 KiB SQLite would spill
+         * them to a temporary file, and a Step Functions job that records
+         * dozens of history events crossed that on every call. They only
+         * serve a rollback inside the open transaction, never recovery. */
+        if (store_exec(st, "PRAGMA temp_store=MEMORY") != SQLITE_OK)
+            goto sqlfail;
         /* A reader such as the sqlite3 shell may hold a lock briefly. */
         sqlite3_busy_timeout(st->db, 2000);
     }

@@ -4,9 +4,9 @@
  * x-amz-content-sha256, flexible checksums), and the digests S3 reports.
  *
  * Flexible checksums: CRC32 (zlib), CRC32C and CRC64NVME (table-driven
- * here), SHA1 and SHA256 (libcrypto). A checksum sent as a header, as an
- * aws-chunked trailer or hoisted into a presigned URL's query is verified
- * against the decoded payload, and BadDigest is returned on a mismatch.
+ * here), SHA1 and SHA256 (libcrypto). A checksum sent as a header or as an
+ * aws-chunked trailer is verified against the decoded payload, and
+ * BadDigest is returned on a mismatch.
  * Chunk signatures are not verified, like every other signature.
  */
 #include <stdio.h>
@@ -155,6 +155,17 @@ static int s3_checksum_note(s3_ctx *c, const char *name, const char *value)
     return -1;
 }
 
+static int s3_hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
 /*
  * Decode an aws-chunked body: "<hex size>[;chunk-signature=...]\r\n<data>
  * \r\n" repeated, a zero-size chunk, then optional trailer lines
@@ -176,9 +187,15 @@ static int s3_chunked_decode(s3_ctx *c, const char *p, size_t len,
             }
         if (!eol)
             goto incomplete;
-        char *end = NULL;
-        unsigned long long size = strtoull(p + i, &end, 16);
-        if (end == p + i || (end != eol && *end != ';'))
+        /* The size is hex digits up to ';' or the line end. The body is
+         * not NUL-terminated, so strtoull cannot be used here. */
+        const char *d = p + i;
+        unsigned long long size = 0;
+        while (d < eol && s3_hex_digit(*d) >= 0 && size <= HTTP_MAX_BODY) {
+            size = size * 16 + (unsigned long long)s3_hex_digit(*d);
+            d++;
+        }
+        if (d == p + i || (d != eol && *d != ';'))
             goto incomplete;
         i = (size_t)(eol - p) + 2;
         if (size == 0)
@@ -291,13 +308,13 @@ int s3__body_decode(s3_ctx *c, aws_error *err)
         }
     }
 
-    /* A header checksum, unless a trailer already gave one. */
+    /* A header checksum, unless a trailer already gave one. A checksum in
+     * a presigned URL's query is ignored, as public reports say AWS does.
+     * SDK 3.729 and later sign the CRC32 of an empty body into every
+     * presigned PUT. */
     if (!c->checksum_algorithm[0]) {
         for (size_t i = 0; i < h->header_count; i++)
             s3_checksum_note(c, h->headers[i].name, h->headers[i].value);
-        for (const cJSON *q = c->query->child; q; q = q->next)
-            if (cJSON_IsString(q))
-                s3_checksum_note(c, q->string, q->valuestring);
     }
     if (c->checksum_algorithm[0]) {
         char computed[96];

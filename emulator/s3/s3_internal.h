@@ -16,7 +16,7 @@
 #include "stratus.h"
 #include "util.h"
 
-/* Longest object key AWS accepts, in bytes of UTF-8. */
+/* Maximum object key length AWS accepts, in bytes of UTF-8. */
 #define S3_MAX_KEY_BYTES 1024
 
 /*
@@ -68,7 +68,8 @@ void s3__xml_escape(strbuf *b, const char *s);
 void s3__xml_elem(strbuf *b, const char *name, const char *value);
 void s3__xml_elem_int(strbuf *b, const char *name, long long value);
 void s3__xml_open(strbuf *b, const char *root);
-/* RFC 1123 ("Fri, 04 Dec 2026 23:28:40 GMT") and ISO-8601 with ms. */
+/* Format `ms` as an RFC 1123 date ("Fri, 04 Dec 2026 23:28:40 GMT") or as
+ * ISO-8601 with milliseconds. */
 void s3__http_date(int64_t ms, char out[40]);
 void s3__iso_date(int64_t ms, char out[32]);
 
@@ -87,8 +88,9 @@ const char *s3__xml_text(const s3_xml_node *n, const char *name);
 
 /* s3_body.c */
 int s3__body_decode(s3_ctx *c, aws_error *err);
-/* Base64 of the checksum `algorithm` ("CRC32", "CRC32C", "SHA1",
- * "SHA256") of data; returns -1 for an unknown algorithm. */
+/* Base64 of the checksum `algorithm` ("CRC32", "CRC32C",
+ * "CRC64NVME", "SHA1", "SHA256") of data; returns -1 for an unknown algorithm.
+ */
 int s3__checksum(const char *algorithm, const void *data, size_t len, char *out,
                  size_t size);
 void s3__md5_hex(const void *data, size_t len, char out[33]);
@@ -149,6 +151,27 @@ char *s3__request_headers(const s3_ctx *c);
 /* A new version id when the bucket has versioning enabled, else "". */
 void s3__version_id(const s3_bucket *b, char out[40]);
 
+/* s3_tagging.c */
+/* Parse an x-amz-tagging header ("k1=v1&k2=v2", URL-encoded) into a JSON
+ * array of {Key, Value}. Returns NULL with InvalidTag when invalid. */
+cJSON *s3__tagging_header_parse(const char *header, aws_error *err);
+/* Replace an object's tags (NULL removes them). Returns 0 or -1. */
+int s3__object_tags_store(struct stratus *srv, int64_t bucket_id,
+                          const char *key, const cJSON *tags);
+/* The tags of an object as a new JSON array, or NULL with NoSuchKey. */
+cJSON *s3__object_tags_load(struct stratus *srv, int64_t bucket_id,
+                            const char *key, aws_error *err);
+/* The number of tags of an object (0 when untagged or missing). */
+int s3__object_tag_count(struct stratus *srv, int64_t bucket_id,
+                         const char *key);
+
+/* s3_iam.c */
+/* The IAM resource of a bucket or object ("*" without a bucket). */
+void s3__iam_arn(const char *bucket, const char *key, char *out, size_t size);
+/* Check the request's operation with IAM. Returns 0, or -1 with
+ * AccessDenied (or ExpiredToken) in `err`. */
+int s3__iam_check(s3_ctx *c, aws_error *err);
+
 /* s3_cors.c */
 void s3__cors_preflight(s3_ctx *c);
 void s3__cors_headers(s3_ctx *c);
@@ -175,10 +198,20 @@ cJSON *s3_op_delete_objects(aws_request *req, aws_error *err);
 cJSON *s3_op_copy_object(aws_request *req, aws_error *err);
 cJSON *s3_op_list_objects(aws_request *req, aws_error *err);
 cJSON *s3_op_list_objects_v2(aws_request *req, aws_error *err);
+cJSON *s3_op_list_object_versions(aws_request *req, aws_error *err);
+cJSON *s3_op_list_multipart_uploads(aws_request *req, aws_error *err);
 cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_upload_part(aws_request *req, aws_error *err);
+cJSON *s3_op_upload_part_copy(aws_request *req, aws_error *err);
 cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_abort_multipart_upload(aws_request *req, aws_error *err);
 cJSON *s3_op_list_parts(aws_request *req, aws_error *err);
+cJSON *s3_op_put_object_tagging(aws_request *req, aws_error *err);
+cJSON *s3_op_put_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_get_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_delete_bucket_config(aws_request *req, aws_error *err);
+cJSON *s3_op_get_bucket_acl(aws_request *req, aws_error *err);
+cJSON *s3_op_get_object_tagging(aws_request *req, aws_error *err);
+cJSON *s3_op_delete_object_tagging(aws_request *req, aws_error *err);
 
 #endif

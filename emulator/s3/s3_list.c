@@ -1,7 +1,7 @@
 /*
- * s3_list.c: ListObjects and ListObjectsV2: prefix, delimiter with
- * CommonPrefixes, max-keys, marker / start-after / continuation-token, and
- * encoding-type=url.
+ * s3_list.c: ListObjects, ListObjectsV2 and ListObjectVersions: prefix,
+ * delimiter with CommonPrefixes, max-keys, marker / key-marker /
+ * start-after / continuation-token, and encoding-type=url.
  *
  * Keys come out in byte order of their UTF-8 form, as in S3. A
  * continuation token is the base64 of the last key or common prefix
@@ -14,6 +14,13 @@
 #include "s3.h"
 #include "s3_internal.h"
 #include "store.h"
+
+/* The listing a page is written for. */
+typedef enum s3_list_kind {
+    S3_LIST_V1,
+    S3_LIST_V2,
+    S3_LIST_VERSIONS
+} s3_list_kind;
 
 typedef struct s3_list_args {
     const char *prefix;
@@ -62,17 +69,17 @@ static size_t s3_common_prefix_len(const s3_list_args *a, const char *key)
 }
 
 /*
- * Write Contents and CommonPrefixes for one page. Returns the number of
- * entries; sets *truncated and copies the last entry into *next (malloc'ed)
- * when more follow.
+ * Write Contents (Version for ListObjectVersions) and CommonPrefixes for
+ * one page. Returns the number of entries; sets *truncated and copies the
+ * last entry into *next (malloc'ed) when more follow.
  */
 static long s3_list_page(s3_ctx *c, int64_t bucket_id, const s3_list_args *a,
-                         int v1, int *truncated, char **next)
+                         s3_list_kind kind, int *truncated, char **next)
 {
     sqlite3_stmt *st = store_stmt(
         c->req.srv->store,
-        "SELECT key, size, etag, modified_ms, checksum_algorithm FROM"
-        " s3_object WHERE bucket_id = ?1 AND key > ?2 AND key >= ?3"
+        "SELECT key, size, etag, modified_ms, checksum_algorithm, version_id"
+        " FROM s3_object WHERE bucket_id = ?1 AND key > ?2 AND key >= ?3"
         " ORDER BY key");
     sqlite3_bind_int64(st, 1, bucket_id);
     sqlite3_bind_text(st, 2, a->marker ? a->marker : "", -1, SQLITE_TRANSIENT);
@@ -87,7 +94,8 @@ static long s3_list_page(s3_ctx *c, int64_t bucket_id, const s3_list_args *a,
 
     /* A marker that is itself a common prefix: skip the keys under it. */
     const char *skip_under = NULL;
-    if (a->marker && s3_common_prefix_len(a, a->marker) == strlen(a->marker) &&
+    if (a->marker && a->marker[0] &&
+        s3_common_prefix_len(a, a->marker) == strlen(a->marker) &&
         strncmp(a->marker, a->prefix, plen) == 0)
         skip_under = a->marker;
 
@@ -119,8 +127,15 @@ static long s3_list_page(s3_ctx *c, int64_t bucket_id, const s3_list_args *a,
         *next = xstrdup(key);
         char date[32];
         s3__iso_date(sqlite3_column_int64(st, 3), date);
-        strbuf_puts(&c->out, "<Contents>");
+        const char *element = kind == S3_LIST_VERSIONS ? "Version" : "Contents";
+        strbuf_printf(&c->out, "<%s>", element);
         s3_list_elem(&c->out, "Key", key, a->url_encode);
+        if (kind == S3_LIST_VERSIONS) {
+            /* Only the latest version is kept (GAPS.md). */
+            const char *version = (const char *)sqlite3_column_text(st, 5);
+            s3__xml_elem(&c->out, "VersionId", version ? version : "null");
+            s3__xml_elem(&c->out, "IsLatest", "true");
+        }
         s3__xml_elem(&c->out, "LastModified", date);
         s3__xml_elem(&c->out, "ETag", (const char *)sqlite3_column_text(st, 2));
         const char *algorithm = (const char *)sqlite3_column_text(st, 4);
@@ -129,14 +144,14 @@ static long s3_list_page(s3_ctx *c, int64_t bucket_id, const s3_list_args *a,
             s3__xml_elem(&c->out, "ChecksumType", "FULL_OBJECT");
         }
         s3__xml_elem_int(&c->out, "Size", sqlite3_column_int64(st, 1));
-        if (v1) {
+        s3__xml_elem(&c->out, "StorageClass", "STANDARD");
+        if (kind != S3_LIST_V2) {
             strbuf_puts(&c->out, "<Owner>");
             s3__xml_elem(&c->out, "ID", c->req.account);
             s3__xml_elem(&c->out, "DisplayName", "stratus");
             strbuf_puts(&c->out, "</Owner>");
         }
-        s3__xml_elem(&c->out, "StorageClass", "STANDARD");
-        strbuf_puts(&c->out, "</Contents>");
+        strbuf_printf(&c->out, "</%s>", element);
     }
     sqlite3_reset(st);
     if (prefixes.len)
@@ -189,9 +204,9 @@ static int s3_list_args_parse(s3_ctx *c, s3_list_args *a, aws_error *err)
     return 0;
 }
 
-static void s3_list_header(s3_ctx *c, const s3_list_args *a)
+static void s3_list_header(s3_ctx *c, const s3_list_args *a, const char *root)
 {
-    s3__xml_open(&c->out, "ListBucketResult");
+    s3__xml_open(&c->out, root);
     s3__xml_elem(&c->out, "Name", c->bucket);
     s3_list_elem(&c->out, "Prefix", a->prefix, a->url_encode);
     s3__xml_elem_int(&c->out, "MaxKeys", a->max_keys);
@@ -203,7 +218,7 @@ static void s3_list_header(s3_ctx *c, const s3_list_args *a)
 
 /* Splice IsTruncated and the paging members in after the header. */
 static void s3_list_finish(s3_ctx *c, size_t header_end, int truncated,
-                           const char *tail)
+                           const char *tail, const char *root)
 {
     strbuf rest;
     strbuf_init(&rest);
@@ -213,7 +228,7 @@ static void s3_list_finish(s3_ctx *c, size_t header_end, int truncated,
     s3__xml_elem(&c->out, "IsTruncated", truncated ? "true" : "false");
     strbuf_puts(&c->out, tail);
     strbuf_append(&c->out, rest.data ? rest.data : "", rest.len);
-    strbuf_puts(&c->out, "</ListBucketResult>");
+    strbuf_printf(&c->out, "</%s>", root);
     strbuf_free(&rest);
 }
 
@@ -228,18 +243,18 @@ cJSON *s3_op_list_objects(aws_request *req, aws_error *err)
     const cJSON *marker = cJSON_GetObjectItemCaseSensitive(c->query, "marker");
     a.marker = cJSON_IsString(marker) ? marker->valuestring : "";
 
-    s3_list_header(c, &a);
+    s3_list_header(c, &a, "ListBucketResult");
     s3_list_elem(&c->out, "Marker", a.marker, a.url_encode);
     size_t header_end = c->out.len;
     int truncated;
     char *next;
-    s3_list_page(c, b.id, &a, 1, &truncated, &next);
+    s3_list_page(c, b.id, &a, S3_LIST_V1, &truncated, &next);
     strbuf tail;
     strbuf_init(&tail);
     strbuf_puts(&tail, "");
     if (next && a.delimiter)
         s3_list_elem(&tail, "NextMarker", next, a.url_encode);
-    s3_list_finish(c, header_end, truncated, tail.data);
+    s3_list_finish(c, header_end, truncated, tail.data, "ListBucketResult");
     strbuf_free(&tail);
     free(next);
     return s3__ok();
@@ -277,11 +292,11 @@ cJSON *s3_op_list_objects_v2(aws_request *req, aws_error *err)
         a.marker = start->valuestring;
     }
 
-    s3_list_header(c, &a);
+    s3_list_header(c, &a, "ListBucketResult");
     size_t header_end = c->out.len;
     int truncated;
     char *next;
-    long count = s3_list_page(c, b.id, &a, 0, &truncated, &next);
+    long count = s3_list_page(c, b.id, &a, S3_LIST_V2, &truncated, &next);
 
     strbuf tail;
     strbuf_init(&tail);
@@ -298,9 +313,41 @@ cJSON *s3_op_list_objects_v2(aws_request *req, aws_error *err)
     }
     if (cJSON_IsString(start))
         s3_list_elem(&tail, "StartAfter", start->valuestring, a.url_encode);
-    s3_list_finish(c, header_end, truncated, tail.data);
+    s3_list_finish(c, header_end, truncated, tail.data, "ListBucketResult");
     strbuf_free(&tail);
     free(next);
     free(token_key);
+    return s3__ok();
+}
+
+cJSON *s3_op_list_object_versions(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b;
+    s3_list_args a;
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0 ||
+        s3_list_args_parse(c, &a, err) != 0)
+        return NULL;
+    const cJSON *marker =
+        cJSON_GetObjectItemCaseSensitive(c->query, "key-marker");
+    a.marker = cJSON_IsString(marker) ? marker->valuestring : "";
+
+    s3_list_header(c, &a, "ListVersionsResult");
+    s3_list_elem(&c->out, "KeyMarker", a.marker, a.url_encode);
+    s3__xml_elem(&c->out, "VersionIdMarker", "");
+    size_t header_end = c->out.len;
+    int truncated;
+    char *next;
+    s3_list_page(c, b.id, &a, S3_LIST_VERSIONS, &truncated, &next);
+    strbuf tail;
+    strbuf_init(&tail);
+    strbuf_puts(&tail, "");
+    if (next) {
+        s3_list_elem(&tail, "NextKeyMarker", next, a.url_encode);
+        s3__xml_elem(&tail, "NextVersionIdMarker", "null");
+    }
+    s3_list_finish(c, header_end, truncated, tail.data, "ListVersionsResult");
+    strbuf_free(&tail);
+    free(next);
     return s3__ok();
 }

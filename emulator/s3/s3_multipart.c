@@ -1,6 +1,7 @@
 /*
  * s3_multipart.c: multipart uploads: CreateMultipartUpload, UploadPart,
- * CompleteMultipartUpload, AbortMultipartUpload and ListParts.
+ * UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload,
+ * ListParts and ListMultipartUploads.
  *
  * Parts are rows of s3_part until the upload completes, when they are
  * joined into one object with S3's multipart ETag: the MD5 of the parts'
@@ -21,6 +22,7 @@
 
 typedef struct s3_upload {
     char *content_type, *metadata, *headers, *checksum_algorithm;
+    char *tags; /* JSON array from x-amz-tagging, or NULL */
 } s3_upload;
 
 static void s3_upload_free(s3_upload *u)
@@ -29,6 +31,7 @@ static void s3_upload_free(s3_upload *u)
     free(u->metadata);
     free(u->headers);
     free(u->checksum_algorithm);
+    free(u->tags);
 }
 
 static char *s3_dup_col(sqlite3_stmt *st, int col)
@@ -45,8 +48,8 @@ static int s3_upload_get(s3_ctx *c, const s3_bucket *b, s3_upload *u,
         cJSON_GetObjectItemCaseSensitive(c->query, "uploadId"));
     sqlite3_stmt *st = store_stmt(
         c->req.srv->store,
-        "SELECT content_type, metadata, headers, checksum_algorithm FROM"
-        " s3_upload WHERE upload_id = ? AND bucket_id = ? AND key = ?");
+        "SELECT content_type, metadata, headers, checksum_algorithm, tags"
+        " FROM s3_upload WHERE upload_id = ? AND bucket_id = ? AND key = ?");
     sqlite3_bind_text(st, 1, id ? id : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, b->id);
     sqlite3_bind_text(st, 3, c->key, -1, SQLITE_TRANSIENT);
@@ -60,6 +63,7 @@ static int s3_upload_get(s3_ctx *c, const s3_bucket *b, s3_upload *u,
     u->metadata = s3_dup_col(st, 1);
     u->headers = s3_dup_col(st, 2);
     u->checksum_algorithm = s3_dup_col(st, 3);
+    u->tags = s3_dup_col(st, 4);
     sqlite3_reset(st);
     return 0;
 }
@@ -103,13 +107,19 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
             return NULL;
         }
     }
+    cJSON *tags = NULL;
+    const char *tagging = s3__param(c, "x-amz-tagging");
+    if (tagging && !(tags = s3__tagging_header_parse(tagging, err)))
+        return NULL;
+    char *tags_text = tags ? cJSON_PrintUnformatted(tags) : NULL;
+    cJSON_Delete(tags);
     char *meta = s3__request_metadata(c);
     char *headers = s3__request_headers(c);
     sqlite3_stmt *st = store_stmt(
         req->srv->store,
         "INSERT INTO s3_upload (upload_id, bucket_id, key, content_type,"
-        " metadata, headers, checksum_algorithm, created_ms)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        " metadata, headers, checksum_algorithm, created_ms, tags)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, b.id);
     sqlite3_bind_text(st, 3, c->key, -1, SQLITE_TRANSIENT);
@@ -121,8 +131,11 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
     if (upper[0])
         sqlite3_bind_text(st, 7, upper, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 8, c->now_ms);
+    if (tags_text)
+        sqlite3_bind_text(st, 9, tags_text, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
+    cJSON_free(tags_text);
     free(meta);
     free(headers);
     if (rc != SQLITE_DONE) {
@@ -140,13 +153,9 @@ cJSON *s3_op_create_multipart_upload(aws_request *req, aws_error *err)
     return s3__ok();
 }
 
-cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
+/* The partNumber of the request, 1 to 10000; -1 with InvalidArgument. */
+static long s3_part_number(s3_ctx *c, aws_error *err)
 {
-    s3_ctx *c = s3__ctx(req);
-    s3_bucket b;
-    s3_upload u;
-    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
-        return NULL;
     const char *number_text = cJSON_GetStringValue(
         cJSON_GetObjectItemCaseSensitive(c->query, "partNumber"));
     char *end;
@@ -157,17 +166,21 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
                  "inclusive");
         s3__add_elem(err, "ArgumentName", "partNumber");
         s3__add_elem(err, "ArgumentValue", number_text);
-        return NULL;
+        return -1;
     }
-    if (s3_upload_get(c, &b, &u, err) != 0)
-        return NULL;
-    s3_upload_free(&u);
+    return number;
+}
 
-    char md5[33], etag[40];
-    s3__md5_hex(c->body, c->body_len, md5);
-    snprintf(etag, sizeof etag, "\"%s\"", md5);
+/* Store part `number` of the request's upload; writes its quoted ETag
+ * into `etag` (40 bytes). Returns 0, or -1 with an error. */
+static int s3_part_store(s3_ctx *c, long number, const void *data, size_t len,
+                         const char *checksum, char etag[40], aws_error *err)
+{
+    char md5[33];
+    s3__md5_hex(data, len, md5);
+    snprintf(etag, 40, "\"%s\"", md5);
     sqlite3_stmt *st = store_stmt(
-        req->srv->store,
+        c->req.srv->store,
         "INSERT OR REPLACE INTO s3_part (upload_id, part_number, data, etag,"
         " checksum, modified_ms) VALUES (?, ?, ?, ?, ?, ?)");
     sqlite3_bind_text(st, 1,
@@ -175,18 +188,36 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
                           c->query, "uploadId")),
                       -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 2, (int)number);
-    sqlite3_bind_blob64(st, 3, c->body_len ? c->body : "", c->body_len,
-                        SQLITE_TRANSIENT);
+    sqlite3_bind_blob64(st, 3, len ? data : "", len, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, etag, -1, SQLITE_TRANSIENT);
-    if (c->checksum_value[0])
-        sqlite3_bind_text(st, 5, c->checksum_value, -1, SQLITE_TRANSIENT);
+    if (checksum && *checksum)
+        sqlite3_bind_text(st, 5, checksum, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 6, c->now_ms);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+    if (rc != SQLITE_DONE)
+        return aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
+    return 0;
+}
+
+cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b;
+    s3_upload u;
+    char etag[40];
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
         return NULL;
-    }
+    long number = s3_part_number(c, err);
+    if (number < 0)
+        return NULL;
+    if (s3_upload_get(c, &b, &u, err) != 0)
+        return NULL;
+    s3_upload_free(&u);
+    if (s3_part_store(c, number, c->body, c->body_len, c->checksum_value, etag,
+                      err) != 0)
+        return NULL;
+
     http_response_header(c->resp, "ETag", etag);
     http_response_header(c->resp, "x-amz-server-side-encryption", "AES256");
     if (c->checksum_algorithm[0]) {
@@ -196,6 +227,94 @@ cJSON *s3_op_upload_part(aws_request *req, aws_error *err)
             *p = (char)tolower((unsigned char)*p);
         http_response_header(c->resp, name, c->checksum_value);
     }
+    return s3__ok();
+}
+
+/*
+ * Parse x-amz-copy-source-range ("bytes=first-last", both required) for a
+ * source of `size` bytes. Returns 0 with the range (the whole object when
+ * the header is absent), or -1 with InvalidArgument.
+ */
+static int s3_copy_range(const char *range, int64_t size, int64_t *first,
+                         int64_t *last, aws_error *err)
+{
+    *first = 0;
+    *last = size - 1;
+    if (!range)
+        return 0;
+    long long a, b;
+    char tail;
+    if (sscanf(range, "bytes=%lld-%lld%c", &a, &b, &tail) != 2 || a < 0 ||
+        b < a)
+        return aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                        "The x-amz-copy-source-range value must be of the "
+                        "form bytes=first-last where first and last are the "
+                        "zero-based offsets of the first and last bytes to "
+                        "copy");
+    if (b >= size)
+        return aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                        "Range specified is not valid for source object of "
+                        "size: %lld",
+                        (long long)size);
+    *first = a;
+    *last = b;
+    return 0;
+}
+
+cJSON *s3_op_upload_part_copy(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b, src_bucket;
+    s3_upload u;
+    s3_object src;
+    char etag[40];
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
+        return NULL;
+    long number = s3_part_number(c, err);
+    if (number < 0)
+        return NULL;
+    if (s3_upload_get(c, &b, &u, err) != 0)
+        return NULL;
+    s3_upload_free(&u);
+
+    /* x-amz-copy-source: [/]bucket/key[?versionId=...], URL-encoded. */
+    const char *source = s3__header(c, "x-amz-copy-source");
+    if (*source == '/')
+        source++;
+    char *decoded = s3__decode(source, strcspn(source, "?"), 0);
+    char *slash = strchr(decoded, '/');
+    if (!slash || !slash[1]) {
+        free(decoded);
+        aws_fail(err, AWS_ERR_S3_INVALID_ARGUMENT,
+                 "Invalid copy source object key");
+        s3__add_elem(err, "ArgumentName", "x-amz-copy-source");
+        return NULL;
+    }
+    *slash = '\0';
+    if (s3__bucket_get(req->srv, decoded, &src_bucket, err) != 0 ||
+        s3__object_get(req->srv, src_bucket.id, slash + 1, 1, &src, err) != 0) {
+        free(decoded);
+        return NULL;
+    }
+    free(decoded);
+
+    int64_t first, last;
+    int rc = s3_copy_range(s3__header(c, "x-amz-copy-source-range"), src.size,
+                           &first, &last, err);
+    if (rc == 0)
+        rc = s3_part_store(c, number, src.data + first,
+                           (size_t)(last - first + 1), NULL, etag, err);
+    s3__object_free(&src);
+    if (rc != 0)
+        return NULL;
+
+    char date[32];
+    s3__iso_date(c->now_ms, date);
+    s3__xml_open(&c->out, "CopyPartResult");
+    s3__xml_elem(&c->out, "LastModified", date);
+    s3__xml_elem(&c->out, "ETag", etag);
+    strbuf_puts(&c->out, "</CopyPartResult>");
+    http_response_header(c->resp, "x-amz-server-side-encryption", "AES256");
     return s3__ok();
 }
 
@@ -301,6 +420,11 @@ cJSON *s3_op_complete_multipart_upload(aws_request *req, aws_error *err)
         req->srv, b.id, c->key, data.data ? data.data : "", data.len, etag,
         u.content_type, u.metadata ? u.metadata : "{}",
         u.headers ? u.headers : "{}", algorithm, checksum, version);
+    if (rc == 0 && u.tags) {
+        cJSON *tags = cJSON_Parse(u.tags);
+        rc = s3__object_tags_store(req->srv, b.id, c->key, tags);
+        cJSON_Delete(tags);
+    }
     strbuf_free(&data);
     strbuf_free(&md5s);
     s3_upload_free(&u);
@@ -379,5 +503,52 @@ cJSON *s3_op_list_parts(aws_request *req, aws_error *err)
     }
     sqlite3_reset(st);
     strbuf_puts(&c->out, "</ListPartsResult>");
+    return s3__ok();
+}
+
+cJSON *s3_op_list_multipart_uploads(aws_request *req, aws_error *err)
+{
+    s3_ctx *c = s3__ctx(req);
+    s3_bucket b;
+    if (s3__bucket_get(req->srv, c->bucket, &b, err) != 0)
+        return NULL;
+    const char *prefix = cJSON_GetStringValue(
+        cJSON_GetObjectItemCaseSensitive(c->query, "prefix"));
+    s3__xml_open(&c->out, "ListMultipartUploadsResult");
+    s3__xml_elem(&c->out, "Bucket", c->bucket);
+    s3__xml_elem(&c->out, "KeyMarker", "");
+    s3__xml_elem(&c->out, "UploadIdMarker", "");
+    s3__xml_elem_int(&c->out, "MaxUploads", 1000);
+    s3__xml_elem(&c->out, "IsTruncated", "false");
+    if (prefix)
+        s3__xml_elem(&c->out, "Prefix", prefix);
+    /* NOTE: the first 1000 uploads only, without paging or delimiter. */
+    sqlite3_stmt *st = store_stmt(
+        req->srv->store,
+        "SELECT key, upload_id, created_ms FROM s3_upload WHERE bucket_id = ?"
+        " AND substr(key, 1, length(?2)) = ?2 ORDER BY key, created_ms"
+        " LIMIT 1000");
+    sqlite3_bind_int64(st, 1, b.id);
+    sqlite3_bind_text(st, 2, prefix ? prefix : "", -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        char date[32];
+        s3__iso_date(sqlite3_column_int64(st, 2), date);
+        strbuf_puts(&c->out, "<Upload>");
+        s3__xml_elem(&c->out, "Key", (const char *)sqlite3_column_text(st, 0));
+        s3__xml_elem(&c->out, "UploadId",
+                     (const char *)sqlite3_column_text(st, 1));
+        strbuf_puts(&c->out, "<Initiator>");
+        s3__xml_elem(&c->out, "ID", req->account);
+        s3__xml_elem(&c->out, "DisplayName", "stratus");
+        strbuf_puts(&c->out, "</Initiator><Owner>");
+        s3__xml_elem(&c->out, "ID", req->account);
+        s3__xml_elem(&c->out, "DisplayName", "stratus");
+        strbuf_puts(&c->out, "</Owner>");
+        s3__xml_elem(&c->out, "StorageClass", "STANDARD");
+        s3__xml_elem(&c->out, "Initiated", date);
+        strbuf_puts(&c->out, "</Upload>");
+    }
+    sqlite3_reset(st);
+    strbuf_puts(&c->out, "</ListMultipartUploadsResult>");
     return s3__ok();
 }

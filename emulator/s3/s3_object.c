@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "iam.h"
 #include "s3.h"
 #include "s3_internal.h"
 #include "store.h"
@@ -299,7 +300,8 @@ static const char *s3_override(const s3_ctx *c, const char *header)
 }
 
 /* Headers of GetObject and HeadObject. */
-static void s3_object_headers(s3_ctx *c, const s3_object *o, int full)
+static void s3_object_headers(s3_ctx *c, const s3_object *o, int64_t bucket_id,
+                              int full)
 {
     char date[40];
     http_response *r = c->resp;
@@ -315,6 +317,12 @@ static void s3_object_headers(s3_ctx *c, const s3_object *o, int full)
     http_response_header(r, "x-amz-server-side-encryption", "AES256");
     if (o->version_id)
         http_response_header(r, "x-amz-version-id", o->version_id);
+    int tag_count = s3__object_tag_count(c->req.srv, bucket_id, c->key);
+    if (tag_count > 0) {
+        char count[16];
+        snprintf(count, sizeof count, "%d", tag_count);
+        http_response_header(r, "x-amz-tagging-count", count);
+    }
 
     cJSON *headers = cJSON_Parse(o->headers ? o->headers : "{}");
     for (size_t i = 0; i < sizeof s3_stored_headers / sizeof *s3_stored_headers;
@@ -427,7 +435,7 @@ static cJSON *s3_get_or_head(aws_request *req, aws_error *err, int head)
         s3__object_free(&o);
         return NULL;
     }
-    s3_object_headers(c, &o, !ranged);
+    s3_object_headers(c, &o, b.id, !ranged);
     if (ranged) {
         char cr[96];
         snprintf(cr, sizeof cr, "bytes %lld-%lld/%lld", (long long)first,
@@ -504,6 +512,10 @@ cJSON *s3_op_put_object(aws_request *req, aws_error *err)
         return NULL;
     if (s3_put_conditions(c, b.id, err) != 0)
         return NULL;
+    cJSON *tags = NULL;
+    const char *tagging = s3__param(c, "x-amz-tagging");
+    if (tagging && !(tags = s3__tagging_header_parse(tagging, err)))
+        return NULL;
 
     char md5[33], etag[40], version[40];
     s3__md5_hex(c->body, c->body_len, md5);
@@ -527,6 +539,9 @@ cJSON *s3_op_put_object(aws_request *req, aws_error *err)
                               algorithm, checksum, version);
     free(meta);
     free(headers);
+    if (rc == 0 && tags)
+        rc = s3__object_tags_store(req->srv, b.id, c->key, tags);
+    cJSON_Delete(tags);
     if (rc != 0) {
         aws_fail(err, AWS_ERR_INTERNAL_SERVER_ERROR, NULL);
         return NULL;
@@ -606,6 +621,20 @@ cJSON *s3_op_delete_objects(aws_request *req, aws_error *err)
             strbuf_puts(&c->out, "</Error>");
             continue;
         }
+        char resource[2200];
+        aws_error denied;
+        memset(&denied, 0, sizeof denied);
+        s3__iam_arn(c->bucket, key, resource, sizeof resource);
+        if (iam_request_check(&c->req, "s3:DeleteObject", resource, &denied) !=
+            0) {
+            strbuf_puts(&c->out, "<Error>");
+            s3__xml_elem(&c->out, "Key", key);
+            s3__xml_elem(&c->out, "Code", aws_code_name(denied.code));
+            s3__xml_elem(&c->out, "Message", denied.message);
+            strbuf_puts(&c->out, "</Error>");
+            aws_error_reset(&denied);
+            continue;
+        }
         s3_object_delete(c, &b, key);
         if (is_quiet)
             continue;
@@ -665,6 +694,22 @@ cJSON *s3_op_copy_object(aws_request *req, aws_error *err)
         return NULL;
     }
 
+    /* Tags follow x-amz-tagging-directive: COPY (the default) or REPLACE
+     * with x-amz-tagging. */
+    const char *tag_directive = s3__header(c, "x-amz-tagging-directive");
+    const char *tagging = s3__header(c, "x-amz-tagging");
+    cJSON *tags = NULL;
+    if (tag_directive && strcasecmp(tag_directive, "REPLACE") == 0)
+        tags = tagging ? s3__tagging_header_parse(tagging, err)
+                       : cJSON_CreateArray();
+    else
+        tags = s3__object_tags_load(req->srv, src_bucket.id, src_key, err);
+    if (!tags) {
+        free(decoded);
+        s3__object_free(&src);
+        return NULL;
+    }
+
     char version[40];
     s3__version_id(&dst, version);
     char *meta = replace ? s3__request_metadata(c) : NULL;
@@ -675,6 +720,9 @@ cJSON *s3_op_copy_object(aws_request *req, aws_error *err)
         replace ? type : src.content_type, replace ? meta : src.metadata,
         replace ? headers : src.headers, src.checksum_algorithm, src.checksum,
         version);
+    if (rc == 0)
+        rc = s3__object_tags_store(req->srv, dst.id, c->key, tags);
+    cJSON_Delete(tags);
     free(meta);
     free(headers);
     free(decoded);

@@ -3,11 +3,12 @@
  * labels (AWSCURRENT, AWSPREVIOUS), scheduled deletion with a recovery
  * window, and the ARN form "...:secret:<name>-<6 random characters>".
  *
- * Implemented: CreateSecret, GetSecretValue, DescribeSecret, ListSecrets,
+ * Implemented here: CreateSecret, GetSecretValue, DescribeSecret,
  * PutSecretValue, UpdateSecret, DeleteSecret, RestoreSecret, TagResource,
- * UntagResource and ListSecretVersionIds. Rotation, replication and
- * resource policies are listed without handlers. A secret whose recovery
- * window has passed is removed the next time a request looks it up.
+ * UntagResource and ListSecretVersionIds; sm_list.c and sm_password.c
+ * have the rest. Rotation, replication and resource policies are listed
+ * without handlers. A secret whose recovery window has passed is removed
+ * the next time a request looks it up.
  */
 #include "sm.h"
 
@@ -18,6 +19,7 @@
 #include <sys/random.h>
 
 #include "log.h"
+#include "sm_internal.h"
 #include "stack.h"
 #include "store.h"
 #include "stratus.h"
@@ -38,23 +40,12 @@ static const char *const sm_schema_steps[] = {
     " PRIMARY KEY (secret_id, version_id))",
 };
 
-static const char sm_not_found[] =
-    "Secrets Manager can't find the specified secret.";
-static const char sm_marked_deleted[] =
+const char sm__not_found[] = "Secrets Manager can't find the specified secret.";
+const char sm__marked_deleted[] =
     "You can't perform this operation on the secret because it was marked "
     "for deletion.";
 
-typedef struct sm_secret {
-    int64_t id;
-    char name[600];
-    char arn[900];
-    char *description;
-    char *kms_key_id;
-    char *tags; /* JSON array of {Key, Value} */
-    int64_t created_ms, changed_ms, accessed_ms, deleted_ms, deletion_ms;
-} sm_secret;
-
-static void sm_secret_free(sm_secret *s)
+void sm__secret_free(sm_secret *s)
 {
     free(s->description);
     free(s->kms_key_id);
@@ -71,18 +62,18 @@ static int sm_init(stratus *srv, aws_error *err)
     return 0;
 }
 
-static const char *sm_str(const cJSON *body, const char *name)
+const char *sm__str(const cJSON *body, const char *name)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(body, name));
 }
 
-static int64_t sm_now(const aws_request *req)
+int64_t sm__now(const aws_request *req)
 {
     return clock_now_ms(&req->srv->clock);
 }
 
 /* Dates are epoch seconds with a fraction, as the JSON protocol sends. */
-static void sm_add_date(cJSON *obj, const char *name, int64_t ms)
+void sm__add_date(cJSON *obj, const char *name, int64_t ms)
 {
     cJSON_AddNumberToObject(obj, name, (double)ms / 1000.0);
 }
@@ -111,8 +102,8 @@ static void sm_delete_rows(stratus *srv, int64_t id)
  * A secret past its recovery window is removed and reported missing.
  * Returns 0, or -1 with ResourceNotFoundException.
  */
-static int sm_secret_find(aws_request *req, const char *id, sm_secret *out,
-                          aws_error *err)
+int sm__secret_find(aws_request *req, const char *id, sm_secret *out,
+                    aws_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!id || !*id)
@@ -130,7 +121,7 @@ static int sm_secret_find(aws_request *req, const char *id, sm_secret *out,
     sqlite3_bind_text(st, 3, id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
-        return aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND, sm_not_found);
+        return aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND, sm__not_found);
     }
     out->id = sqlite3_column_int64(st, 0);
     snprintf(out->name, sizeof out->name, "%s", sqlite3_column_text(st, 1));
@@ -144,10 +135,10 @@ static int sm_secret_find(aws_request *req, const char *id, sm_secret *out,
     out->deleted_ms = sqlite3_column_int64(st, 9);
     out->deletion_ms = sqlite3_column_int64(st, 10);
     sqlite3_reset(st);
-    if (out->deleted_ms && out->deletion_ms <= sm_now(req)) {
+    if (out->deleted_ms && out->deletion_ms <= sm__now(req)) {
         sm_delete_rows(req->srv, out->id);
-        sm_secret_free(out);
-        return aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND, sm_not_found);
+        sm__secret_free(out);
+        return aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND, sm__not_found);
     }
     return 0;
 }
@@ -167,11 +158,11 @@ static int sm_name_valid(const char *name)
  * SecretString over 64 KiB. */
 static int sm_value_check(const cJSON *body, aws_error *err)
 {
-    if (sm_str(body, "SecretString") && sm_str(body, "SecretBinary"))
+    if (sm__str(body, "SecretString") && sm__str(body, "SecretBinary"))
         return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                         "You can't specify both a binary secret value and a "
                         "string secret value in the same secret.");
-    const char *s = sm_str(body, "SecretString");
+    const char *s = sm__str(body, "SecretString");
     if (s && strlen(s) > 65536)
         return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                         "Invalid parameter: SecretString exceeds the maximum "
@@ -179,9 +170,57 @@ static int sm_value_check(const cJSON *body, aws_error *err)
     return 0;
 }
 
+/* Check a Tags member: absent, or a list of {Key, Value} strings. */
+static int sm_tags_check(const cJSON *tags, aws_error *err)
+{
+    if (!tags)
+        return 0;
+    int ok = cJSON_IsArray(tags);
+    const cJSON *list = ok ? tags : NULL;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, list)
+    {
+        if (!sm__str(t, "Key") || !sm__str(t, "Value"))
+            ok = 0;
+    }
+    if (!ok)
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: Tags must be a list of objects "
+                        "with string Key and Value members");
+    return 0;
+}
+
+/* Check ClientRequestToken (32 to 64 characters) and VersionStages (a
+ * list of strings), when present. */
+static int sm_version_members_check(const cJSON *body, aws_error *err)
+{
+    const cJSON *token =
+        cJSON_GetObjectItemCaseSensitive(body, "ClientRequestToken");
+    if (token && (!cJSON_IsString(token) || strlen(token->valuestring) < 32 ||
+                  strlen(token->valuestring) > 64))
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: ClientRequestToken must be a "
+                        "string of 32 to 64 characters");
+    const cJSON *stages =
+        cJSON_GetObjectItemCaseSensitive(body, "VersionStages");
+    int ok = !stages || cJSON_IsArray(stages);
+    const cJSON *list = ok ? stages : NULL;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, list)
+    {
+        if (!cJSON_IsString(v))
+            ok = 0;
+    }
+    if (!ok)
+        return aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
+                        "Invalid parameter: VersionStages must be a list of "
+                        "strings");
+    return 0;
+}
+
 static void sm_version_id(const cJSON *body, char out[80])
 {
-    const char *token = sm_str(body, "ClientRequestToken");
+    const char *token = sm__str(body, "ClientRequestToken");
     if (token && *token)
         snprintf(out, 80, "%s", token);
     else
@@ -227,8 +266,8 @@ static int sm_version_add(aws_request *req, const sm_secret *s,
                           const cJSON *body, const char *version_id,
                           const cJSON *stages, aws_error *err)
 {
-    const char *str = sm_str(body, "SecretString");
-    const char *bin = sm_str(body, "SecretBinary");
+    const char *str = sm__str(body, "SecretString");
+    const char *bin = sm__str(body, "SecretBinary");
     sqlite3_stmt *st = store_stmt(
         req->srv->store, "SELECT secret_string, secret_binary FROM sm_version"
                          " WHERE secret_id = ? AND version_id = ?");
@@ -274,7 +313,7 @@ static int sm_version_add(aws_request *req, const sm_secret *s,
     if (bin)
         sqlite3_bind_text(st, 4, bin, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 5, labels_text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, sm_now(req));
+    sqlite3_bind_int64(st, 6, sm__now(req));
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     free(labels_text);
@@ -283,7 +322,7 @@ static int sm_version_add(aws_request *req, const sm_secret *s,
 
     st = store_stmt(req->srv->store,
                     "UPDATE sm_secret SET changed_ms = ? WHERE id = ?");
-    sqlite3_bind_int64(st, 1, sm_now(req));
+    sqlite3_bind_int64(st, 1, sm__now(req));
     sqlite3_bind_int64(st, 2, s->id);
     sqlite3_step(st);
     sqlite3_reset(st);
@@ -318,7 +357,7 @@ static char sm_random_char(void)
 
 static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
 {
-    const char *name = sm_str(req->body, "Name");
+    const char *name = sm__str(req->body, "Name");
     if (!name) {
         aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                  "Invalid parameter: Name must be set");
@@ -330,15 +369,18 @@ static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
                  "characters, or any of the following: -/_+=.@!");
         return NULL;
     }
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0 ||
+        sm_tags_check(cJSON_GetObjectItemCaseSensitive(req->body, "Tags"),
+                      err) != 0)
         return NULL;
 
     sm_secret existing;
     aws_error missing;
     memset(&missing, 0, sizeof missing);
-    if (sm_secret_find(req, name, &existing, &missing) == 0) {
+    if (sm__secret_find(req, name, &existing, &missing) == 0) {
         int deleted = existing.deleted_ms != 0;
-        sm_secret_free(&existing);
+        sm__secret_free(&existing);
         if (deleted)
             aws_fail(err, AWS_ERR_SM_INVALID_REQUEST,
                      "You can't create this secret because a secret with "
@@ -371,15 +413,15 @@ static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
     sqlite3_bind_text(st, 2, req->region, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 4, arn, -1, SQLITE_TRANSIENT);
-    if (sm_str(req->body, "Description"))
-        sqlite3_bind_text(st, 5, sm_str(req->body, "Description"), -1,
+    if (sm__str(req->body, "Description"))
+        sqlite3_bind_text(st, 5, sm__str(req->body, "Description"), -1,
                           SQLITE_TRANSIENT);
-    if (sm_str(req->body, "KmsKeyId"))
-        sqlite3_bind_text(st, 6, sm_str(req->body, "KmsKeyId"), -1,
+    if (sm__str(req->body, "KmsKeyId"))
+        sqlite3_bind_text(st, 6, sm__str(req->body, "KmsKeyId"), -1,
                           SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 7, tags_text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 8, sm_now(req));
-    sqlite3_bind_int64(st, 9, sm_now(req));
+    sqlite3_bind_int64(st, 8, sm__now(req));
+    sqlite3_bind_int64(st, 9, sm__now(req));
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     free(tags_text);
@@ -391,17 +433,17 @@ static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "ARN", arn);
     cJSON_AddStringToObject(out, "Name", name);
-    if (sm_str(req->body, "SecretString") ||
-        sm_str(req->body, "SecretBinary")) {
+    if (sm__str(req->body, "SecretString") ||
+        sm__str(req->body, "SecretBinary")) {
         sm_secret s;
         char version[80];
-        if (sm_secret_find(req, name, &s, err) != 0) {
+        if (sm__secret_find(req, name, &s, err) != 0) {
             cJSON_Delete(out);
             return NULL;
         }
         sm_version_id(req->body, version);
         rc = sm_version_add(req, &s, req->body, version, NULL, err);
-        sm_secret_free(&s);
+        sm__secret_free(&s);
         if (rc < 0) {
             cJSON_Delete(out);
             return NULL;
@@ -411,18 +453,18 @@ static cJSON *sm_op_create_secret(aws_request *req, aws_error *err)
     return out;
 }
 
-static cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
+cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     if (s.deleted_ms) {
-        sm_secret_free(&s);
-        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm_marked_deleted);
+        sm__secret_free(&s);
+        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm__marked_deleted);
         return NULL;
     }
-    const char *version_id = sm_str(req->body, "VersionId");
-    const char *stage = sm_str(req->body, "VersionStage");
+    const char *version_id = sm__str(req->body, "VersionId");
+    const char *stage = sm__str(req->body, "VersionStage");
     if (!version_id && !stage)
         stage = "AWSCURRENT";
     sqlite3_stmt *st = store_stmt(
@@ -438,7 +480,7 @@ static cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
         sqlite3_bind_text(st, 3, stage, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
-        sm_secret_free(&s);
+        sm__secret_free(&s);
         if (version_id)
             aws_fail(err, AWS_ERR_RESOURCE_NOT_FOUND,
                      "Secrets Manager can't find the specified secret value "
@@ -465,11 +507,11 @@ static cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
     cJSON *stages = cJSON_Parse((const char *)sqlite3_column_text(st, 3));
     cJSON_AddItemToObject(out, "VersionStages",
                           stages ? stages : cJSON_CreateArray());
-    sm_add_date(out, "CreatedDate", sqlite3_column_int64(st, 4));
+    sm__add_date(out, "CreatedDate", sqlite3_column_int64(st, 4));
     sqlite3_reset(st);
 
     /* AWS reports LastAccessedDate as a date without a time of day. */
-    int64_t day = sm_now(req) / 86400000 * 86400000;
+    int64_t day = sm__now(req) / 86400000 * 86400000;
     if (s.accessed_ms != day) {
         st = store_stmt(req->srv->store,
                         "UPDATE sm_secret SET accessed_ms = ? WHERE id = ?");
@@ -478,7 +520,7 @@ static cJSON *sm_op_get_secret_value(aws_request *req, aws_error *err)
         sqlite3_step(st);
         sqlite3_reset(st);
     }
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return out;
 }
 
@@ -502,7 +544,7 @@ static cJSON *sm_versions_to_stages(aws_request *req, int64_t secret_id)
 }
 
 /* The DescribeSecret / ListSecrets entry of a secret. */
-static cJSON *sm_secret_describe(aws_request *req, const sm_secret *s)
+cJSON *sm__secret_describe(aws_request *req, const sm_secret *s)
 {
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "ARN", s->arn);
@@ -511,11 +553,11 @@ static cJSON *sm_secret_describe(aws_request *req, const sm_secret *s)
         cJSON_AddStringToObject(out, "Description", s->description);
     if (s->kms_key_id)
         cJSON_AddStringToObject(out, "KmsKeyId", s->kms_key_id);
-    sm_add_date(out, "LastChangedDate", s->changed_ms);
+    sm__add_date(out, "LastChangedDate", s->changed_ms);
     if (s->accessed_ms)
-        sm_add_date(out, "LastAccessedDate", s->accessed_ms);
+        sm__add_date(out, "LastAccessedDate", s->accessed_ms);
     if (s->deleted_ms)
-        sm_add_date(out, "DeletedDate", s->deleted_ms);
+        sm__add_date(out, "DeletedDate", s->deleted_ms);
     cJSON *tags = cJSON_Parse(s->tags ? s->tags : "[]");
     if (cJSON_GetArraySize(tags) > 0)
         cJSON_AddItemToObject(out, "Tags", tags);
@@ -523,154 +565,37 @@ static cJSON *sm_secret_describe(aws_request *req, const sm_secret *s)
         cJSON_Delete(tags);
     cJSON_AddItemToObject(out, "VersionIdsToStages",
                           sm_versions_to_stages(req, s->id));
-    sm_add_date(out, "CreatedDate", s->created_ms);
+    sm__add_date(out, "CreatedDate", s->created_ms);
     return out;
 }
 
 static cJSON *sm_op_describe_secret(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
-    cJSON *out = sm_secret_describe(req, &s);
-    sm_secret_free(&s);
-    return out;
-}
-
-/* Whether a secret passes ListSecrets' Filters. Every filter matches by
- * prefix, and a value starting with '!' negates it. */
-static int sm_filters_match(const cJSON *filters, const sm_secret *s)
-{
-    const cJSON *f;
-    cJSON_ArrayForEach(f, filters)
-    {
-        const char *key = sm_str(f, "Key");
-        const cJSON *values = cJSON_GetObjectItemCaseSensitive(f, "Values");
-        if (!key)
-            continue;
-        int any = 0;
-        const cJSON *v;
-        cJSON_ArrayForEach(v, values)
-        {
-            if (!cJSON_IsString(v))
-                continue;
-            const char *want = v->valuestring;
-            int negate = want[0] == '!';
-            if (negate)
-                want++;
-            size_t n = strlen(want);
-            int hit = 0;
-            if (strcmp(key, "name") == 0 || strcmp(key, "all") == 0)
-                hit = strncmp(s->name, want, n) == 0;
-            if (!hit &&
-                (strcmp(key, "description") == 0 || strcmp(key, "all") == 0))
-                hit = s->description && strncmp(s->description, want, n) == 0;
-            if (!hit &&
-                (strcmp(key, "tag-key") == 0 || strcmp(key, "tag-value") == 0 ||
-                 strcmp(key, "all") == 0)) {
-                cJSON *tags = cJSON_Parse(s->tags ? s->tags : "[]");
-                const cJSON *t;
-                cJSON_ArrayForEach(t, tags)
-                {
-                    const char *tk = sm_str(t, "Key"), *tv = sm_str(t, "Value");
-                    if ((strcmp(key, "tag-value") != 0 && tk &&
-                         strncmp(tk, want, n) == 0) ||
-                        (strcmp(key, "tag-key") != 0 && tv &&
-                         strncmp(tv, want, n) == 0))
-                        hit = 1;
-                }
-                cJSON_Delete(tags);
-            }
-            if (hit != negate)
-                any = 1;
-        }
-        if (!any)
-            return 0;
-    }
-    return 1;
-}
-
-static cJSON *sm_op_list_secrets(aws_request *req, aws_error *err)
-{
-    const cJSON *max =
-        cJSON_GetObjectItemCaseSensitive(req->body, "MaxResults");
-    long limit = cJSON_IsNumber(max) ? (long)max->valuedouble : 100;
-    if (limit < 1 || limit > 100) {
-        aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
-                 "Invalid parameter: MaxResults must be between 1 and 100");
-        return NULL;
-    }
-    const char *token = sm_str(req->body, "NextToken");
-    long long after = token ? atoll(token) : 0;
-    int include_deleted = cJSON_IsTrue(
-        cJSON_GetObjectItemCaseSensitive(req->body, "IncludePlannedDeletion"));
-    const cJSON *filters =
-        cJSON_GetObjectItemCaseSensitive(req->body, "Filters");
-
-    cJSON *out = cJSON_CreateObject();
-    cJSON *list = cJSON_AddArrayToObject(out, "SecretList");
-    sqlite3_stmt *st = store_stmt(
-        req->srv->store, "SELECT name FROM sm_secret WHERE account = ? AND"
-                         " region = ? AND id > ? ORDER BY id");
-    sqlite3_bind_text(st, 1, req->account, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, req->region, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, after);
-    /* Collect the names first: sm_secret_find may delete an expired
-     * secret, which must not happen while this statement walks the table. */
-    cJSON *names = cJSON_CreateArray();
-    while (sqlite3_step(st) == SQLITE_ROW)
-        cJSON_AddItemToArray(
-            names,
-            cJSON_CreateString((const char *)sqlite3_column_text(st, 0)));
-    sqlite3_reset(st);
-
-    long count = 0;
-    const cJSON *n;
-    cJSON_ArrayForEach(n, names)
-    {
-        sm_secret s;
-        aws_error missing;
-        memset(&missing, 0, sizeof missing);
-        if (sm_secret_find(req, n->valuestring, &s, &missing) != 0) {
-            aws_error_reset(&missing);
-            continue;
-        }
-        if ((s.deleted_ms && !include_deleted) ||
-            !sm_filters_match(filters, &s)) {
-            sm_secret_free(&s);
-            continue;
-        }
-        if (count == limit) {
-            char next[32];
-            snprintf(next, sizeof next, "%lld", (long long)s.id - 1);
-            cJSON_AddStringToObject(out, "NextToken", next);
-            sm_secret_free(&s);
-            break;
-        }
-        cJSON_AddItemToArray(list, sm_secret_describe(req, &s));
-        sm_secret_free(&s);
-        count++;
-    }
-    cJSON_Delete(names);
+    cJSON *out = sm__secret_describe(req, &s);
+    sm__secret_free(&s);
     return out;
 }
 
 static cJSON *sm_op_put_secret_value(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0)
         return NULL;
-    if (!sm_str(req->body, "SecretString") &&
-        !sm_str(req->body, "SecretBinary")) {
+    if (!sm__str(req->body, "SecretString") &&
+        !sm__str(req->body, "SecretBinary")) {
         aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                  "You must provide either SecretString or SecretBinary.");
         return NULL;
     }
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     if (s.deleted_ms) {
-        sm_secret_free(&s);
-        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm_marked_deleted);
+        sm__secret_free(&s);
+        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm__marked_deleted);
         return NULL;
     }
     char version[80];
@@ -679,7 +604,7 @@ static cJSON *sm_op_put_secret_value(aws_request *req, aws_error *err)
         cJSON_GetObjectItemCaseSensitive(req->body, "VersionStages");
     if (sm_version_add(req, &s, req->body, version,
                        cJSON_IsArray(stages) ? stages : NULL, err) < 0) {
-        sm_secret_free(&s);
+        sm__secret_free(&s);
         return NULL;
     }
     cJSON *out = cJSON_CreateObject();
@@ -688,24 +613,25 @@ static cJSON *sm_op_put_secret_value(aws_request *req, aws_error *err)
     cJSON_AddStringToObject(out, "VersionId", version);
     cJSON_AddItemToObject(out, "VersionStages",
                           sm_version_stages(req, s.id, version));
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return out;
 }
 
 static cJSON *sm_op_update_secret(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_value_check(req->body, err) != 0)
+    if (sm_value_check(req->body, err) != 0 ||
+        sm_version_members_check(req->body, err) != 0)
         return NULL;
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     if (s.deleted_ms) {
-        sm_secret_free(&s);
-        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm_marked_deleted);
+        sm__secret_free(&s);
+        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm__marked_deleted);
         return NULL;
     }
-    const char *description = sm_str(req->body, "Description");
-    const char *kms = sm_str(req->body, "KmsKeyId");
+    const char *description = sm__str(req->body, "Description");
+    const char *kms = sm__str(req->body, "KmsKeyId");
     if (description || kms) {
         sqlite3_stmt *st = store_stmt(
             req->srv->store,
@@ -716,7 +642,7 @@ static cJSON *sm_op_update_secret(aws_request *req, aws_error *err)
             sqlite3_bind_text(st, 1, description, -1, SQLITE_TRANSIENT);
         if (kms)
             sqlite3_bind_text(st, 2, kms, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 3, sm_now(req));
+        sqlite3_bind_int64(st, 3, sm__now(req));
         sqlite3_bind_int64(st, 4, s.id);
         sqlite3_step(st);
         sqlite3_reset(st);
@@ -724,18 +650,18 @@ static cJSON *sm_op_update_secret(aws_request *req, aws_error *err)
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "ARN", s.arn);
     cJSON_AddStringToObject(out, "Name", s.name);
-    if (sm_str(req->body, "SecretString") ||
-        sm_str(req->body, "SecretBinary")) {
+    if (sm__str(req->body, "SecretString") ||
+        sm__str(req->body, "SecretBinary")) {
         char version[80];
         sm_version_id(req->body, version);
         if (sm_version_add(req, &s, req->body, version, NULL, err) < 0) {
-            sm_secret_free(&s);
+            sm__secret_free(&s);
             cJSON_Delete(out);
             return NULL;
         }
         cJSON_AddStringToObject(out, "VersionId", version);
     }
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return out;
 }
 
@@ -759,14 +685,14 @@ static cJSON *sm_op_delete_secret(aws_request *req, aws_error *err)
                  "(inclusive).");
         return NULL;
     }
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     if (s.deleted_ms && !force) {
-        sm_secret_free(&s);
-        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm_marked_deleted);
+        sm__secret_free(&s);
+        aws_fail(err, AWS_ERR_SM_INVALID_REQUEST, sm__marked_deleted);
         return NULL;
     }
-    int64_t now = sm_now(req);
+    int64_t now = sm__now(req);
     int64_t deletion = force ? now : now + (int64_t)days * 86400000;
     if (force) {
         sm_delete_rows(req->srv, s.id);
@@ -783,15 +709,15 @@ static cJSON *sm_op_delete_secret(aws_request *req, aws_error *err)
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "ARN", s.arn);
     cJSON_AddStringToObject(out, "Name", s.name);
-    sm_add_date(out, "DeletionDate", deletion);
-    sm_secret_free(&s);
+    sm__add_date(out, "DeletionDate", deletion);
+    sm__secret_free(&s);
     return out;
 }
 
 static cJSON *sm_op_restore_secret(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     sqlite3_stmt *st =
         store_stmt(req->srv->store, "UPDATE sm_secret SET deleted_ms = NULL, "
@@ -802,7 +728,7 @@ static cJSON *sm_op_restore_secret(aws_request *req, aws_error *err)
     cJSON *out = cJSON_CreateObject();
     cJSON_AddStringToObject(out, "ARN", s.arn);
     cJSON_AddStringToObject(out, "Name", s.name);
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return out;
 }
 
@@ -822,28 +748,32 @@ static cJSON *sm_op_tag_resource(aws_request *req, aws_error *err)
 {
     sm_secret s;
     const cJSON *add = cJSON_GetObjectItemCaseSensitive(req->body, "Tags");
-    if (!cJSON_IsArray(add)) {
+    if (!add) {
         aws_fail(err, AWS_ERR_SM_INVALID_PARAMETER,
                  "Invalid parameter: Tags must be set");
         return NULL;
     }
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm_tags_check(add, err) != 0)
+        return NULL;
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     cJSON *tags = cJSON_Parse(s.tags ? s.tags : "[]");
     const cJSON *t;
     cJSON_ArrayForEach(t, add)
     {
-        const char *key = sm_str(t, "Key");
+        const char *key = sm__str(t, "Key");
         if (!key)
             continue;
-        for (int i = cJSON_GetArraySize(tags) - 1; i >= 0; i--)
-            if (strcmp(sm_str(cJSON_GetArrayItem(tags, i), "Key"), key) == 0)
+        for (int i = cJSON_GetArraySize(tags) - 1; i >= 0; i--) {
+            const char *old_key = sm__str(cJSON_GetArrayItem(tags, i), "Key");
+            if (old_key && strcmp(old_key, key) == 0)
                 cJSON_DeleteItemFromArray(tags, i);
+        }
         cJSON_AddItemToArray(tags, cJSON_Duplicate(t, 1));
     }
     sm_tags_store(req, s.id, tags);
     cJSON_Delete(tags);
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return cJSON_CreateObject();
 }
 
@@ -851,7 +781,7 @@ static cJSON *sm_op_untag_resource(aws_request *req, aws_error *err)
 {
     sm_secret s;
     const cJSON *keys = cJSON_GetObjectItemCaseSensitive(req->body, "TagKeys");
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     cJSON *tags = cJSON_Parse(s.tags ? s.tags : "[]");
     const cJSON *k;
@@ -860,21 +790,21 @@ static cJSON *sm_op_untag_resource(aws_request *req, aws_error *err)
         if (!cJSON_IsString(k))
             continue;
         for (int i = cJSON_GetArraySize(tags) - 1; i >= 0; i--) {
-            const char *key = sm_str(cJSON_GetArrayItem(tags, i), "Key");
+            const char *key = sm__str(cJSON_GetArrayItem(tags, i), "Key");
             if (key && strcmp(key, k->valuestring) == 0)
                 cJSON_DeleteItemFromArray(tags, i);
         }
     }
     sm_tags_store(req, s.id, tags);
     cJSON_Delete(tags);
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return cJSON_CreateObject();
 }
 
 static cJSON *sm_op_list_secret_version_ids(aws_request *req, aws_error *err)
 {
     sm_secret s;
-    if (sm_secret_find(req, sm_str(req->body, "SecretId"), &s, err) != 0)
+    if (sm__secret_find(req, sm__str(req->body, "SecretId"), &s, err) != 0)
         return NULL;
     int include_deprecated = cJSON_IsTrue(
         cJSON_GetObjectItemCaseSensitive(req->body, "IncludeDeprecated"));
@@ -895,29 +825,79 @@ static cJSON *sm_op_list_secret_version_ids(aws_request *req, aws_error *err)
                                 (const char *)sqlite3_column_text(st, 0));
         cJSON_AddItemToObject(v, "VersionStages",
                               stages ? stages : cJSON_CreateArray());
-        sm_add_date(v, "CreatedDate", sqlite3_column_int64(st, 2));
+        sm__add_date(v, "CreatedDate", sqlite3_column_int64(st, 2));
         cJSON_AddItemToArray(versions, v);
     }
     sqlite3_reset(st);
     cJSON_AddStringToObject(out, "ARN", s.arn);
     cJSON_AddStringToObject(out, "Name", s.name);
-    sm_secret_free(&s);
+    sm__secret_free(&s);
     return out;
+}
+
+/*
+ * CloudFormation's GenerateSecretString: a random password as the
+ * SecretString, or inside SecretStringTemplate under GenerateStringKey.
+ */
+static int sm_stack_generate(const cJSON *generate, cJSON *body, aws_error *err)
+{
+    const cJSON *len =
+        cJSON_GetObjectItemCaseSensitive(generate, "PasswordLength");
+    long length = cJSON_IsNumber(len) ? (long)len->valuedouble : 32;
+    if (length < 1 || length > 4096)
+        return aws_fail(err, AWS_ERR_VALIDATION,
+                        "GenerateSecretString PasswordLength must be between "
+                        "1 and 4096");
+    char *password = xmalloc((size_t)length + 1);
+    if (sm__password_generate(generate, password, (size_t)length, err) != 0) {
+        free(password);
+        return -1;
+    }
+    const char *tmpl = sm__str(generate, "SecretStringTemplate");
+    const char *key = sm__str(generate, "GenerateStringKey");
+    char *value = NULL;
+    if (tmpl && key) {
+        cJSON *doc = cJSON_Parse(tmpl);
+        if (!cJSON_IsObject(doc)) {
+            cJSON_Delete(doc);
+            free(password);
+            return aws_fail(err, AWS_ERR_VALIDATION,
+                            "GenerateSecretString SecretStringTemplate must "
+                            "be a JSON object");
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(doc, key);
+        cJSON_AddStringToObject(doc, key, password);
+        value = cJSON_PrintUnformatted(doc);
+        cJSON_Delete(doc);
+    } else {
+        value = xstrdup(password);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(body, "SecretString");
+    cJSON_AddStringToObject(body, "SecretString", value);
+    cJSON_free(value);
+    free(password);
+    return 0;
 }
 
 int sm_stack_apply_secret(stratus *srv, const char *account, const char *region,
                           const char *logical_id, const cJSON *properties,
                           aws_error *err)
 {
-    const char *name = sm_str(properties, "Name");
+    const char *name = sm__str(properties, "Name");
     cJSON *body = cJSON_CreateObject();
     cJSON_AddStringToObject(body, "Name", name ? name : logical_id);
-    if (sm_str(properties, "SecretString"))
+    if (sm__str(properties, "SecretString"))
         cJSON_AddStringToObject(body, "SecretString",
-                                sm_str(properties, "SecretString"));
-    if (sm_str(properties, "Description"))
+                                sm__str(properties, "SecretString"));
+    const cJSON *generate =
+        cJSON_GetObjectItemCaseSensitive(properties, "GenerateSecretString");
+    if (generate && sm_stack_generate(generate, body, err) != 0) {
+        cJSON_Delete(body);
+        return -1;
+    }
+    if (sm__str(properties, "Description"))
         cJSON_AddStringToObject(body, "Description",
-                                sm_str(properties, "Description"));
+                                sm__str(properties, "Description"));
     const cJSON *tags = cJSON_GetObjectItemCaseSensitive(properties, "Tags");
     if (cJSON_IsArray(tags))
         cJSON_AddItemToObject(body, "Tags", cJSON_Duplicate(tags, 1));
@@ -935,10 +915,10 @@ int sm_stack_apply_secret(stratus *srv, const char *account, const char *region,
     aws_error missing;
     memset(&missing, 0, sizeof missing);
     int rc = 0;
-    if (sm_secret_find(&req, name ? name : logical_id, &existing, &missing) ==
+    if (sm__secret_find(&req, name ? name : logical_id, &existing, &missing) ==
         0) {
         /* Applying a stack again keeps the secret and its versions. */
-        sm_secret_free(&existing);
+        sm__secret_free(&existing);
     } else {
         aws_error_reset(&missing);
         cJSON *out = sm_op_create_secret(&req, err);
@@ -950,13 +930,13 @@ int sm_stack_apply_secret(stratus *srv, const char *account, const char *region,
 }
 
 static const aws_operation sm_operations[] = {
-    {"BatchGetSecretValue", NULL},
+    {"BatchGetSecretValue", sm_op_batch_get_secret_value},
     {"CancelRotateSecret", NULL},
     {"CreateSecret", sm_op_create_secret},
     {"DeleteResourcePolicy", NULL},
     {"DeleteSecret", sm_op_delete_secret},
     {"DescribeSecret", sm_op_describe_secret},
-    {"GetRandomPassword", NULL},
+    {"GetRandomPassword", sm_op_get_random_password},
     {"GetResourcePolicy", NULL},
     {"GetSecretValue", sm_op_get_secret_value},
     {"ListSecretVersionIds", sm_op_list_secret_version_ids},
@@ -985,8 +965,8 @@ static int sm_resource_arn(const aws_request *req, size_t index, char *action,
     (void)action_size;
     if (index > 0)
         return 0;
-    const char *id = sm_str(req->body, "SecretId");
-    const char *name = id ? id : sm_str(req->body, "Name");
+    const char *id = sm__str(req->body, "SecretId");
+    const char *name = id ? id : sm__str(req->body, "Name");
     snprintf(arn, arn_size, "*");
     if (!name)
         return 1;

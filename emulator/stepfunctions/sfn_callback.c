@@ -134,7 +134,8 @@ cJSON *sfn_op_send_task_heartbeat(aws_request *req, aws_error *err)
     sfn_frame *f = sfn_token_frame(req, &arn, err);
     if (!f)
         return NULL;
-    const cJSON *state = sfn__get(sfn__get(f->machine, "States"), f->state);
+    const cJSON *state =
+        sfn__get(sfn__get(sfn__frame_machine(f), "States"), f->state);
     const cJSON *heartbeat = sfn__get(state, "HeartbeatSeconds");
     if (cJSON_IsNumber(heartbeat) && heartbeat->valuedouble > 0) {
         /* A newer heartbeat timeout replaces the pending one, which the

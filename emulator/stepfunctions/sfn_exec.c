@@ -303,12 +303,12 @@ cJSON *sfn_op_get_execution_history(aws_request *req, aws_error *err)
     sqlite3_stmt *s = store_stmt(
         req->srv->store,
         reverse ? "SELECT id, type, timestamp_ms, previous_id, details_name,"
-                  " details FROM sfn_events WHERE execution_arn = ?1"
+                  " details FROM sfn_events WHERE execution_seq = ?1"
                   " ORDER BY id DESC LIMIT ?2 OFFSET ?3"
                 : "SELECT id, type, timestamp_ms, previous_id, details_name,"
-                  " details FROM sfn_events WHERE execution_arn = ?1"
+                  " details FROM sfn_events WHERE execution_seq = ?1"
                   " ORDER BY id LIMIT ?2 OFFSET ?3");
-    sqlite3_bind_text(s, 1, e->arn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 1, e->seq);
     sqlite3_bind_int(s, 2, limit + 1);
     sqlite3_bind_int64(s, 3, offset);
     cJSON *out = cJSON_CreateObject();

@@ -47,6 +47,11 @@ typedef struct sfn_service_state {
     void *sync_arg;      /* done_arg of the dispatch in progress */
     cJSON *sync_outcome; /* its outcome when reported before returning */
     struct sfn_sync_waiter *waiters; /* held StartSyncExecution calls */
+    /* Steps due now that a running step asked for, run after it in the same
+     * store call (sfn_run.c); only collected while local_depth > 0. */
+    struct sfn_local_step *local;
+    size_t local_count, local_cap;
+    int local_depth;
 } sfn_service_state;
 
 typedef struct sfn_machine {
@@ -59,13 +64,19 @@ typedef struct sfn_execution {
     char *arn, *machine_arn, *account, *region, *name, *type, *status;
     char *input, *output, *error, *cause, *definition, *role_arn;
     int64_t start_ms, stop_ms;
+    int64_t event_count; /* id of the last history event, when loaded */
+    int64_t frame_count; /* id of the last interpreter frame */
+    int64_t seq;         /* start order, also the key of its history */
 } sfn_execution;
 
 typedef struct sfn_frame {
     int64_t id, parent;
-    int index;      /* branch or iteration index; -1 for the root */
-    cJSON *machine; /* the {StartAt, States} this frame walks */
-    char *state;    /* current state name */
+    int index; /* branch or iteration index; -1 for the root */
+    /* The {StartAt, States} this frame walks: read it with
+     * sfn__frame_machine, because a loaded frame parses it on first use. */
+    cJSON *machine;
+    char *machine_text; /* `machine` as stored, NULL for a new frame */
+    char *state;        /* current state name */
     char *phase;
     cJSON *data;    /* raw input of the current state */
     cJSON *scratch; /* per-state bookkeeping, always an object */
@@ -89,7 +100,13 @@ void sfn__execution_close(stratus *srv, const char *arn, const char *status,
 sfn_frame *sfn__frame_load(stratus *srv, const char *exec_arn, int64_t id);
 void sfn__frame_save(stratus *srv, const char *exec_arn, const sfn_frame *f);
 void sfn__frame_free(sfn_frame *f);
-int64_t sfn__frame_next_id(stratus *srv, const char *exec_arn);
+/* Store the id of an execution's last frame, which a run counts on from
+ * frame_count in memory. */
+void sfn__frame_count_save(stratus *srv, const char *exec_arn, int64_t count);
+/* The frame's machine, parsed from its stored text on the first call. */
+const cJSON *sfn__frame_machine(sfn_frame *f);
+/* Whether frame `id` exists and runs, without loading and parsing it. */
+bool sfn__frame_running(stratus *srv, const char *exec_arn, int64_t id);
 /* Mark every running frame below `parent` (or of the whole execution when
  * `parent` is -1) as ABORTED. */
 void sfn__frames_abort(stratus *srv, const char *exec_arn, int64_t parent);
@@ -103,9 +120,14 @@ void sfn__event_log(stratus *srv, const char *exec_arn, int64_t id,
  * Append a history event of `type` and return its id. `details_name`
  * ("stateEnteredEventDetails") may be NULL; `details` is taken.
  */
-int64_t sfn__event_add(stratus *srv, const char *exec_arn, const char *type,
+int64_t sfn__event_add(stratus *srv, const sfn_execution *e, const char *type,
                        int64_t previous_id, const char *details_name,
                        cJSON *details);
+/* Insert the history event `id`, which the caller counts on from the
+ * execution's event_count. `details` is taken. */
+void sfn__event_insert(stratus *srv, const sfn_execution *e, int64_t id,
+                       const char *type, int64_t previous_id,
+                       const char *details_name, cJSON *details);
 
 /* sfn_validate.c */
 bool sfn__name_valid(const char *name);
@@ -128,7 +150,8 @@ char *sfn__page_token(int64_t offset);
 int64_t sfn__page_offset(const char *token);
 
 /* sfn_run.c */
-/* Create the root frame and schedule its first step. */
+/* Record ExecutionStarted, create the root frame and run it as far as a
+ * step job would, so an execution may close before this returns. */
 void sfn__execution_begin(stratus *srv, const sfn_execution *e,
                           const cJSON *definition);
 int64_t sfn__step_job(stratus *srv, const char *account, const char *region,

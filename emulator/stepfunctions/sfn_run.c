@@ -25,15 +25,51 @@
 
 /* States run back to back in one job before the frame yields to others. */
 #define SFN_STEPS_PER_JOB 50
+/* Steps due now that one step job runs after its own, at most. The rest
+ * become step jobs, so one job cannot hold the loop for long. */
+#define SFN_LOCAL_STEPS 64
 
-void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
-                        int64_t due_ms)
+/* A step due now, asked for while a step ran. */
+typedef struct sfn_local_step {
+    char *exec_arn;
+    int64_t frame;
+} sfn_local_step;
+
+static cJSON *sfn_step_payload(const char *exec_arn, int64_t frame)
 {
     cJSON *payload = cJSON_CreateObject();
     cJSON_AddStringToObject(payload, "execution", exec_arn);
     cJSON_AddNumberToObject(payload, "frame", (double)frame);
+    return payload;
+}
+
+static void sfn_schedule_step_job(stratus *srv, const char *exec_arn,
+                                  int64_t frame, int64_t due_ms)
+{
+    cJSON *payload = sfn_step_payload(exec_arn, frame);
     jobs_schedule(srv->jobs, SFN_STEP_JOB, "-", "-", due_ms, payload, NULL);
     cJSON_Delete(payload);
+}
+
+void sfn__schedule_step(stratus *srv, const char *exec_arn, int64_t frame,
+                        int64_t due_ms)
+{
+    sfn_service_state *st = sfn__state(srv);
+    if (st->local_depth == 0 || due_ms > clock_now_ms(&srv->clock)) {
+        sfn_schedule_step_job(srv, exec_arn, frame, due_ms);
+        return;
+    }
+    /* A step of a running step job (a Parallel branch, a parent whose
+     * children finished) runs after it in the same store call, in the order
+     * asked, as its job would have run next. That saves the job's row, its
+     * load and the reload of the execution. */
+    if (st->local_count == st->local_cap) {
+        st->local_cap = st->local_cap ? 2 * st->local_cap : 16;
+        st->local = xrealloc(st->local, st->local_cap * sizeof *st->local);
+    }
+    st->local[st->local_count].exec_arn = xstrdup(exec_arn);
+    st->local[st->local_count].frame = frame;
+    st->local_count++;
 }
 
 void sfn__schedule_timeout(stratus *srv, const char *exec_arn, int64_t frame,
@@ -70,8 +106,10 @@ int64_t sfn__emit(sfn_run *r, const char *type, const char *details_name,
         cJSON_Delete(details);
         return r->frame->last_event;
     }
-    int64_t id = sfn__event_add(r->srv, r->exec->arn, type,
-                                r->frame->last_event, details_name, details);
+    /* The run counts its events in memory from the last id at its start. */
+    int64_t id = ++r->event_count;
+    sfn__event_insert(r->srv, r->exec, id, type, r->frame->last_event,
+                      details_name, details);
     r->frame->last_event = id;
     return id;
 }
@@ -403,7 +441,7 @@ sfn_outcome sfn__state_exit(sfn_run *r, cJSON *output, const char *next,
 static void sfn_frame_run(sfn_run *r)
 {
     for (int n = 0; n < SFN_STEPS_PER_JOB; n++) {
-        const cJSON *states = sfn__get(r->frame->machine, "States");
+        const cJSON *states = sfn__get(sfn__frame_machine(r->frame), "States");
         r->state = sfn__get(states, r->frame->state);
         if (!r->state) {
             sfn__frame_finish(r, NULL, SFN_ERR_RUNTIME,
@@ -413,8 +451,9 @@ static void sfn_frame_run(sfn_run *r)
         if (sfn__frame_advance(r) != SFN_CONTINUE)
             return;
     }
-    sfn__schedule_step(r->srv, r->exec->arn, r->frame->id,
-                       clock_now_ms(&r->srv->clock));
+    /* A job, so that other work runs before this frame goes on. */
+    sfn_schedule_step_job(r->srv, r->exec->arn, r->frame->id,
+                          clock_now_ms(&r->srv->clock));
 }
 
 /* Load the execution and frame of a job payload when both still run. */
@@ -429,15 +468,14 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
     r->exec = sfn__execution_load(srv, arn);
     if (!r->exec || strcmp(r->exec->status, "RUNNING") != 0)
         return false;
+    r->event_count = r->exec->event_count;
+    r->frame_count = r->exec->frame_count;
     r->frame = sfn__frame_load(srv, arn, (int64_t)frame->valuedouble);
     if (!r->frame || strcmp(r->frame->status, "RUNNING") != 0)
         return false;
     if (r->frame->parent != 0) {
         /* A frame whose parent stopped (a failed sibling, an abort) stops. */
-        sfn_frame *parent = sfn__frame_load(srv, arn, r->frame->parent);
-        bool alive = parent && strcmp(parent->status, "RUNNING") == 0;
-        sfn__frame_free(parent);
-        if (!alive) {
+        if (!sfn__frame_running(srv, arn, r->frame->parent)) {
             free(r->frame->status);
             r->frame->status = xstrdup("ABORTED");
             sfn__frame_save(srv, arn, r->frame);
@@ -449,14 +487,15 @@ static bool sfn_run_open(sfn_run *r, stratus *srv, const cJSON *payload)
 
 static void sfn_run_close(sfn_run *r)
 {
+    if (r->exec && r->frame_count != r->exec->frame_count)
+        sfn__frame_count_save(r->srv, r->exec->arn, r->frame_count);
     if (r->frame && !r->frame_gone && r->exec)
         sfn__frame_save(r->srv, r->exec->arn, r->frame);
     sfn__frame_free(r->frame);
     sfn__execution_free(r->exec);
 }
 
-int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
-                      const cJSON *payload)
+static void sfn_step_run(stratus *srv, const cJSON *payload)
 {
     sfn_run r;
     if (sfn_run_open(&r, srv, payload))
@@ -464,6 +503,43 @@ int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
     else
         r.frame_gone = true;
     sfn_run_close(&r);
+}
+
+/* Run the steps collected by sfn__schedule_step in order, up to
+ * SFN_LOCAL_STEPS, and make step jobs of the rest. Only the outermost
+ * caller drains, so every collected step runs or is scheduled before its
+ * store call ends. */
+static void sfn_local_drain(stratus *srv)
+{
+    sfn_service_state *st = sfn__state(srv);
+    size_t next = 0;
+    for (; next < st->local_count && next < SFN_LOCAL_STEPS; next++) {
+        cJSON *payload =
+            sfn_step_payload(st->local[next].exec_arn, st->local[next].frame);
+        sfn_step_run(srv, payload);
+        cJSON_Delete(payload);
+    }
+    st->local_depth--;
+    for (size_t i = 0; i < st->local_count; i++) {
+        if (i >= next)
+            sfn_schedule_step_job(srv, st->local[i].exec_arn,
+                                  st->local[i].frame,
+                                  clock_now_ms(&srv->clock));
+        free(st->local[i].exec_arn);
+    }
+    st->local_count = 0;
+}
+
+int64_t sfn__step_job(stratus *srv, const char *account, const char *region,
+                      const cJSON *payload)
+{
+    sfn_service_state *st = sfn__state(srv);
+    st->local_depth++;
+    sfn_step_run(srv, payload);
+    if (st->local_depth == 1)
+        sfn_local_drain(srv);
+    else
+        st->local_depth--;
     return 0;
 }
 
@@ -478,7 +554,7 @@ int64_t sfn__timeout_job(stratus *srv, const char *account, const char *region,
         if (r.exec && strcmp(r.exec->status, "RUNNING") == 0) {
             cJSON *d = cJSON_CreateObject();
             cJSON_AddStringToObject(d, "error", "States.Timeout");
-            sfn__event_add(srv, r.exec->arn, "ExecutionTimedOut", 0,
+            sfn__event_add(srv, r.exec, "ExecutionTimedOut", 0,
                            "executionTimedOutEventDetails", d);
             sfn__execution_close(srv, r.exec->arn, "TIMED_OUT", NULL,
                                  "States.Timeout", NULL,
@@ -527,31 +603,50 @@ void sfn__execution_begin(stratus *srv, const sfn_execution *e,
     cJSON *flag = cJSON_AddObjectToObject(details, "inputDetails");
     cJSON_AddFalseToObject(flag, "truncated");
     cJSON_AddStringToObject(details, "roleArn", e->role_arn);
-    sfn__event_add(srv, e->arn, "ExecutionStarted", 0,
-                   "executionStartedEventDetails", details);
-
-    sfn_frame root = {
-        .id = sfn__frame_next_id(srv, e->arn),
-        .parent = 0,
-        .index = -1,
-        .machine = (cJSON *)definition,
-        .state = (char *)sfn__str(definition, "StartAt"),
-        .phase = "enter",
-        .data = cJSON_Parse(e->input),
-        .scratch = cJSON_CreateObject(),
-        .status = "RUNNING",
-        .last_event = 0,
+    sfn_run r = {
+        .srv = srv,
+        .exec = (sfn_execution *)e,
+        .event_count = e->event_count,
+        .frame_count = e->frame_count,
     };
-    sfn__frame_save(srv, e->arn, &root);
-    cJSON_Delete(root.data);
-    cJSON_Delete(root.scratch);
+    sfn__event_insert(srv, e, ++r.event_count, "ExecutionStarted", 0,
+                      "executionStartedEventDetails", details);
+
+    sfn_frame *root = xcalloc(1, sizeof *root);
+    root->id = ++r.frame_count;
+    root->parent = 0;
+    root->index = -1;
+    root->machine = cJSON_Duplicate(definition, 1);
+    root->machine_text = xstrdup(e->definition);
+    root->state = xstrdup(sfn__str(definition, "StartAt"));
+    root->phase = xstrdup("enter");
+    root->data = cJSON_Parse(e->input);
+    root->scratch = cJSON_CreateObject();
+    root->status = xstrdup("RUNNING");
+    root->last_event = 0;
 
     int64_t now = clock_now_ms(&srv->clock);
-    sfn__schedule_step(srv, e->arn, root.id, now);
     const cJSON *timeout = sfn__get(definition, "TimeoutSeconds");
     if (cJSON_IsNumber(timeout) && timeout->valuedouble > 0)
         sfn__schedule_timeout(srv, e->arn, 0, 0, "execution",
                               now + (int64_t)(timeout->valuedouble * 1000));
+
+    /* The root frame takes its first step here, in the store call that
+     * records the start, rather than in a step job. The states it runs
+     * commit together with the start, which saves a job row, its load and
+     * the reload of the execution and frame. */
+    sfn_service_state *st = sfn__state(srv);
+    st->local_depth++;
+    r.frame = root;
+    sfn_frame_run(&r);
+    if (!r.frame_gone)
+        sfn__frame_save(srv, e->arn, root);
+    sfn__frame_count_save(srv, e->arn, r.frame_count);
+    sfn__frame_free(root);
+    if (st->local_depth == 1)
+        sfn_local_drain(srv);
+    else
+        st->local_depth--;
 }
 
 void sfn__tasks_resume(stratus *srv)
@@ -599,7 +694,7 @@ void sfn__execution_abort(stratus *srv, const sfn_execution *e,
         cJSON_AddStringToObject(d, "error", error);
     if (cause)
         cJSON_AddStringToObject(d, "cause", cause);
-    sfn__event_add(srv, e->arn, "ExecutionAborted", 0,
+    sfn__event_add(srv, e, "ExecutionAborted", 0,
                    "executionAbortedEventDetails", d);
     sfn__execution_close(srv, e->arn, "ABORTED", NULL, error, cause,
                          clock_now_ms(&srv->clock));

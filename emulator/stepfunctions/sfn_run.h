@@ -19,8 +19,10 @@ typedef struct sfn_run {
     stratus *srv;
     sfn_execution *exec;
     sfn_frame *frame;
-    const cJSON *state; /* the frame's current state definition */
-    bool frame_gone;    /* the frame row was deleted and must not be saved */
+    const cJSON *state;  /* the frame's current state definition */
+    bool frame_gone;     /* the frame row was deleted and must not be saved */
+    int64_t event_count; /* the execution's last event id */
+    int64_t frame_count; /* the execution's last frame id, stored on close */
 } sfn_run;
 
 /* sfn_run.c */

@@ -42,7 +42,7 @@ static void sfn_child_create(sfn_run *r, const sfn_frame *parent, int index,
                              const char *map_name)
 {
     sfn_frame child = {
-        .id = sfn__frame_next_id(r->srv, r->exec->arn),
+        .id = ++r->frame_count,
         .parent = parent->id,
         .index = index,
         .machine = (cJSON *)machine,
@@ -283,7 +283,7 @@ static sfn_outcome sfn_parallel(sfn_run *r, const cJSON *ctx)
 
 int sfn__map_start_next(sfn_run *r, sfn_frame *parent)
 {
-    const cJSON *states = sfn__get(parent->machine, "States");
+    const cJSON *states = sfn__get(sfn__frame_machine(parent), "States");
     const cJSON *state = sfn__get(states, parent->state);
     cJSON *kids = cJSON_GetObjectItemCaseSensitive(parent->scratch, "children");
     cJSON *started = cJSON_GetObjectItemCaseSensitive(kids, "started");

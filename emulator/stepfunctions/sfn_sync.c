@@ -134,6 +134,16 @@ cJSON *sfn_op_start_sync_execution(aws_request *req, aws_error *err)
         return NULL;
     char *exec_arn = xstrdup(sfn__str(started, "executionArn"));
     cJSON_Delete(started);
+    /* The start runs the first states at once, so a short execution has
+     * already closed and has no close left to wait for. */
+    sfn_execution *closed = sfn__execution_load(req->srv, exec_arn);
+    if (closed && strcmp(closed->status, "RUNNING") != 0) {
+        cJSON *out = sfn_sync_response(closed);
+        sfn__execution_free(closed);
+        free(exec_arn);
+        return out;
+    }
+    sfn__execution_free(closed);
 
     sfn_sync_waiter *w = xcalloc(1, sizeof *w);
     w->srv = req->srv;

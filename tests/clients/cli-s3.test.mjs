@@ -82,6 +82,12 @@ describe('S3 through the CLI', () => {
     const head = awsJson('s3api', 'head-object', '--bucket', bucket, '--key', 'scans/big.bin');
     assert.match(head.ETag, /^"[0-9a-f]{32}-2"$/, 'a multipart ETag');
 
+    // A copy of a large object goes through UploadPartCopy.
+    awsOk('s3', 'cp', `s3://${bucket}/scans/big.bin`, `s3://${bucket}/scans/big-copy.bin`);
+    const copy = join(home, 'copy.bin');
+    awsOk('s3', 'cp', `s3://${bucket}/scans/big-copy.bin`, copy);
+    assert.ok(readFileSync(copy).equals(data), 'copied bytes differ');
+
     awsOk('s3', 'rm', `s3://${bucket}/scans/a b.txt`);
     assert.doesNotMatch(awsOk('s3', 'ls', `s3://${bucket}/scans/`), /a b\.txt/);
   });
@@ -94,6 +100,28 @@ describe('S3 through the CLI', () => {
     assert.match(put.ETag, /^"[0-9a-f]{32}"$/);
     const list = awsJson('s3api', 'list-objects-v2', '--bucket', bucket, '--prefix', 'uploads/', '--delimiter', '/');
     assert.deepEqual(list.CommonPrefixes, [{ Prefix: 'uploads/u1/' }]);
+    const v1 = awsJson('s3api', 'list-objects', '--bucket', bucket, '--prefix', 'uploads/');
+    assert.deepEqual(v1.Contents.map((c) => c.Key), ['uploads/u1/x.json']);
+    const versions = awsJson('s3api', 'list-object-versions', '--bucket', bucket, '--prefix', 'uploads/');
+    assert.equal(versions.Versions[0].Key, 'uploads/u1/x.json');
+    assert.equal(versions.Versions[0].IsLatest, true);
+
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${bucket}/*`,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } } }],
+    });
+    awsOk('s3api', 'put-bucket-policy', '--bucket', bucket, '--policy', policy);
+    assert.equal(awsJson('s3api', 'get-bucket-policy', '--bucket', bucket).Policy, policy);
+    awsOk('s3api', 'put-public-access-block', '--bucket', bucket, '--public-access-block-configuration',
+      'BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true');
+    const block = awsJson('s3api', 'get-public-access-block', '--bucket', bucket);
+    assert.equal(block.PublicAccessBlockConfiguration.RestrictPublicBuckets, true);
+    const encryption = awsJson('s3api', 'get-bucket-encryption', '--bucket', bucket);
+    assert.equal(
+      encryption.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm,
+      'AES256',
+    );
 
     const missing = aws('s3api', 'get-object', '--bucket', bucket, '--key', 'nope', join(home, 'out'));
     assert.equal(missing.code, 254);

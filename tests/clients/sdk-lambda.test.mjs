@@ -45,6 +45,23 @@ writeFileSync(
 `,
 );
 const decoder = new TextDecoder();
+
+// Call an IAM operation over the Query protocol (Stratus does not check
+// the signature of keys it did not issue).
+async function iam(action, params) {
+  const body = new URLSearchParams({ Action: action, Version: '2010-05-08', ...params });
+  const response = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded; charset=utf-8',
+      Authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIDSTRATUSTEST/20260101/us-east-1/iam/aws4_request, ' +
+        'SignedHeaders=host, Signature=00',
+    },
+    body,
+  });
+  assert.equal(response.status, 200, await response.text());
+}
 const payload = (value) => new TextEncoder().encode(JSON.stringify(value));
 
 describe('@aws-sdk/client-lambda', () => {
@@ -196,11 +213,27 @@ export const handler = async () => {
 `,
     );
     after(() => rmSync(dir, { recursive: true, force: true }));
+    // Stratus checks the handler's calls against its role, as AWS does.
+    await iam('CreateRole', {
+      RoleName: 'sdk-lambda-bedrock-role',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    await iam('PutRolePolicy', {
+      RoleName: 'sdk-lambda-bedrock-role',
+      PolicyName: 'bedrock',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'bedrock:InvokeModel', Resource: '*' }],
+      }),
+    });
     await client.send(
       new CreateFunctionCommand({
         FunctionName: 'sdk-lambda-bedrock',
         Runtime: 'nodejs20.x',
-        Role: 'arn:aws:iam::123456789012:role/sdk-lambda-role',
+        Role: 'arn:aws:iam::123456789012:role/sdk-lambda-bedrock-role',
         Handler: 'index.handler',
         Code: { S3Bucket: 'hot-reload', S3Key: dir },
         Timeout: 20,

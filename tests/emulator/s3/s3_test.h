@@ -19,26 +19,26 @@
 #include "ts.h"
 #include "util.h"
 
-#define S3_TEST_AUTH                                                           \
-    "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/s3/"              \
-    "aws4_request, SignedHeaders=host, Signature=00"
-
 /*
- * Send one request. `target` is "/path?query"; `headers` is a NULL-ended
- * list of name, value pairs (may be NULL). Signed requests get an S3
- * Authorization header. The response is moved into `out`, which the
- * caller cleans up.
+ * Send one request signed with `access_key` (NULL: unsigned). `target` is
+ * "/path?query"; `headers` is a NULL-ended list of name, value pairs (may
+ * be NULL). The response is moved into `out`, which the caller cleans up.
  */
-static inline void s3t_send(stratus *srv, const char *method,
-                            const char *target, const char *const *headers,
-                            const char *body, size_t body_len, int is_signed,
-                            http_response *out)
+static inline void s3t_send_as(stratus *srv, const char *access_key,
+                               const char *method, const char *target,
+                               const char *const *headers, const char *body,
+                               size_t body_len, http_response *out)
 {
     http_header list[32];
     size_t n = 0;
-    if (is_signed) {
+    char auth[256];
+    if (access_key) {
+        snprintf(auth, sizeof auth,
+                 "AWS4-HMAC-SHA256 Credential=%s/20260101/us-east-1/s3/"
+                 "aws4_request, SignedHeaders=host, Signature=00",
+                 access_key);
         list[n].name = "Authorization";
-        list[n].value = S3_TEST_AUTH;
+        list[n].value = auth;
         n++;
     }
     for (size_t i = 0; headers && headers[i] && n < 32; i += 2) {
@@ -64,6 +64,16 @@ static inline void s3t_send(stratus *srv, const char *method,
     aws_dispatch(srv, &req, out, &needs_commit);
     stratus_turn_end(srv);
     free(path);
+}
+
+/* s3t_send_as with the test key (signed) or no Authorization header. */
+static inline void s3t_send(stratus *srv, const char *method,
+                            const char *target, const char *const *headers,
+                            const char *body, size_t body_len, int is_signed,
+                            http_response *out)
+{
+    s3t_send_as(srv, is_signed ? "AKIDTEST" : NULL, method, target, headers,
+                body, body_len, out);
 }
 
 /* Send a signed request with a text body and return its status. */

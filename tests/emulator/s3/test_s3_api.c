@@ -421,6 +421,12 @@ Test(s3_api, list_v1_marker)
 {
     http_response r;
     fill_listing_bucket();
+    s3t_send(srv, "GET", "/lst", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Contents>"), 6, "%s", r.body);
+    s3t_assert_xml(&r, "IsTruncated", "false");
+    http_response_cleanup(&r);
+
     s3t_send(srv, "GET", "/lst?marker=photos%2F2025%2F1.jpg&max-keys=1", NULL,
              NULL, 0, 1, &r);
     cr_assert_eq(r.status, 200);
@@ -456,11 +462,161 @@ Test(s3_api, versioning_flag)
     http_response_cleanup(&r);
 }
 
+Test(s3_api, list_object_versions)
+{
+    http_response r;
+    static const char enable[] =
+        "<VersioningConfiguration><Status>Enabled</Status>"
+        "</VersioningConfiguration>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/ver", NULL), 200);
+    put_text("/ver/plain", "1");
+    cr_assert_eq(s3t_status(srv, "PUT", "/ver?versioning", enable), 200);
+    s3t_send(srv, "PUT", "/ver/versioned", NULL, "2", 1, 1, &r);
+    char *version = xstrdup(s3t_header(&r, "x-amz-version-id"));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/ver?versions", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
+    cr_assert(strstr(r.body, "<ListVersionsResult"));
+    cr_assert_eq(s3t_count(&r, "<Version>"), 2, "%s", r.body);
+    cr_assert(strstr(r.body, "<Key>plain</Key><VersionId>null</VersionId>"
+                             "<IsLatest>true</IsLatest>"),
+              "%s", r.body);
+    cr_assert(strstr(r.body, version), "version id %s listed", version);
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/ver?versions&max-keys=1", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "IsTruncated", "true");
+    s3t_assert_xml(&r, "NextKeyMarker", "plain");
+    http_response_cleanup(&r);
+    free(version);
+}
+
+Test(s3_api, object_tagging)
+{
+    http_response r;
+    const char *const tagged[] = {"x-amz-tagging",
+                                  "team=cards&stage=raw%20scan", NULL};
+    const char *const too_many[] = {
+        "x-amz-tagging", "a=1&b=2&c=3&d=4&e=5&f=6&g=7&h=8&i=9&j=10&k=11", NULL};
+    static const char set[] = "<Tagging><TagSet><Tag><Key>only</Key>"
+                              "<Value>one</Value></Tag></TagSet></Tagging>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
+    s3t_send(srv, "PUT", "/bkt/t", tagged, "x", 1, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "HEAD", "/bkt/t", NULL, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "2");
+    http_response_cleanup(&r);
+    s3t_send(srv, "GET", "/bkt/t?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Tag>"), 2);
+    cr_assert(strstr(r.body, "<Key>stage</Key><Value>raw scan</Value>"), "%s",
+              r.body);
+    http_response_cleanup(&r);
+
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt/t?tagging", set), 200);
+    s3t_send(srv, "GET", "/bkt/t?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(s3t_count(&r, "<Tag>"), 1);
+    s3t_assert_xml(&r, "Value", "one");
+    http_response_cleanup(&r);
+
+    cr_assert_eq(s3t_status(srv, "DELETE", "/bkt/t?tagging", NULL), 204);
+    s3t_send(srv, "HEAD", "/bkt/t", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-tagging-count"));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "PUT", "/bkt/many", too_many, "x", 1, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "InvalidTag");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt/missing?tagging", NULL), 404);
+
+    /* CopyObject copies the tags unless the directive is REPLACE. */
+    const char *const copy[] = {"x-amz-copy-source", "bkt/tagged", NULL};
+    const char *const replace[] = {"x-amz-copy-source", "bkt/tagged",
+                                   "x-amz-tagging-directive", "REPLACE", NULL};
+    s3t_send(srv, "PUT", "/bkt/tagged", tagged, "x", 1, 1, &r);
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt/copied", copy, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+    s3t_send(srv, "HEAD", "/bkt/copied", NULL, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "2");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt/replaced", replace, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+    s3t_send(srv, "HEAD", "/bkt/replaced", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-tagging-count"));
+    http_response_cleanup(&r);
+}
+
+Test(s3_api, bucket_configurations)
+{
+    http_response r;
+    static const char policy[] =
+        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
+        "\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":"
+        "\"arn:aws:s3:::bkt/*\",\"Condition\":{\"Bool\":{"
+        "\"aws:SecureTransport\":\"false\"}}}]}";
+    static const char block[] =
+        "<PublicAccessBlockConfiguration><BlockPublicAcls>true"
+        "</BlockPublicAcls></PublicAccessBlockConfiguration>";
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
+
+    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 404);
+    s3t_assert_xml(&r, "Code", "NoSuchBucketPolicy");
+    s3t_assert_xml(&r, "Message", "The bucket policy does not exist");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt?policy", policy), 204);
+    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body_len, sizeof policy - 1);
+    cr_assert(memcmp(r.body, policy, r.body_len) == 0);
+    cr_assert_str_eq(s3t_header(&r, "Content-Type"), "application/json");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt?policy", NULL, "not json", 8, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "MalformedPolicy");
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "DELETE", "/bkt?policy", NULL), 204);
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt?policy", NULL), 404);
+
+    cr_assert_eq(s3t_status(srv, "GET", "/bkt?publicAccessBlock", NULL), 404);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bkt?publicAccessBlock", block), 200);
+    s3t_send(srv, "GET", "/bkt?publicAccessBlock", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "BlockPublicAcls", "true");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", "/bkt?publicAccessBlock", NULL, "<Other/>", 8, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "MalformedXML");
+    http_response_cleanup(&r);
+
+    /* Default encryption exists before any PutBucketEncryption. */
+    s3t_send(srv, "GET", "/bkt?encryption", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    s3t_assert_xml(&r, "SSEAlgorithm", "AES256");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/bkt?tagging", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 404);
+    s3t_assert_xml(&r, "Code", "NoSuchTagSet");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/bkt?acl", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    s3t_assert_xml(&r, "Permission", "FULL_CONTROL");
+    http_response_cleanup(&r);
+}
+
 Test(s3_api, unimplemented_operation)
 {
     http_response r;
     cr_assert_eq(s3t_status(srv, "PUT", "/bkt", NULL), 200);
-    s3t_send(srv, "GET", "/bkt?policy", NULL, NULL, 0, 1, &r);
+    s3t_send(srv, "GET", "/bkt?replication", NULL, NULL, 0, 1, &r);
     cr_assert_eq(r.status, 501);
     s3t_assert_xml(&r, "Code", "NotImplemented");
     http_response_cleanup(&r);
@@ -469,4 +625,68 @@ Test(s3_api, unimplemented_operation)
     cr_assert_eq(r.status, 405);
     s3t_assert_xml(&r, "Code", "MethodNotAllowed");
     http_response_cleanup(&r);
+}
+
+/* The message of the first TaskFailed cause in a recorded execution
+ * history, cut before " (Service: S3". NULL when absent. */
+static char *recorded_cause(const cJSON *snapshot, const char *test)
+{
+    const cJSON *entry = cJSON_GetObjectItemCaseSensitive(snapshot, test);
+    const cJSON *content =
+        cJSON_GetObjectItemCaseSensitive(entry, "recorded-content");
+    const cJSON *history =
+        cJSON_GetObjectItemCaseSensitive(content, "get_execution_history");
+    const cJSON *event;
+    cJSON_ArrayForEach(event,
+                       cJSON_GetObjectItemCaseSensitive(history, "events"))
+    {
+        const cJSON *details =
+            cJSON_GetObjectItemCaseSensitive(event, "taskFailedEventDetails");
+        const char *cause = cJSON_GetStringValue(
+            cJSON_GetObjectItemCaseSensitive(details, "cause"));
+        const char *cut = cause ? strstr(cause, " (Service: S3") : NULL;
+        if (cut)
+            return xstrndup(cause, (size_t)(cut - cause));
+    }
+    return NULL;
+}
+
+/* AWS's messages as recorded by LocalStack through Step Functions' S3
+ * integration (GetObject on a missing bucket and a missing key). */
+Test(s3_api, messages_match_recorded_aws)
+{
+    const char *shared = ts_shared_dir();
+    if (!shared)
+        cr_skip_test("no shared folder (STRATUS_SHARED_DIR): recorded AWS "
+                     "responses not available");
+    char path[1024];
+    snprintf(path, sizeof path,
+             "%s/conformance/localstack/tests/aws/services/stepfunctions/v2/"
+             "error_handling/test_aws_sdk.snapshot.json",
+             shared);
+    cJSON *snapshot = ts_load_json(path, 0);
+    if (!snapshot)
+        cr_skip_test("cannot read %s", path);
+    const char *prefix = "tests/aws/services/stepfunctions/v2/error_handling/"
+                         "test_aws_sdk.py::TestAwsSdk::";
+    char test[256];
+
+    snprintf(test, sizeof test, "%stest_no_such_bucket", prefix);
+    char *bucket_cause = recorded_cause(snapshot, test);
+    snprintf(test, sizeof test, "%stest_s3_no_such_key", prefix);
+    char *key_cause = recorded_cause(snapshot, test);
+    cJSON_Delete(snapshot);
+    cr_assert_not_null(bucket_cause, "no NoSuchBucket cause recorded");
+    cr_assert_not_null(key_cause, "no NoSuchKey cause recorded");
+
+    http_response r;
+    s3t_send(srv, "GET", "/bucket-name/no_such_key.json", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "Message", bucket_cause);
+    http_response_cleanup(&r);
+    cr_assert_eq(s3t_status(srv, "PUT", "/bucket-name", NULL), 200);
+    s3t_send(srv, "GET", "/bucket-name/no_such_key.json", NULL, NULL, 0, 1, &r);
+    s3t_assert_xml(&r, "Message", key_cause);
+    http_response_cleanup(&r);
+    free(bucket_cause);
+    free(key_cause);
 }

@@ -93,6 +93,13 @@ Test(s3_http, chunked_wrong_length)
     s3t_assert_xml(&r, "Code", "IncompleteBody");
     http_response_cleanup(&r);
 
+    /* A size line that is not hex digits, and no NUL after the body. */
+    static const char spaced[3] = {'\r', '\n', '2'};
+    s3t_send(srv, "PUT", "/web/short", headers, spaced, sizeof spaced, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "IncompleteBody");
+    http_response_cleanup(&r);
+
     static const char cut[] = "a\r\nhello";
     s3t_send(srv, "PUT", "/web/short", headers, cut, sizeof cut - 1, 1, &r);
     cr_assert_eq(r.status, 400);
@@ -185,6 +192,22 @@ Test(s3_http, presigned_put_then_get)
     cr_assert_str_eq(s3t_header(&r, "x-amz-meta-original-filename"),
                      "card front.jpg");
     http_response_cleanup(&r);
+}
+
+Test(s3_http, presigned_query_checksum_ignored)
+{
+    http_response r;
+    char query[1024], target[1400];
+    presign_query(query, sizeof query, 60);
+    snprintf(target, sizeof target,
+             "/web/crc?%s&x-amz-checksum-crc32=AAAAAA%%3D%%3D&"
+             "x-amz-sdk-checksum-algorithm=CRC32",
+             query);
+    s3t_send(srv, "PUT", target, NULL, "JPEG", 4, 0, &r);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
+    cr_assert_null(s3t_header(&r, "x-amz-checksum-crc32"));
+    http_response_cleanup(&r);
+    get_body("/web/crc", "JPEG");
 }
 
 Test(s3_http, presigned_expired)
@@ -342,5 +365,31 @@ Test(s3_http, unsigned_path_style_rejected)
     cr_assert_eq(r.status, 400);
     cr_assert_str_eq(s3t_header(&r, "x-amzn-ErrorType"),
                      "MissingAuthenticationTokenException");
+    http_response_cleanup(&r);
+}
+
+Test(s3_http, default_checksum_crc64nvme)
+{
+    http_response r;
+    const char *const mode[] = {"x-amz-checksum-mode", "ENABLED", NULL};
+    const char *const range[] = {"x-amz-checksum-mode", "ENABLED", "Range",
+                                 "bytes=0-3", NULL};
+    cr_assert_eq(s3t_status(srv, "PUT", "/web/check", "123456789"), 200);
+    /* CRC-64/NVME of "123456789" is 0xae8b14860a799888. */
+    s3t_send(srv, "GET", "/web/check", mode, NULL, 0, 1, &r);
+    cr_assert_str_eq(s3t_header(&r, "x-amz-checksum-crc64nvme"),
+                     "rosUhgp5mIg=");
+    cr_assert_str_eq(s3t_header(&r, "x-amz-checksum-type"), "FULL_OBJECT");
+    http_response_cleanup(&r);
+
+    /* A part of the object has no whole-object checksum. */
+    s3t_send(srv, "GET", "/web/check", range, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 206);
+    cr_assert_null(s3t_header(&r, "x-amz-checksum-crc64nvme"));
+    http_response_cleanup(&r);
+
+    /* Without checksum mode no checksum header is sent. */
+    s3t_send(srv, "GET", "/web/check", NULL, NULL, 0, 1, &r);
+    cr_assert_null(s3t_header(&r, "x-amz-checksum-crc64nvme"));
     http_response_cleanup(&r);
 }

@@ -28,8 +28,9 @@ static char *upload_start(const char *key)
 {
     http_response r;
     char target[256];
-    const char *const headers[] = {"Content-Type", "video/mp4", "x-amz-meta-k",
-                                   "v", NULL};
+    const char *const headers[] = {
+        "Content-Type", "video/mp4", "x-amz-meta-k", "v", "x-amz-tagging",
+        "kind=clip",    NULL};
     snprintf(target, sizeof target, "/mpu/%s?uploads", key);
     s3t_send(srv, "POST", target, headers, NULL, 0, 1, &r);
     cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
@@ -93,6 +94,7 @@ Test(s3_multipart, complete_joins_parts)
     cr_assert_eq(r.body_len, big + 4);
     cr_assert_str_eq(s3t_header(&r, "Content-Type"), "video/mp4");
     cr_assert_str_eq(s3t_header(&r, "x-amz-meta-k"), "v");
+    cr_assert_str_eq(s3t_header(&r, "x-amz-tagging-count"), "1");
     http_response_cleanup(&r);
 
     /* The upload is gone once completed. */
@@ -154,6 +156,87 @@ Test(s3_multipart, complete_errors)
     free(id);
     free(etag1);
     free(etag2);
+}
+
+Test(s3_multipart, upload_part_copy)
+{
+    http_response r;
+    size_t big = 5 * 1024 * 1024;
+    char *data = xmalloc(big + 10);
+    memset(data, 'b', big);
+    memcpy(data + big, "0123456789", 10);
+    s3t_send(srv, "PUT", "/mpu/source", NULL, data, big + 10, 1, &r);
+    cr_assert_eq(r.status, 200);
+    http_response_cleanup(&r);
+
+    char *id = upload_start("joined");
+    char target[512], body[1024];
+    const char *const first[] = {"x-amz-copy-source", "/mpu/source",
+                                 "x-amz-copy-source-range", "bytes=0-5242879",
+                                 NULL};
+    const char *const second[] = {"x-amz-copy-source", "mpu/source",
+                                  "x-amz-copy-source-range",
+                                  "bytes=5242882-5242884", NULL};
+    const char *const beyond[] = {"x-amz-copy-source", "mpu/source",
+                                  "x-amz-copy-source-range", "bytes=0-99999999",
+                                  NULL};
+    snprintf(target, sizeof target, "/mpu/joined?partNumber=1&uploadId=%s", id);
+    s3t_send(srv, "PUT", target, first, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
+    cr_assert(strstr(r.body, "<CopyPartResult"));
+    char *etag1 = s3t_xml(&r, "ETag");
+    http_response_cleanup(&r);
+
+    snprintf(target, sizeof target, "/mpu/joined?partNumber=2&uploadId=%s", id);
+    s3t_send(srv, "PUT", target, beyond, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "InvalidArgument");
+    http_response_cleanup(&r);
+    s3t_send(srv, "PUT", target, second, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    char *etag2 = s3t_xml(&r, "ETag");
+    http_response_cleanup(&r);
+
+    /* The XML ETags are escaped; CompleteMultipartUpload takes them so. */
+    snprintf(target, sizeof target, "/mpu/joined?uploadId=%s", id);
+    snprintf(body, sizeof body,
+             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"
+             "<ETag>%s</ETag></Part><Part><PartNumber>2</PartNumber>"
+             "<ETag>%s</ETag></Part></CompleteMultipartUpload>",
+             etag1, etag2);
+    s3t_send(srv, "POST", target, NULL, body, strlen(body), 1, &r);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.body_len, r.body);
+    http_response_cleanup(&r);
+
+    const char *const tail[] = {"Range", "bytes=5242880-", NULL};
+    s3t_send(srv, "GET", "/mpu/joined", tail, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 206);
+    cr_assert_eq(r.body_len, 3);
+    cr_assert(memcmp(r.body, "234", 3) == 0);
+    http_response_cleanup(&r);
+    free(data);
+    free(id);
+    free(etag1);
+    free(etag2);
+}
+
+Test(s3_multipart, list_uploads)
+{
+    http_response r;
+    char *first = upload_start("dir/a");
+    char *second = upload_start("other");
+    s3t_send(srv, "GET", "/mpu?uploads", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(s3t_count(&r, "<Upload>"), 2);
+    cr_assert(strstr(r.body, first));
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/mpu?uploads&prefix=dir%2F", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(s3t_count(&r, "<Upload>"), 1);
+    s3t_assert_xml(&r, "Key", "dir/a");
+    http_response_cleanup(&r);
+    free(first);
+    free(second);
 }
 
 Test(s3_multipart, abort_and_part_number)

@@ -120,6 +120,13 @@ Test(sm_api, create_errors)
         "InvalidParameterException", NULL);
     fails("CreateSecret", "{\"Name\":\"bad name!\"}",
           "InvalidParameterException", NULL);
+    fails("CreateSecret", "{\"Name\":\"tags\",\"Tags\":[{\"Value\":\"v\"}]}",
+          "InvalidParameterException", NULL);
+    fails("CreateSecret",
+          "{\"Name\":\"token\",\"ClientRequestToken\":\"short\"}",
+          "InvalidParameterException", NULL);
+    fails("DescribeSecret", "{\"SecretId\":\"tags\"}",
+          "ResourceNotFoundException", NULL);
 }
 
 Test(sm_api, put_value_rotates_stages)
@@ -271,5 +278,81 @@ Test(sm_api, stack_secret)
     cJSON *value = ok("GetSecretValue",
                       "{\"SecretId\":\"collectiq-hackathon/ebay-api-key\"}");
     cr_assert_str_eq(str(value, "SecretString"), "{\"placeholder\":\"R\"}");
+    cJSON_Delete(value);
+}
+
+Test(sm_api, random_password)
+{
+    cJSON *out = ok("GetRandomPassword", "{}");
+    const char *password = str(out, "RandomPassword");
+    cr_assert_eq(strlen(password), 32);
+    cJSON_Delete(out);
+
+    out = ok("GetRandomPassword",
+             "{\"PasswordLength\":12,\"ExcludePunctuation\":true,"
+             "\"ExcludeUppercase\":true,\"ExcludeCharacters\":\"abc\"}");
+    password = str(out, "RandomPassword");
+    cr_assert_eq(strlen(password), 12);
+    int digit = 0, lower = 0;
+    for (const char *p = password; *p; p++) {
+        cr_assert((*p >= '0' && *p <= '9') || (*p >= 'd' && *p <= 'z'),
+                  "unexpected character in %s", password);
+        digit |= *p >= '0' && *p <= '9';
+        lower |= *p >= 'd' && *p <= 'z';
+    }
+    cr_assert(digit && lower, "each included type appears in %s", password);
+    cJSON_Delete(out);
+
+    fails("GetRandomPassword", "{\"PasswordLength\":0}",
+          "InvalidParameterException", NULL);
+    fails("GetRandomPassword", "{\"PasswordLength\":2,\"IncludeSpace\":true}",
+          "InvalidParameterException", NULL);
+}
+
+Test(sm_api, batch_get_secret_value)
+{
+    cJSON_Delete(
+        ok("CreateSecret", "{\"Name\":\"b/one\",\"SecretString\":\"1\"}"));
+    cJSON_Delete(
+        ok("CreateSecret", "{\"Name\":\"b/two\",\"SecretString\":\"2\"}"));
+    cJSON *out =
+        ok("BatchGetSecretValue", "{\"SecretIdList\":[\"b/one\",\"missing\"]}");
+    cJSON *values = cJSON_GetObjectItem(out, "SecretValues");
+    cJSON *errors = cJSON_GetObjectItem(out, "Errors");
+    cr_assert_eq(cJSON_GetArraySize(values), 1);
+    cr_assert_str_eq(str(cJSON_GetArrayItem(values, 0), "SecretString"), "1");
+    cr_assert_eq(cJSON_GetArraySize(errors), 1);
+    cr_assert_str_eq(str(cJSON_GetArrayItem(errors, 0), "ErrorCode"),
+                     "ResourceNotFoundException");
+    cJSON_Delete(out);
+
+    out = ok("BatchGetSecretValue",
+             "{\"Filters\":[{\"Key\":\"name\",\"Values\":[\"b/\"]}]}");
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(out, "SecretValues")),
+                 2);
+    cJSON_Delete(out);
+    fails("BatchGetSecretValue", "{}", "InvalidParameterException", NULL);
+}
+
+Test(sm_api, stack_generated_secret)
+{
+    aws_error err;
+    memset(&err, 0, sizeof err);
+    cJSON *props = cJSON_Parse(
+        "{\"Name\":\"generated\",\"GenerateSecretString\":{"
+        "\"SecretStringTemplate\":\"{\\\"username\\\":\\\"app\\\"}\","
+        "\"GenerateStringKey\":\"password\",\"PasswordLength\":20,"
+        "\"ExcludePunctuation\":true}}");
+    cr_assert_not_null(props);
+    cr_assert_eq(sm_stack_apply_secret(srv, "123456789012", "us-east-1",
+                                       "Generated", props, &err),
+                 0, "%s", err.message);
+    stratus_turn_end(srv);
+    cJSON_Delete(props);
+    cJSON *value = ok("GetSecretValue", "{\"SecretId\":\"generated\"}");
+    cJSON *doc = cJSON_Parse(str(value, "SecretString"));
+    cr_assert_str_eq(str(doc, "username"), "app");
+    cr_assert_eq(strlen(str(doc, "password")), 20);
+    cJSON_Delete(doc);
     cJSON_Delete(value);
 }

@@ -1050,3 +1050,44 @@ Test(sfn_exec_cases, states_format_escaped_braces)
 {
     run_case("states-format-escaped-braces.json");
 }
+
+/* A finished Parallel deletes its branches' frames, and a branch aborted
+ * in a Wait leaves its wake-up job behind. A later Parallel's branches
+ * must get new frame ids, or that job would end their Wait early. */
+Test(sfn_exec, parallel_frame_ids_not_reused)
+{
+    stratus *srv = sfn_test_new();
+    char exec[512];
+    cJSON *d = run_machine(
+        srv,
+        "{\"StartAt\":\"P1\",\"States\":{"
+        "\"P1\":{\"Type\":\"Parallel\",\"Next\":\"Gap\","
+        "\"Catch\":[{\"ErrorEquals\":[\"States.ALL\"],\"Next\":\"Gap\"}],"
+        "\"Branches\":["
+        "{\"StartAt\":\"W1\",\"States\":{\"W1\":{\"Type\":\"Wait\","
+        "\"Seconds\":10,\"End\":true}}},"
+        "{\"StartAt\":\"F\",\"States\":{\"F\":{\"Type\":\"Fail\","
+        "\"Error\":\"E\"}}}]},"
+        "\"Gap\":{\"Type\":\"Wait\",\"Seconds\":1,\"Next\":\"P2\"},"
+        "\"P2\":{\"Type\":\"Parallel\",\"End\":true,\"Branches\":["
+        "{\"StartAt\":\"W2\",\"States\":{\"W2\":{\"Type\":\"Wait\","
+        "\"Seconds\":100,\"End\":true}}},"
+        "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+        "\"End\":true}}}]}}}",
+        "{}", exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "RUNNING");
+    cJSON_Delete(d);
+
+    sfn_advance(srv, 1000); /* Gap ends, P2 starts */
+    sfn_advance(srv, 49 * 1000);
+    d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "RUNNING",
+                     "W2 ended after 49 s of its 100");
+    cJSON_Delete(d);
+
+    sfn_advance(srv, 60 * 1000);
+    d = sfn_describe(srv, exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "SUCCEEDED");
+    cJSON_Delete(d);
+    ts_free(srv);
+}
