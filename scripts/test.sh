@@ -55,8 +55,7 @@ scenarios() {
 }
 step "scenarios" scenarios
 for suite in tests/clients/run.sh tests/pipeline/run.sh tests/runbook/run.sh \
-  tests/crash/run.sh tests/crash/sfn.sh tests/crash/s3.sh \
-  tests/fuzz/run.sh; do
+  tests/crash/run.sh tests/crash/sfn.sh tests/crash/s3.sh tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then
     step "${suite%.sh}" "$suite" "$root/build"
   fi

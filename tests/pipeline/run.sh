@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run the pipeline tests: the handlers' unit tests (tests/pipeline/unit,
-# no server), then the end-to-end tests (tests/pipeline/e2e), which start
-# their own `stratus serve` with pipeline/stack.yaml on free loopback
-# ports and stop it when done.
+# no server), the task handlers against a real server
+# (tests/pipeline/*.test.mjs), then the end-to-end tests
+# (tests/pipeline/e2e). The last two start their own `stratus serve` on
+# free loopback ports and stop it when done.
 #
 # usage: tests/pipeline/run.sh BUILD_DIR
 # Needs BUILD_DIR/stratus and `npm ci` in pipeline/handlers (scripts/setup.sh
@@ -35,12 +36,20 @@ export AWS_CONFIG_FILE=/dev/null
 export AWS_SHARED_CREDENTIALS_FILE=/dev/null
 unset AWS_PROFILE AWS_ENDPOINT_URL
 export STRATUS_BUILD_DIR="$build_dir"
+export STRATUS_BIN="$build_dir/stratus"
+unset STRATUS_ENDPOINT
 export LOG_LEVEL=ERROR
 
 cd "$root"
 status=0
 echo "--- unit tests (tests/pipeline/unit) ---"
 node --test --test-reporter spec tests/pipeline/unit/ || status=1
+shopt -s nullglob
+handler_tests=(tests/pipeline/*.test.mjs)
+if [ ${#handler_tests[@]} -gt 0 ]; then
+  echo "--- handlers on a server (tests/pipeline/*.test.mjs) ---"
+  node --test --test-reporter spec "${handler_tests[@]}" || status=1
+fi
 echo "--- end-to-end tests (tests/pipeline/e2e) ---"
 node --test --test-reporter spec --test-timeout 600000 tests/pipeline/e2e/ || status=1
 exit $status
