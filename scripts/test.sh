@@ -2,7 +2,8 @@
 # Run every test of Stratus: the Criterion suites (plain and under
 # AddressSanitizer/UBSan), the format check, the YAML scenarios
 # (stratus test), the real-client tests (AWS CLI v2 and the AWS SDK for
-# JavaScript v3), the CollectIQ pipeline tests, the crash-safety test and
+# JavaScript v3), the CollectIQ pipeline tests, CollectIQ's deployment
+# guide run with the AWS CLI (tests/runbook), the crash-safety test and
 # short fuzzer runs. Prints one "N passed, N failed" line at the end and
 # exits non-zero when anything failed.
 set -uo pipefail
@@ -53,8 +54,8 @@ scenarios() {
   build/stratus test scenarios/ --junit build/scenarios-junit.xml
 }
 step "scenarios" scenarios
-for suite in tests/clients/run.sh tests/pipeline/run.sh tests/crash/run.sh \
-  tests/crash/sfn.sh tests/crash/s3.sh tests/fuzz/run.sh; do
+for suite in tests/clients/run.sh tests/pipeline/run.sh tests/runbook/run.sh \
+  tests/crash/run.sh tests/crash/sfn.sh tests/crash/s3.sh tests/fuzz/run.sh; do
   if [ -x "$suite" ]; then
     step "${suite%.sh}" "$suite" "$root/build"
   fi
