@@ -10,7 +10,7 @@ packages=(
   libmicrohttpd-dev libsqlite3-dev libcjson-dev libuv1-dev libcriterion-dev
   libyaml-dev libssl-dev zlib1g-dev libgmp-dev
   clang libclang-rt-14-dev clang-format
-  awscli curl wrk procps
+  awscli curl jq wrk procps
 )
 missing=()
 for p in "${packages[@]}"; do
