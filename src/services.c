@@ -21,10 +21,9 @@
 #include "sts.h"
 
 const aws_service *const aws_services[] = {
-    &ddb_service,     &evb_service,   &lam_service, &sqs_service,
-    &sfn_service,     &s3_service,    &sm_service,  &rek_service,
-    &bedrock_service, &apigw_service, &iam_service, &sts_service,
-    &cw_service,      &logs_service,
+    &ddb_service, &evb_service, &lam_service, &sqs_service,     &sfn_service,
+    &s3_service,  &sm_service,  &rek_service, &bedrock_service, &apigw_service,
+    &iam_service, &sts_service, &cw_service,  &logs_service,
 };
 const size_t aws_service_count = sizeof aws_services / sizeof *aws_services;
 
