@@ -63,7 +63,9 @@ static void stratus_on_job_timer(uv_timer_t *t)
 {
     stratus *srv = t->data;
     jobs_run_due(srv->jobs);
+    srv->in_job_timer = 1;
     stratus_jobs_changed(srv);
+    srv->in_job_timer = 0;
 }
 
 void stratus_jobs_changed(stratus *srv)
@@ -82,6 +84,12 @@ void stratus_jobs_changed(stratus *srv)
             return;
     }
     uint64_t delay = due > now ? (uint64_t)(due - now) : 0;
+    /* libuv before 1.45 runs a timer restarted with 0 from its own
+     * callback again in the same pass, without polling for I/O, so work
+     * that keeps making new due jobs (an endless Pass loop) would starve
+     * every request. Waiting one millisecond lets the loop poll first. */
+    if (delay == 0 && srv->in_job_timer)
+        delay = 1;
     uv_timer_start(&srv->job_timer, stratus_on_job_timer, delay, 0);
 }
 

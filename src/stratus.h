@@ -35,6 +35,7 @@ typedef struct stratus {
     struct http_listener *ready_listeners;
     uv_check_t turn_end;  /* commits and releases responses each turn */
     uv_timer_t job_timer; /* wakes the loop for the next due job */
+    int in_job_timer;     /* set while the job timer's callback runs */
     uv_idle_t pending;    /* keeps the loop spinning while work waits */
     uv_signal_t sigint, sigterm;
     int stopping;

@@ -437,10 +437,21 @@ sfn_outcome sfn__state_exit(sfn_run *r, cJSON *output, const char *next,
     return SFN_CONTINUE;
 }
 
+/* AWS's quota of history events per execution. */
+#define SFN_MAX_HISTORY_EVENTS 25000
+
 /* Carry one frame forward as far as it goes in this job. */
 static void sfn_frame_run(sfn_run *r)
 {
     for (int n = 0; n < SFN_STEPS_PER_JOB; n++) {
+        /* NOTE: AWS fails an execution whose history reaches its quota;
+         * the error and cause here are Stratus's wording. */
+        if (r->event_count >= SFN_MAX_HISTORY_EVENTS - 10) {
+            sfn__frame_finish(r, NULL, SFN_ERR_RUNTIME,
+                              "The execution reached the maximum number of "
+                              "history events (25000)");
+            return;
+        }
         const cJSON *states = sfn__get(sfn__frame_machine(r->frame), "States");
         r->state = sfn__get(states, r->frame->state);
         if (!r->state) {

@@ -1091,3 +1091,32 @@ Test(sfn_exec, parallel_frame_ids_not_reused)
     cJSON_Delete(d);
     ts_free(srv);
 }
+
+/* An endless loop of Pass states stops at AWS's quota of history events
+ * instead of growing the history for ever. */
+Test(sfn_exec, endless_loop_hits_history_quota, .timeout = 120)
+{
+    stratus *srv = sfn_test_new();
+    char exec[512];
+    cJSON *d =
+        run_machine(srv,
+                    "{\"StartAt\":\"A\",\"States\":{\"A\":{\"Type\":\"Pass\","
+                    "\"Next\":\"A\"}}}",
+                    "{}", exec);
+    cr_assert_str_eq(sfn_test_str(d, "status"), "FAILED");
+    cr_assert_str_eq(sfn_test_str(d, "error"), "States.Runtime");
+    cJSON_Delete(d);
+
+    int status = 0;
+    cJSON *h = sfn_call(srv, "GetExecutionHistory", &status,
+                        "{\"executionArn\":\"%s\",\"reverseOrder\":true,"
+                        "\"maxResults\":1}",
+                        exec);
+    const cJSON *last =
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(h, "events"), 0);
+    cr_assert_str_eq(sfn_test_str(last, "type"), "ExecutionFailed");
+    cr_assert_leq(cJSON_GetObjectItemCaseSensitive(last, "id")->valuedouble,
+                  25000);
+    cJSON_Delete(h);
+    ts_free(srv);
+}
