@@ -60,6 +60,14 @@ cJSON *sfn_op_start_execution(aws_request *req, aws_error *err)
     }
     if (!input)
         input = "{}";
+    /* The API's length constraint on input, in UTF-8 bytes. */
+    if (strlen(input) > 262144) {
+        aws_fail(err, AWS_ERR_VALIDATION,
+                 "1 validation error detected: Value at 'input' failed to "
+                 "satisfy constraint: Member must have length less than or "
+                 "equal to 262144");
+        return NULL;
+    }
     cJSON *parsed = cJSON_Parse(input);
     if (!parsed) {
         aws_fail(err, AWS_ERR_SFN_INVALID_EXECUTION_INPUT,

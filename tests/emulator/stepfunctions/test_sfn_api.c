@@ -797,3 +797,30 @@ Test(sfn_api_cases, start_execution_idempotency_standard)
     ts_free(srv);
     cJSON_Delete(c);
 }
+
+Test(sfn_api, start_rejects_input_over_256_kib)
+{
+    stratus *srv = sfn_test_new();
+    char arn[256];
+    sfn_create(srv, "big", "STANDARD", PASS_MACHINE, arn);
+
+    /* {"k":"xxx..."} as an escaped JSON string inside the request. */
+    size_t filler = 262144;
+    char *body = malloc(filler + 512);
+    int n = snprintf(body, 512,
+                     "{\"stateMachineArn\":\"%s\",\"input\":\"{\\\"k\\\":\\\"",
+                     arn);
+    memset(body + n, 'x', filler);
+    strcpy(body + n + filler, "\\\"}\"}");
+    int status = 0;
+    cJSON *out = ts_call(srv, "AWSStepFunctions.StartExecution", body, &status);
+    cr_assert_eq(status, 400);
+    cr_assert_str_eq(sfn_test_str(out, "__type"), "ValidationException");
+    cr_assert_str_eq(sfn_test_str(out, "message"),
+                     "1 validation error detected: Value at 'input' failed "
+                     "to satisfy constraint: Member must have length less "
+                     "than or equal to 262144");
+    cJSON_Delete(out);
+    free(body);
+    ts_free(srv);
+}
