@@ -147,6 +147,7 @@ struct http_response;
       "The XML you provided was not well-formed or did not validate against "  \
       "our published schema")                                                  \
     X(S3_INVALID_ARGUMENT, "InvalidArgument", 400, NULL)                       \
+    X(S3_INVALID_URI, "InvalidURI", 400, "Couldn't parse the specified URI.")  \
     X(S3_INVALID_REQUEST, "InvalidRequest", 400, NULL)                         \
     X(S3_INVALID_PART, "InvalidPart", 400,                                     \
       "One or more of the specified parts could not be found.  The part may "  \

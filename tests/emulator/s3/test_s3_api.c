@@ -690,3 +690,32 @@ Test(s3_api, messages_match_recorded_aws)
     free(bucket_cause);
     free(key_cause);
 }
+
+/* A NUL byte would end the stored key early and overwrite another object,
+ * and keys must be UTF-8: both are rejected. */
+Test(s3_api, key_with_nul_or_bad_utf8_rejected)
+{
+    http_response r;
+    cr_assert_eq(s3t_status(srv, "PUT", "/photos", NULL), 200);
+    put_text("/photos/victim", "original");
+
+    s3t_send(srv, "PUT", "/photos/victim%00evil", NULL, "overwritten", 11, 1,
+             &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "InvalidURI");
+    s3t_assert_xml(&r, "Message", "Couldn't parse the specified URI.");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "PUT", "/photos/k%ff%fe", NULL, "x", 1, 1, &r);
+    cr_assert_eq(r.status, 400);
+    s3t_assert_xml(&r, "Code", "InvalidURI");
+    http_response_cleanup(&r);
+
+    s3t_send(srv, "GET", "/photos/victim", NULL, NULL, 0, 1, &r);
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.body_len, 8);
+    cr_assert_eq(memcmp(r.body, "original", 8), 0);
+    http_response_cleanup(&r);
+
+    cr_assert_eq(s3t_status(srv, "PUT", "/photos/caf%C3%A9", "x"), 200);
+}
