@@ -14,6 +14,10 @@
 
 #include "util.h"
 
+/* The longest duration a scenario may name: 100 years, far beyond any
+ * timer an emulated service sets, and far inside int64_t milliseconds. */
+#define SCN_MAX_DURATION_MS (100.0 * 365 * 86400000)
+
 int scn_duration_parse(const char *text, int64_t *out_ms)
 {
     char *end;
@@ -38,6 +42,8 @@ int scn_duration_parse(const char *text, int64_t *out_ms)
         scale = 86400000;
     else
         return -1;
+    if (v * scale > SCN_MAX_DURATION_MS)
+        return -1;
     *out_ms = (int64_t)llround(v * scale);
     return 0;
 }
@@ -45,7 +51,8 @@ int scn_duration_parse(const char *text, int64_t *out_ms)
 int scn_duration_value(const cJSON *value, int64_t *out_ms)
 {
     if (cJSON_IsNumber(value)) {
-        if (value->valuedouble < 0)
+        if (value->valuedouble < 0 ||
+            !(value->valuedouble * 1000 <= SCN_MAX_DURATION_MS))
             return -1;
         *out_ms = (int64_t)llround(value->valuedouble * 1000);
         return 0;

@@ -199,6 +199,19 @@ Test(scn_duration, invalid)
     cr_assert_eq(ms, 7);
 }
 
+Test(scn_duration, out_of_range)
+{
+    int64_t ms = 7;
+    cr_assert_eq(scn_duration_parse("1e308s", &ms), -1);
+    cr_assert_eq(scn_duration_parse("99999999999999999999d", &ms), -1);
+    cJSON *huge = cJSON_CreateNumber(1e300);
+    cr_assert_eq(scn_duration_value(huge, &ms), -1);
+    cJSON_Delete(huge);
+    cr_assert_eq(ms, 7);
+    cr_assert_eq(scn_duration_parse("36500d", &ms), 0);
+    cr_assert_eq(ms, 36500LL * 86400000);
+}
+
 Test(scn_duration, yaml_values)
 {
     int64_t ms;
