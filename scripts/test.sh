@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Run every test of Stratus: the Criterion suites (plain and under
-# AddressSanitizer/UBSan), the format check, the YAML scenarios
-# (stratus test), the real-client tests (AWS CLI v2 and the AWS SDK for
-# JavaScript v3), the CollectIQ pipeline tests, CollectIQ's deployment
-# guide run with the AWS CLI (tests/runbook), the crash-safety test and
-# short fuzzer runs. Prints one "N passed, N failed" line at the end and
+# Run every test of Stratus. The steps are the format check, the Criterion
+# suites (plain and under AddressSanitizer/UBSan), the YAML scenarios
+# (stratus test) and the real-client tests (AWS CLI v2 and the AWS SDK for
+# JavaScript v3). Then come the CollectIQ pipeline tests, CollectIQ's
+# deployment guide run with the AWS CLI (tests/runbook), the crash-safety
+# tests and short fuzzer runs. Prints one "N passed, N failed" line at the end and
 # exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

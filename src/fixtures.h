@@ -1,6 +1,6 @@
 /*
  * fixtures.h: the fixture folder that the stand-in services (Rekognition,
- * Bedrock Runtime, the pricing API) read their canned answers from.
+ * Bedrock Runtime, the pricing API) read their canned responses from.
  *
  * The folder is STRATUS_FIXTURES_DIR when set, else `fixtures/` of the
  * source tree Stratus was compiled from. Files are read on every request,

@@ -11,7 +11,7 @@
  *                 ContentType the Content-Type header, and the other
  *                 members go to the query string under the names given.
  *   Query         a form body (scn_query.c), for Query-only services or
- *                 when a step asks for it.
+ *                 when a step requests it.
  *
  * SQS, which also speaks Query, is called with JSON by default. An
  * operation that must hold its connection open (Lambda's synchronous

@@ -14,7 +14,7 @@
 
 #include "util.h"
 
-/* The longest duration a scenario may name: 100 years, far beyond any
+/* The maximum duration a scenario may name: 100 years, far beyond any
  * timer an emulated service sets, and far inside int64_t milliseconds. */
 #define SCN_MAX_DURATION_MS (100.0 * 365 * 86400000)
 

@@ -84,7 +84,7 @@ void stratus_jobs_changed(stratus *srv)
             return;
     }
     uint64_t delay = due > now ? (uint64_t)(due - now) : 0;
-    /* libuv before 1.45 runs a timer restarted with 0 from its own
+    /* libuv 1.44 (Debian 12's) runs a timer restarted with 0 from its own
      * callback again in the same pass, without polling for I/O, so work
      * that keeps making new due jobs (an endless Pass loop) would starve
      * every request. Waiting one millisecond lets the loop poll first. */

@@ -3,7 +3,7 @@
  * Converse.
  *
  * Converse checks the request as Bedrock does (model id, roles, blank
- * text, inference parameters), picks a canned answer by the rules in
+ * text, inference parameters), picks a canned response by the rules in
  * fixtures/bedrock/rules.json (bedrock_rules.c) and returns it in Converse's
  * response shape, with token counts estimated at four bytes a token.
  * Injected faults (bedrock_faults.c) replace the answer with an error, and

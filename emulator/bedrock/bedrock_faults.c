@@ -4,7 +4,7 @@
  *
  * A fault has a kind, the number of calls it still applies to and a
  * latency. Each Converse call takes one unit of the count; when the count
- * reaches 0 the fault ends and calls are answered normally again.
+ * reaches 0 the fault ends and calls succeed again.
  */
 #include "bedrock_internal.h"
 

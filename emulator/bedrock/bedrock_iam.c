@@ -4,7 +4,7 @@
  * bedrock:InvokeModel and ConverseStream bedrock:InvokeModelWithResponseStream,
  * as AWS documents. A model id with a geography prefix ("us.", "eu.",
  * "apac.", "global.") names a cross-region inference profile, which needs
- * the action on the profile and on the foundation model it routes to; a
+ * the action on the profile and on the foundation model it routes to. A
  * plain id names a foundation model, and an ARN names itself.
  */
 #include <stdio.h>

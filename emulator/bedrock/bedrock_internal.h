@@ -16,7 +16,7 @@ typedef struct bedrock_fault {
     char kind[16];  /* "none", "throttling", ... */
     aws_code code;  /* AWS_OK for "none" */
     int count;      /* calls left; negative: every call */
-    int latency_ms; /* delay before each affected answer */
+    int latency_ms; /* delay before each affected response */
 } bedrock_fault;
 
 typedef struct bedrock_state {
@@ -36,7 +36,7 @@ void bedrock__fault_take(bedrock_state *st, bedrock_fault *out);
 /* The message text of an injected fault of `code`. */
 const char *bedrock__fault_message(aws_code code);
 
-/* A canned answer chosen by the rules file. */
+/* A canned response chosen by the rules file. */
 typedef struct bedrock_answer {
     char *text;           /* the assistant's text (malloc'ed) */
     char stop_reason[32]; /* "end_turn" unless the rule sets another */
@@ -45,11 +45,11 @@ typedef struct bedrock_answer {
 } bedrock_answer;
 
 /*
- * Choose the answer for a Converse call from fixtures/bedrock/rules.json:
+ * Choose the response to a Converse call from fixtures/bedrock/rules.json:
  * the first rule whose keywords all occur (ASCII case-insensitively) in
  * the model id, the system prompt and the user text, else the file's
  * default. Fills `*out` (the caller frees out->text). A missing or invalid
- * rules file gives a built-in default answer and a logged warning.
+ * rules file gives a built-in default response and a logged warning.
  */
 void bedrock__rules_answer(const char *request_id, const char *model_id,
                            const char *system_text, const char *user_text,

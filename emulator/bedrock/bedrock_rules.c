@@ -1,5 +1,5 @@
 /*
- * bedrock_rules.c: choosing Converse's canned answer from
+ * bedrock_rules.c: choosing Converse's canned response from
  * fixtures/bedrock/rules.json.
  *
  * The file holds {"rules": [...], "default": {...}}. A rule has a "name",

@@ -109,7 +109,7 @@ int lam_fault_apply(struct stratus *srv, const char *account,
 int lam_fault_parse(const cJSON *json, lam_fault *out, aws_error *err);
 
 /*
- * Answer Stratus's fault endpoint /_stratus/lambda/functions/NAME/fault:
+ * Handle Stratus's fault endpoint /_stratus/lambda/functions/NAME/fault:
  * PUT sets the fault from a JSON body, GET returns it, DELETE clears it.
  * The account and region come from the `account` and `region` query
  * parameters (default 123456789012 and us-east-1).

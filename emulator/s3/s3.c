@@ -615,8 +615,8 @@ static void s3_serve(aws_request *areq, http_response *resp, int *needs_commit)
         s3__fail_with(&err, AWS_ERR_S3_NO_SUCH_BUCKET, "BucketName", c.bucket);
         goto fail;
     }
-    /* NOTE: that AWS answers InvalidURI here is not confirmed from a
-     * recorded response; it does reject keys that are not UTF-8. */
+    /* NOTE: InvalidURI as AWS's error here is not confirmed from a
+     * recorded response, though AWS rejects keys that are not UTF-8. */
     if (c.key && !s3_key_valid(c.req.http->path, c.key)) {
         aws_fail(&err, AWS_ERR_S3_INVALID_URI, NULL);
         goto fail;

@@ -309,7 +309,7 @@ int s3__body_decode(s3_ctx *c, aws_error *err)
     }
 
     /* A header checksum, unless a trailer already gave one. A checksum in
-     * a presigned URL's query is ignored, as public reports say AWS does.
+     * a presigned URL's query is ignored, as public reports describe AWS doing.
      * SDK 3.729 and later sign the CRC32 of an empty body into every
      * presigned PUT. */
     if (!c->checksum_algorithm[0]) {

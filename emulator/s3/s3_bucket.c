@@ -79,7 +79,7 @@ int s3__bucket_create(stratus *srv, const char *account, const char *region,
         return s3__fail_with(err, AWS_ERR_S3_INVALID_BUCKET_NAME, "BucketName",
                              name);
     if (s3__bucket_get(srv, name, &existing, &ignored) == 0) {
-        /* NOTE: AWS answers 200 for a repeated CreateBucket in us-east-1
+        /* NOTE: AWS returns 200 for a repeated CreateBucket in us-east-1
          * by the owner; every other region gives BucketAlreadyOwnedByYou.
          * Stratus follows the other regions everywhere so tests see it. */
         return s3__fail_with(err,

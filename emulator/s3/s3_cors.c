@@ -1,6 +1,6 @@
 /*
  * s3_cors.c: CORS as S3 applies a bucket's rules: the preflight OPTIONS
- * request, answered from the first matching rule or rejected with 403
+ * request, handled by the first matching rule or rejected with 403
  * AccessForbidden, and the Access-Control-* headers added to an actual
  * request that carries a matching Origin.
  *

@@ -42,7 +42,7 @@ static sfn_frame *sfn_token_frame(aws_request *req, char **exec_arn,
         id = sqlite3_column_int64(s, 1);
     }
     sqlite3_reset(s);
-    /* AWS answers TaskTimedOut for a token whose task has closed (the API
+    /* AWS returns TaskTimedOut for a token whose task has closed (the API
      * reference: "the task associated with the token has already been
      * closed"); TaskDoesNotExist is about activities. Stratus forgets a
      * token once its task reports, so an unknown token is such a task.
